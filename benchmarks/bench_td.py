@@ -1,0 +1,177 @@
+"""TD on the Schultz (1997) design: mesolimbic against two baselines, in one run.
+
+10,000 agents x 200 trials x 30 time steps (6e7 agent-steps), complete serial
+compound, TD(0) and TD(0.9), per-trial summaries only. Baselines measured in
+the same run on the same design and trial sequences:
+
+(a) the per-step Python pattern ``V[s] += alpha * (r + gamma * V[s'] - V[s])``,
+    called step by step (measured on a subset of agents, reported per agent-step);
+(b) the best plain-NumPy loop over time steps, vectorised over agents with agents
+    on the contiguous axis: tabular rows for TD(0) (one state per CSC delay),
+    dense traces for TD(lambda).
+
+Prints agent-steps per second, the ratios and peak memory. Run:
+
+    python benchmarks/bench_td.py [--agents 10000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import time
+
+import numpy as np
+
+import mesolimbic as ml
+from mesolimbic.experiments.schultz1997 import design as schultz_design
+
+ALPHA, GAMMA = 0.2, 0.98
+
+
+def states_and_rewards(compiled, types, reward):
+    """Per trial type, the CSC state index of each step (-1 = no cue: the ITI-like
+    zero-feature state) and the reward vector."""
+    S = compiled.n_steps
+    states = np.full((len(compiled.type_names), S), -1, np.int64)
+    for k, on in enumerate(compiled.cs_step):
+        if on >= 0:
+            states[k, on:] = np.arange(S - on)
+    return states, compiled.us_vector()
+
+
+def python_td(states, usvec, types, reward, lam):
+    """(a) per-step Python, one agent at a time, TD(lambda) with a dict of traces."""
+    n_agents, n_trials = types.shape
+    S = states.shape[1]
+    for a in range(n_agents):
+        V = [0.0] * (S + 1)  # index S = zero-feature state, value fixed at 0
+        for i in range(n_trials):
+            k = types[a, i]
+            st, r = states[k], usvec[k] * reward[a, i]
+            e = {}
+            prev = S
+            for t in range(S + 1):
+                s = st[t] if t < S else S
+                s = S if s < 0 else s
+                rt = r[t] if t < S else 0.0
+                delta = rt + GAMMA * V[s] - V[prev]
+                if lam == 0.0:
+                    if prev != S:
+                        V[prev] += ALPHA * delta
+                else:
+                    for j in e:
+                        V[j] += ALPHA * delta * e[j]
+                    for j in e:
+                        e[j] *= GAMMA * lam
+                    if s != S:
+                        e[s] = e.get(s, 0.0) + 1.0
+                if lam == 0.0:
+                    pass
+                prev = s
+            V[S] = 0.0
+
+
+def numpy_td(states, usvec, types, reward, lam):
+    """(b) NumPy over agents (contiguous axis), loop over trials and steps."""
+    n_agents, n_trials = types.shape
+    S = states.shape[1]
+    w = np.zeros((S + 1, n_agents), np.float32)  # row S: zero-feature state (stays 0)
+    e = np.zeros((S + 1, n_agents), np.float32)
+    cols = np.arange(n_agents)
+    rpe_cs = np.empty((n_trials, n_agents), np.float32)
+    for i in range(n_trials):
+        k = types[:, i]
+        shared = bool(np.all(k == k[0]))
+        rho = reward[:, i]
+        prev_v = np.zeros(n_agents, np.float32)
+        prev_s = None
+        if lam > 0:
+            e[:] = 0.0
+        for t in range(S + 1):
+            if t < S:
+                s = states[k[0], t] if shared else states[k, t]
+                s = np.where(np.asarray(s) < 0, S, s)
+                v = w[int(s)] if shared else w[s, cols]
+                r = usvec[k[0], t] * rho if shared else usvec[k, t] * rho
+            else:
+                s, v, r = S, np.zeros(n_agents, np.float32), 0.0
+            delta = r + GAMMA * v - prev_v
+            if t == 10:
+                rpe_cs[i] = delta
+            if lam == 0.0:
+                if prev_s is not None:
+                    if shared:
+                        if int(prev_s) != S:
+                            w[int(prev_s)] += ALPHA * delta
+                    else:
+                        w[prev_s, cols] += ALPHA * delta
+            else:
+                w += (ALPHA * delta) * e
+                e *= GAMMA * lam
+                if shared:
+                    e[int(s)] += 1.0
+                else:
+                    e[s, cols] += 1.0
+            w[S] = 0.0
+            e[S] = 0.0
+            prev_s, prev_v = s, (w[int(s)] if shared else w[s, cols]) if t < S else v
+    return w, rpe_cs
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--agents", type=int, default=10_000)
+    ap.add_argument("--python-agents", type=int, default=20)
+    args = ap.parse_args()
+
+    design = schultz_design()
+    compiled = design.compile()
+    import jax
+
+    types, reward, _ = compiled.sample_trials(jax.random.PRNGKey(0), args.agents)
+    types, reward = np.asarray(types), np.asarray(reward)
+    states, usvec = states_and_rewards(compiled, types, reward)
+    n_steps = args.agents * compiled.n_trials * compiled.n_steps
+    print(f"design: Schultz 1997, {compiled.n_trials} trials x {compiled.n_steps} steps, "
+          f"{args.agents} agents = {n_steps:.2e} agent-steps; CSC; per-trial summaries")
+
+    rows = []
+    for lam in (0.0, 0.9):
+        params = {"alpha": ALPHA, "gamma": GAMMA, "lam": lam}
+        t0 = time.perf_counter()
+        ml.simulate(design, ml.TD(), params, n_agents=args.agents, seed=0, record="trials")
+        t_first = time.perf_counter() - t0
+        best = np.inf
+        for _ in range(3):
+            t0 = time.perf_counter()
+            ds = ml.simulate(design, ml.TD(), params, n_agents=args.agents, seed=0, record="trials")
+            best = min(best, time.perf_counter() - t0)
+        rate_ml = n_steps / best
+
+        sub = args.python_agents
+        t0 = time.perf_counter()
+        python_td(states, usvec, types[:sub], reward[:sub], lam)
+        t_py = time.perf_counter() - t0
+        rate_py = sub * compiled.n_trials * compiled.n_steps / t_py
+
+        t0 = time.perf_counter()
+        w_np, rpe_cs_np = numpy_td(states, usvec, types, reward, lam)
+        t_np = time.perf_counter() - t0
+        rate_np = n_steps / t_np
+        # the baselines compute the same thing: compare the CS response of the last trial
+        diff = float(np.nanmax(np.abs(ds.rpe_cs.isel(trial=-1).values - rpe_cs_np[-1])))
+        rows.append((lam, rate_ml, t_first, best, rate_py, rate_np, diff))
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+    print(f"{'':8s}{'mesolimbic':>16s}{'(a) python':>16s}{'(b) numpy':>16s}{'vs (a)':>10s}{'vs (b)':>10s}")
+    for lam, rml, tfirst, best, rpy, rnp, diff in rows:
+        print(f"TD({lam:g})".ljust(8) + f"{rml:16.3e}{rpy:16.3e}{rnp:16.3e}{rml / rpy:9.0f}x{rml / rnp:9.2f}x"
+              f"   (agent-steps/s; mesolimbic best of 3 = {best:.3f}s, first call incl. compile = {tfirst:.2f}s; "
+              f"max |rpe_cs - numpy| = {diff:.1e})")
+    print(f"peak memory (max RSS of this process): {peak:.2f} GiB")
+    print("targets (2-core machine): TD(0) >= 500x (a) and >= 1.5x (b); TD(0.9) >= 3x (b); peak < 2 GiB")
+
+
+if __name__ == "__main__":
+    main()

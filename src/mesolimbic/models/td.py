@@ -1,0 +1,78 @@
+"""Temporal-difference learning in real time: TD(lambda) over a trial's time steps."""
+
+from __future__ import annotations
+
+import jax.numpy as jnp
+
+from .._validate import check_choice
+from ..rpe import td_error
+from .base import Model, Param
+
+__all__ = ["TD"]
+
+
+class TD(Model):
+    r"""Linear TD(lambda) run over the time steps of each trial.
+
+    With features ``x_t`` from a representation and weights ``w``, the value of
+    the state at step t is ``V_t = w . x_t`` and, at every step,
+
+    .. math::
+       \delta_t &= r_t + \gamma V_t - V_{t-1}
+                  \quad (\text{with } V_{t-1} = w\cdot x_{t-1} \text{ under the current } w)\\
+       w &\leftarrow w + \alpha\,\delta_t\, e_{t-1}\\
+       e_t &= \gamma\lambda\, e_{t-1} + x_t \quad\text{(accumulating)},\qquad
+       e_t = \max(\gamma\lambda\, e_{t-1},\, x_t) \quad\text{(replacing)}
+
+    ``delta_t`` is reported at the time of step t, the time the new state and
+    the reward are observed: the dopamine response (Schultz, Dayan & Montague
+    1997, Science 275:1593; Montague, Dayan & Sejnowski 1996). With lambda = 0
+    and a complete serial compound this is the tabular update
+    ``V[s] += alpha (r + gamma V[s'] - V[s])`` (Sutton & Barto 2018, eq. 6.2;
+    traces: ch. 12; replacing traces: Singh & Sutton 1996).
+
+    Trial boundaries: each trial starts from the inter-trial state, whose
+    features are zero (V = 0) and where traces are cleared; after the last step
+    the agent returns to it, ``delta = 0 - V_{T-1}``, and that terminal update is
+    applied (it is not reported).
+
+    Parameters: ``alpha`` in (0, 1], ``gamma`` in [0, 1], ``lam`` in [0, 1].
+
+    Args:
+      trace: ``"accumulating"`` (default) or ``"replacing"``.
+    """
+
+    name = "td"
+    level = "step"
+    linear = True
+    params = (
+        Param("alpha", 0.1, 0.0, 1.0, low_open=True, doc="learning rate"),
+        Param("gamma", 0.98, 0.0, 1.0, doc="discount per time step"),
+        Param("lam", 0.0, 0.0, 1.0, doc="eligibility-trace decay lambda"),
+    )
+
+    def __init__(self, trace: str = "accumulating") -> None:
+        self.trace = check_choice("trace", trace, ("accumulating", "replacing"))
+
+    def options(self):
+        return {"trace": self.trace}
+
+    def init(self, params, n_features):
+        z = jnp.zeros(n_features, jnp.float32)
+        return {"w": z, "e": z, "x_prev": z}
+
+    def step(self, params, state, inputs):
+        """One time step. ``inputs``: ``x`` [F] features, ``r`` reward, ``reset``
+        (True at a trial's first step: the previous state is the ITI, V = 0)."""
+        alpha, gamma, lam = params["alpha"], params["gamma"], params["lam"]
+        x, r, reset = inputs["x"], inputs["r"], inputs["reset"]
+        w = state["w"]
+        e_prev = jnp.where(reset, 0.0, state["e"])
+        x_prev = jnp.where(reset, 0.0, state["x_prev"])
+        v_prev = jnp.dot(w, x_prev)
+        v = jnp.dot(w, x)
+        delta = td_error(v_prev, r, gamma, v)
+        w = w + alpha * delta * e_prev
+        decayed = gamma * lam * e_prev
+        e = decayed + x if self.trace == "accumulating" else jnp.maximum(decayed, x)
+        return {"w": w, "e": e, "x_prev": x}, {"rpe": delta, "value": v}

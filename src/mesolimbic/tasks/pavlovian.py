@@ -1,0 +1,337 @@
+"""Pavlovian (classical conditioning) designs, declared in a few lines and compiled to arrays.
+
+A design is made of
+
+* **trial types** — which cues come on when (onset, duration, in seconds from
+  the reference time 0, conventionally CS onset), when the unconditioned
+  stimulus (US, the reward) is due, its magnitude and the probability it is
+  delivered;
+* **phases** — how many trials of each type, either in the order given
+  (``order="sequential"``, blocked) or shuffled anew for every agent
+  (``order="random"``, interleaved);
+* a time grid — the trial window ``(t_start, t_end)`` and the step ``dt``;
+* the inter-trial interval ``iti`` (fixed, or a ``(low, high)`` range drawn
+  uniformly per trial). Models treat the ITI as an episode boundary: its
+  features are zero (the next CS onset is unpredictable), so the value of the
+  ITI state is 0, as in Montague, Dayan & Sejnowski (1996) and Schultz, Dayan &
+  Montague (1997). Its length is recorded (``iti`` variable) for readouts.
+
+Acquisition, extinction (a phase where the CS comes with ``probability=0``),
+omission probes (interleaved ``probability=0`` trials), free (unpredicted)
+reward (a trial type without cues), compound cues (several cues in one trial
+type) and probabilistic reward (``0 < probability < 1``) are all a matter of
+declaring trial types and phases::
+
+    design = PavlovianDesign(
+        trial_types=[
+            TrialType("paired", cues=["light"], us_time=1.0),
+            TrialType("omission", cues=["light"], us_time=1.0, probability=0.0),
+            TrialType("free_reward", us_time=1.0),
+        ],
+        phases=[
+            Phase("training", {"paired": 150}),
+            Phase("probe", {"paired": 20, "omission": 15, "free_reward": 15}, order="random"),
+        ],
+        dt=0.1, window=(-1.0, 2.0),
+    )
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, field
+from typing import Mapping, Sequence
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from .._validate import check_choice, check_count, check_range
+
+__all__ = ["Cue", "TrialType", "Phase", "PavlovianDesign", "CompiledDesign"]
+
+
+@dataclass(frozen=True)
+class Cue:
+    """One cue presentation within a trial type.
+
+    Args:
+      name: the cue's name (the same name in several trial types is the same cue).
+      onset: seconds from the reference time 0 (conventionally CS onset).
+      duration: seconds the cue stays on; ``None`` keeps it on until the end of
+        the trial window.
+      intensity: feature amplitude while the cue is on (1 by default).
+    """
+
+    name: str
+    onset: float = 0.0
+    duration: float | None = None
+    intensity: float = 1.0
+
+
+@dataclass(frozen=True)
+class TrialType:
+    """A kind of trial: the cues shown and the US that follows.
+
+    Args:
+      name: unique name of the trial type.
+      cues: cues shown, as :class:`Cue` or plain names (onset 0, on until the end).
+      us_time: seconds from time 0 at which the US is due; ``None`` for no US
+        (CS-alone trials). Omission probes keep ``us_time`` and set
+        ``probability=0`` so the time at which reward was due is known.
+      magnitude: size of the US (negative for an aversive US).
+      probability: chance the US is delivered on a trial of this type.
+    """
+
+    name: str
+    cues: Sequence[Cue | str] = ()
+    us_time: float | None = None
+    magnitude: float = 1.0
+    probability: float = 1.0
+
+    def cue_list(self) -> tuple[Cue, ...]:
+        return tuple(Cue(c) if isinstance(c, str) else c for c in self.cues)
+
+
+@dataclass(frozen=True)
+class Phase:
+    """A block of trials.
+
+    Args:
+      name: phase name (recorded per trial in the results).
+      trials: mapping trial-type name -> number of trials.
+      order: ``"sequential"`` presents the types in the order given, one block
+        after the other; ``"random"`` shuffles the phase's trials anew for each
+        agent (the usual interleaving of probe trials).
+    """
+
+    name: str
+    trials: Mapping[str, int]
+    order: str = "sequential"
+
+    @property
+    def n_trials(self) -> int:
+        return int(sum(self.trials.values()))
+
+
+@dataclass(frozen=True)
+class PavlovianDesign:
+    """A complete Pavlovian design (see the module docstring)."""
+
+    trial_types: Sequence[TrialType]
+    phases: Sequence[Phase]
+    dt: float = 0.1
+    window: tuple[float, float] = (-1.0, 2.0)
+    iti: float | tuple[float, float] = 10.0
+    name: str = "pavlovian"
+
+    def __post_init__(self) -> None:
+        self.validate()
+
+    # ------------------------------------------------------------------ checks
+    def validate(self) -> None:
+        check_range("dt", self.dt, 0.0, math.inf, low_open=True)
+        t0, t1 = self.window
+        check_range("window start", t0)
+        if not t1 > t0:
+            raise ValueError(f"window must be (start, end) with end > start, got {self.window!r}")
+        if isinstance(self.iti, tuple):
+            lo, hi = self.iti
+            check_range("iti low", lo, 0.0)
+            check_range("iti high", hi, lo)
+        else:
+            check_range("iti", self.iti, 0.0)
+        if not self.trial_types:
+            raise ValueError("trial_types must name at least one trial type, got none")
+        names = [t.name for t in self.trial_types]
+        dup = {n for n in names if names.count(n) > 1}
+        if dup:
+            raise ValueError(f"trial type names must be unique, got duplicates {sorted(dup)}")
+        for tt in self.trial_types:
+            where = f"trial type {tt.name!r}"
+            check_range(f"{where}: probability", tt.probability, 0.0, 1.0)
+            check_range(f"{where}: magnitude", tt.magnitude)
+            if tt.us_time is not None:
+                check_range(f"{where}: us_time (the US must fall inside the trial window)",
+                            tt.us_time, t0, t1, high_open=True)
+            for cue in tt.cue_list():
+                check_range(f"{where}: onset of cue {cue.name!r} (must fall inside the trial window)",
+                            cue.onset, t0, t1, high_open=True)
+                if cue.duration is not None:
+                    check_range(f"{where}: duration of cue {cue.name!r}", cue.duration, 0.0, math.inf,
+                                low_open=True)
+                check_range(f"{where}: intensity of cue {cue.name!r}", cue.intensity)
+        if not self.phases:
+            raise ValueError("phases must contain at least one phase, got none")
+        for ph in self.phases:
+            check_choice(f"phase {ph.name!r}: order", ph.order, ("sequential", "random"))
+            for tname, count in ph.trials.items():
+                if tname not in names:
+                    raise ValueError(
+                        f"phase {ph.name!r} uses trial type {tname!r}, which is not declared; "
+                        f"declared types: {names}"
+                    )
+                check_count(f"phase {ph.name!r}: number of {tname!r} trials", count)
+            if ph.n_trials == 0:
+                raise ValueError(f"phase {ph.name!r} is empty: it must contain at least one trial")
+
+    # ------------------------------------------------------------- properties
+    @property
+    def cue_names(self) -> tuple[str, ...]:
+        seen: dict[str, None] = {}
+        for tt in self.trial_types:
+            for c in tt.cue_list():
+                seen.setdefault(c.name, None)
+        return tuple(seen)
+
+    @property
+    def n_steps(self) -> int:
+        return int(round((self.window[1] - self.window[0]) / self.dt))
+
+    @property
+    def times(self) -> np.ndarray:
+        """Time of each step in seconds from the reference time 0 (CS onset)."""
+        return np.round(self.window[0] + self.dt * np.arange(self.n_steps), 9)
+
+    @property
+    def n_trials(self) -> int:
+        return sum(p.n_trials for p in self.phases)
+
+    def step_of(self, t: float) -> int:
+        """Index of the time step that contains time ``t`` (seconds)."""
+        return int(round((t - self.window[0]) / self.dt))
+
+    def to_json(self) -> str:
+        """The design as JSON (stored in the attrs of simulation results)."""
+        d = asdict(self)
+        for tt, src in zip(d["trial_types"], self.trial_types):
+            tt["cues"] = [asdict(c) for c in src.cue_list()]
+        for ph, src in zip(d["phases"], self.phases):
+            ph["trials"] = dict(src.trials)
+        return json.dumps(d)
+
+    def compile(self) -> "CompiledDesign":
+        """Turn the declaration into arrays (see :class:`CompiledDesign`)."""
+        S = self.n_steps
+        cues = self.cue_names
+        n_types = len(self.trial_types)
+        presence = np.zeros((n_types, S, len(cues)), np.float32)
+        us_step = np.full(n_types, -1, np.int32)
+        cs_step = np.full(n_types, -1, np.int32)
+        for k, tt in enumerate(self.trial_types):
+            for c in tt.cue_list():
+                j = cues.index(c.name)
+                a = self.step_of(c.onset)
+                b = S if c.duration is None else max(a + 1, self.step_of(c.onset + c.duration))
+                presence[k, a:min(b, S), j] = np.maximum(presence[k, a:min(b, S), j], c.intensity)
+                cs_step[k] = a if cs_step[k] < 0 else min(cs_step[k], a)
+            if tt.us_time is not None:
+                us_step[k] = self.step_of(tt.us_time)
+        type_names = tuple(t.name for t in self.trial_types)
+        phase_types = []
+        phase_counts = []
+        for ph in self.phases:
+            ids = [type_names.index(n) for n, c in ph.trials.items() if c > 0]
+            phase_types.append(tuple(ids))
+            phase_counts.append(tuple(int(ph.trials[type_names[i]]) for i in ids))
+        return CompiledDesign(
+            design=self,
+            times=self.times,
+            cue_names=cues,
+            type_names=type_names,
+            presence=presence,
+            us_step=us_step,
+            cs_step=cs_step,
+            magnitude=np.array([t.magnitude for t in self.trial_types], np.float32),
+            probability=np.array([t.probability for t in self.trial_types], np.float32),
+            phase_names=tuple(p.name for p in self.phases),
+            phase_orders=tuple(p.order for p in self.phases),
+            phase_types=tuple(phase_types),
+            phase_counts=tuple(phase_counts),
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class CompiledDesign:
+    """Arrays of a :class:`PavlovianDesign`.
+
+    Attributes:
+      times: ``[S]`` step times in seconds from CS onset.
+      presence: ``[n_types, S, n_cues]`` cue intensity at each step of each trial type.
+      us_step, cs_step: ``[n_types]`` step index of the US and of the first cue onset
+        (-1 where the trial type has none).
+      magnitude, probability: ``[n_types]`` US magnitude and delivery probability.
+      phase_types, phase_counts: per phase, the trial types it uses and how many of each.
+    """
+
+    design: PavlovianDesign
+    times: np.ndarray
+    cue_names: tuple[str, ...]
+    type_names: tuple[str, ...]
+    presence: np.ndarray
+    us_step: np.ndarray
+    cs_step: np.ndarray
+    magnitude: np.ndarray
+    probability: np.ndarray
+    phase_names: tuple[str, ...]
+    phase_orders: tuple[str, ...]
+    phase_types: tuple[tuple[int, ...], ...]
+    phase_counts: tuple[tuple[int, ...], ...]
+    _cache: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def n_steps(self) -> int:
+        return int(self.times.shape[0])
+
+    @property
+    def n_trials(self) -> int:
+        return int(sum(sum(c) for c in self.phase_counts))
+
+    @property
+    def trial_phase(self) -> np.ndarray:
+        """``[n_trials]`` phase name of each trial."""
+        return np.concatenate(
+            [np.full(sum(c), n, dtype=object) for n, c in zip(self.phase_names, self.phase_counts)]
+        ).astype(str)
+
+    @property
+    def agent_invariant(self) -> bool:
+        """True when every agent sees the same sequence of trial types."""
+        return all(o == "sequential" or len(t) == 1 for o, t in zip(self.phase_orders, self.phase_types))
+
+    def us_vector(self) -> np.ndarray:
+        """``[n_types, S]``: 1 at the US step of each trial type (0 where none)."""
+        u = np.zeros((len(self.type_names), self.n_steps), np.float32)
+        for k, s in enumerate(self.us_step):
+            if s >= 0:
+                u[k, s] = 1.0
+        return u
+
+    def sample_trials(self, key: jax.Array, n: int) -> tuple[jax.Array, jax.Array, jax.Array]:
+        """Draw each agent's trial sequence.
+
+        Returns:
+          ``types`` ``[n, n_trials]`` int32 trial-type index,
+          ``reward`` ``[n, n_trials]`` float32 US magnitude delivered (0 when omitted),
+          ``iti`` ``[n, n_trials]`` float32 inter-trial interval (s) before each trial.
+        """
+        k_order, k_reward, k_iti = jax.random.split(key, 3)
+        blocks = []
+        for p, (order, ids, counts) in enumerate(zip(self.phase_orders, self.phase_types, self.phase_counts)):
+            seq = jnp.asarray(np.repeat(np.asarray(ids, np.int32), counts))
+            seq = jnp.broadcast_to(seq, (n, seq.shape[0]))
+            if order == "random" and len(ids) > 1:
+                keys = jax.random.split(jax.random.fold_in(k_order, p), n)
+                seq = jax.vmap(jax.random.permutation)(keys, seq)
+            blocks.append(seq)
+        types = jnp.concatenate(blocks, axis=1)
+        p = jnp.asarray(self.probability)[types]
+        delivered = jax.random.uniform(k_reward, types.shape) < p
+        reward = jnp.where(delivered, jnp.asarray(self.magnitude)[types], 0.0).astype(jnp.float32)
+        iti = self.design.iti
+        if isinstance(iti, tuple):
+            iti_arr = jax.random.uniform(k_iti, types.shape, minval=iti[0], maxval=iti[1])
+        else:
+            iti_arr = jnp.full(types.shape, float(iti))
+        return types.astype(jnp.int32), reward, iti_arr.astype(jnp.float32)
