@@ -5,7 +5,8 @@ compound, TD(0) and TD(0.9), per-trial summaries only. Baselines measured in
 the same run on the same design and trial sequences:
 
 (a) the per-step Python pattern ``V[s] += alpha * (r + gamma * V[s'] - V[s])``,
-    called step by step (measured on a subset of agents, reported per agent-step);
+    called step by step with V a NumPy array (measured on a subset of agents,
+    reported per agent-step); the same loop with V a plain list is printed too;
 (b) the best plain-NumPy loop over time steps, vectorised over agents with agents
     on the contiguous axis: tabular rows for TD(0) (one state per CSC delay),
     dense traces for TD(lambda).
@@ -40,36 +41,44 @@ def states_and_rewards(compiled, types, reward):
     return states, compiled.us_vector()
 
 
-def python_td(states, usvec, types, reward, lam):
-    """(a) per-step Python, one agent at a time, TD(lambda) with a dict of traces."""
+def td_step(V, s, s_next, r, alpha=ALPHA, gamma=GAMMA):
+    """The seed pattern, one call per agent-step."""
+    V[s] += alpha * (r + gamma * V[s_next] - V[s])
+
+
+def python_td(states, usvec, types, reward, lam, container=np.zeros):
+    """(a) per-step Python, one agent and one step at a time.
+
+    TD(0) calls ``td_step`` once per step; TD(lambda) updates every traced state.
+    ``container`` makes V a NumPy array (the default, as in most analysis code)
+    or a plain list (``lambda n: [0.0] * n``), reported separately.
+    """
     n_agents, n_trials = types.shape
     S = states.shape[1]
+    states_l, us_l = states.tolist(), usvec.tolist()
     for a in range(n_agents):
-        V = [0.0] * (S + 1)  # index S = zero-feature state, value fixed at 0
+        V = container(S + 1)  # index S = the zero-feature (ITI / no-cue) state, value 0
         for i in range(n_trials):
-            k = types[a, i]
-            st, r = states[k], usvec[k] * reward[a, i]
+            k = int(types[a, i])
+            rho = float(reward[a, i])
+            st = [S if x < 0 else x for x in states_l[k]] + [S]
+            r = [u * rho for u in us_l[k]] + [0.0]
             e = {}
             prev = S
             for t in range(S + 1):
-                s = st[t] if t < S else S
-                s = S if s < 0 else s
-                rt = r[t] if t < S else 0.0
-                delta = rt + GAMMA * V[s] - V[prev]
+                s = st[t]
                 if lam == 0.0:
+                    # V(prev) += alpha (r + gamma V(s) - V(prev)); the ITI state stays 0
                     if prev != S:
-                        V[prev] += ALPHA * delta
+                        td_step(V, prev, s, r[t])
                 else:
+                    delta = r[t] + GAMMA * V[s] - V[prev]
                     for j in e:
                         V[j] += ALPHA * delta * e[j]
-                    for j in e:
                         e[j] *= GAMMA * lam
                     if s != S:
                         e[s] = e.get(s, 0.0) + 1.0
-                if lam == 0.0:
-                    pass
                 prev = s
-            V[S] = 0.0
 
 
 def numpy_td(states, usvec, types, reward, lam):
@@ -154,6 +163,9 @@ def main() -> None:
         python_td(states, usvec, types[:sub], reward[:sub], lam)
         t_py = time.perf_counter() - t0
         rate_py = sub * compiled.n_trials * compiled.n_steps / t_py
+        t0 = time.perf_counter()
+        python_td(states, usvec, types[:sub], reward[:sub], lam, container=lambda n: [0.0] * n)
+        rate_list = sub * compiled.n_trials * compiled.n_steps / (time.perf_counter() - t0)
 
         t0 = time.perf_counter()
         w_np, rpe_cs_np = numpy_td(states, usvec, types, reward, lam)
@@ -161,14 +173,16 @@ def main() -> None:
         rate_np = n_steps / t_np
         # the baselines compute the same thing: compare the CS response of the last trial
         diff = float(np.nanmax(np.abs(ds.rpe_cs.isel(trial=-1).values - rpe_cs_np[-1])))
-        rows.append((lam, rate_ml, t_first, best, rate_py, rate_np, diff))
+        rows.append((lam, rate_ml, t_first, best, rate_py, rate_np, diff, rate_list))
 
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
     print(f"{'':8s}{'mesolimbic':>16s}{'(a) python':>16s}{'(b) numpy':>16s}{'vs (a)':>10s}{'vs (b)':>10s}")
-    for lam, rml, tfirst, best, rpy, rnp, diff in rows:
+    for lam, rml, tfirst, best, rpy, rnp, diff, rlist in rows:
         print(f"TD({lam:g})".ljust(8) + f"{rml:16.3e}{rpy:16.3e}{rnp:16.3e}{rml / rpy:9.0f}x{rml / rnp:9.2f}x"
               f"   (agent-steps/s; mesolimbic best of 3 = {best:.3f}s, first call incl. compile = {tfirst:.2f}s; "
               f"max |rpe_cs - numpy| = {diff:.1e})")
+        print(f"{'':8s}(a) with V a Python list instead of a NumPy array: {rlist:.3e} agent-steps/s; "
+              f"mesolimbic is {rml / rlist:.0f}x that")
     print(f"peak memory (max RSS of this process): {peak:.2f} GiB")
     print("targets (2-core machine): TD(0) >= 500x (a) and >= 1.5x (b); TD(0.9) >= 3x (b); peak < 2 GiB")
 

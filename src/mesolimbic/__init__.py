@@ -8,14 +8,14 @@ findings as executable experiments.
 
 __version__ = "0.1.0"
 
-from . import models, neurons, representations, rpe, tasks  # noqa: E402
+from . import experiments, models, neurons, representations, rpe, tasks  # noqa: E402
 from .models import TD, RescorlaWagner  # noqa: E402
 from .representations import CSC, CompleteSerialCompound, Microstimulus, Presence  # noqa: E402
 from .simulate import simulate, sweep  # noqa: E402
 from .tasks import Cue, PavlovianDesign, Phase, TrialType  # noqa: E402
 
 __all__ = [
-    "__version__", "models", "neurons", "representations", "rpe", "tasks",
+    "__version__", "experiments", "models", "neurons", "representations", "rpe", "tasks",
     "TD", "RescorlaWagner", "CSC", "CompleteSerialCompound", "Microstimulus", "Presence",
     "simulate", "sweep", "Cue", "PavlovianDesign", "Phase", "TrialType",
 ]

@@ -366,8 +366,15 @@ def simulate(
         runner = _affine_runner(model, compiled.phase_types, compiled.phase_counts, record == "steps")
     else:
         runner = _step_runner(model, record == "steps")
-    out = runner(P, jnp.asarray(feats), jnp.asarray(usvec), jnp.asarray(rows[0]), jnp.asarray(rows[1]),
-                 types, reward)
+    # Features that are zero in every step of every trial type never enter a value,
+    # a trace or an update: run without them (exact) and give them weight 0 after.
+    active = np.flatnonzero(np.any(feats != 0, axis=(0, 1)))
+    out = runner(P, jnp.asarray(feats[..., active] if active.size else feats[..., :1]), jnp.asarray(usvec),
+                 jnp.asarray(rows[0]), jnp.asarray(rows[1]), types, reward)
+    w_full = np.zeros(np.shape(out["weights"])[:-1] + (feats.shape[-1],), np.float32)
+    if active.size:
+        w_full[..., active] = np.asarray(out["weights"])
+    out["weights"] = w_full
 
     coords["time"] = ("time", compiled.times.astype(float), {"units": "s", "long_name": "time from CS onset"})
     coords["feature"] = rep.labels(compiled.cue_names, compiled.n_steps, design.dt)
