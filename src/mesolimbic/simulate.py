@@ -79,7 +79,7 @@ def _param_sets(model: Model, params: Mapping[str, Any] | None) -> tuple[dict[st
     M = next(iter(sizes.values())) if sizes else 1
     if M == 0:
         raise ValueError(f"swept parameters must have at least one value, got {sizes}")
-    out = {k: np.broadcast_to(v, (M,)).astype(np.float32) for k, v in checked.items()}
+    out = {k: np.broadcast_to(v, (M,)).astype(float) for k, v in checked.items()}
     return out, M, bool(sizes)
 
 
@@ -302,7 +302,7 @@ def simulate(
     P_np, M, swept = _param_sets(model, params)
     compiled = design.compile()
     types, reward, iti = compiled.sample_trials(jax.random.PRNGKey(seed), n_agents)
-    P = {k: jnp.asarray(v) for k, v in P_np.items()}
+    P = {k: jnp.asarray(v, jnp.float32) for k, v in P_np.items()}
     NT = compiled.n_trials
 
     dims_a = (("param_set",) if swept else ()) + ("agent", "trial")
