@@ -81,7 +81,7 @@ def python_td(states, usvec, types, reward, lam, container=np.zeros):
                 prev = s
 
 
-def numpy_td(states, usvec, types, reward, lam):
+def numpy_td(states, usvec, types, reward, lam, cs_step=10):
     """(b) NumPy over agents (contiguous axis), loop over trials and steps."""
     n_agents, n_trials = types.shape
     S = states.shape[1]
@@ -106,7 +106,7 @@ def numpy_td(states, usvec, types, reward, lam):
             else:
                 s, v, r = S, np.zeros(n_agents, np.float32), 0.0
             delta = r + GAMMA * v - prev_v
-            if t == 10:
+            if t == cs_step:
                 rpe_cs[i] = delta
             if lam == 0.0:
                 if prev_s is not None:
@@ -168,7 +168,7 @@ def main() -> None:
         rate_list = sub * compiled.n_trials * compiled.n_steps / (time.perf_counter() - t0)
 
         t0 = time.perf_counter()
-        w_np, rpe_cs_np = numpy_td(states, usvec, types, reward, lam)
+        w_np, rpe_cs_np = numpy_td(states, usvec, types, reward, lam, int(compiled.cs_step.max()))
         t_np = time.perf_counter() - t0
         rate_np = n_steps / t_np
         # the baselines compute the same thing: compare the CS response of the last trial
