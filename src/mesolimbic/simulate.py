@@ -239,8 +239,7 @@ def _affine_runner(model: Model, phase_types, phase_counts, record_steps: bool):
 # ----------------------------------------------------------------------------- trial-level models
 def _run_trial_level(model, P, compiled, types, reward):
     x_type = jnp.asarray((compiled.presence > 0).any(axis=1).astype(np.float32))  # [K, C]
-    sal = model.salience_vector(compiled.cue_names) if hasattr(model, "salience_vector") else jnp.ones(
-        x_type.shape[1], jnp.float32)
+    sal = model.salience_vector(compiled.cue_names)
     C = x_type.shape[1]
 
     def agent(p, types1, reward1):

@@ -14,8 +14,8 @@ because frequent omissions lower the learned prediction and the model then
 (correctly) answers the delivered reward with a burst (cf. Fiorillo et al. 2003).
 Even 10% omissions leave a residual: the mean RPE to the predicted reward in the
 probe phase is about 0.1 (a tenth of the unpredicted response; about +0.8 Hz in
-the 300-ms window), which the check "no_response_at_reward" reports as measured. RPE -> firing by the default
-dopamine readout (4 Hz baseline, asymmetric gains, 0-Hz floor, 100-ms latency).
+the 300-ms window), which the check "no_response_at_reward" reports as measured.
+RPE -> firing by the default dopamine readout (4 Hz baseline, asymmetric gains, 0-Hz floor, 100-ms latency).
 
 Checks compare firing in 300-ms windows after CS onset and after the reward
 time with the baseline, and the transfer of the RPE from reward to CS over

@@ -79,6 +79,12 @@ class Model(ABC):
         """Structural options (not fitted), recorded in the results' attrs."""
         return {}
 
+    def salience_vector(self, cue_names: tuple[str, ...]):
+        """Per-cue learning-rate multipliers for trial-level models (1 for every cue here)."""
+        import jax.numpy as jnp
+
+        return jnp.ones(len(cue_names), jnp.float32)
+
     @abstractmethod
     def init(self, params: Mapping[str, Any], n_features: int) -> dict:
         """Initial state of one agent."""
