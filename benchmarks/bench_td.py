@@ -138,7 +138,7 @@ def main() -> None:
     compiled = design.compile()
     import jax
 
-    types, reward, _ = compiled.sample_trials(jax.random.PRNGKey(0), args.agents)
+    types, reward, _ = compiled.sample_trials(0, args.agents)
     types, reward = np.asarray(types), np.asarray(reward)
     states, usvec = states_and_rewards(compiled, types, reward)
     n_steps = args.agents * compiled.n_trials * compiled.n_steps

@@ -113,6 +113,23 @@ def _summary_rows(compiled: CompiledDesign):
     return idx.astype(np.int32), ok  # [K, 4]
 
 
+def _trial_classes(feats, usvec, rows):
+    """Group trial types whose trial runs identically up to the reward delivered.
+
+    Returns the class of each type and, per class, its features, US vector and
+    summary rows.
+    """
+    keys, cls, first = {}, [], []
+    for k in range(feats.shape[0]):
+        key = (feats[k].tobytes(), usvec[k].tobytes(), rows[0][k].tobytes(), rows[1][k].tobytes())
+        if key not in keys:
+            keys[key] = len(first)
+            first.append(k)
+        cls.append(keys[key])
+    first = np.asarray(first)
+    return np.asarray(cls, np.int32), feats[first], usvec[first], (rows[0][first], rows[1][first])
+
+
 @functools.lru_cache(maxsize=64)
 def _step_runner(model: Model, record_steps: bool):
     """Compiled step engine for one model (cached: later calls skip compilation)."""
@@ -185,12 +202,24 @@ def _affine_runner(model: Model, phase_types, phase_counts, record_steps: bool):
             return jnp.stack([r[:, ks, row_idx[:, 0]], r[:, ks, row_idx[:, 1]],
                               v[:, ks, row_idx[:, 2]], v[:, ks, row_idx[:, 3]]], axis=2)
 
-
         Rs, rb, rc = rows_of(Ar, Av), rows_of(br, bv), rows_of(cr, cv)
         rc = jnp.where(row_ok[None], rc, jnp.nan)
 
+        # One matrix per trial type maps [w; rho; 1] (F + 2 rows) to every quantity
+        # the trial produces: the new weights (F rows), the 4 summaries and, when
+        # recording steps, rpe (S) and value (S). A trial is then one GEMM.
+        def block(A, bb, c):
+            return jnp.concatenate([A, bb[..., None], c[..., None]], axis=-1)
+
+        parts = [block(Aw, bw, cw), block(Rs, rb, rc)]
+        if record_steps:
+            parts += [block(Ar, br, cr), block(Av, bv, cv)]
+        G = jnp.concatenate(parts, axis=2)  # [M, K, R, F + 2]
+        R = G.shape[2]
+
         W = jnp.zeros((M, F, N), jnp.float32)  # agents on the contiguous axis
-        summ_all, rpe_all, val_all = [], [], []
+        ones = jnp.ones((M, 1, N), jnp.float32)
+        outs_all = []
         start = 0
         for ids, counts in zip(phase_types, phase_counts):
             n = sum(counts)
@@ -198,39 +227,25 @@ def _affine_runner(model: Model, phase_types, phase_counts, record_steps: bool):
             rho_p = reward[:, start:start + n].T
             start += n
             ids = list(ids)
+            G_p = G[:, ids].reshape(M, len(ids) * R, F + 2)  # only the types this phase uses
 
-            def affine(A, b, c, W, rho):
-                return jnp.einsum("m...f,mfn->m...n", A, W) + b[..., None] * rho + c[..., None]
-
-            def trial(W, inp, ids=ids):
+            def trial(W, inp, ids=ids, G_p=G_p):
                 ty, rho = inp
-                new_W, summ, rp, vl = [], [], [], []
-                for k in ids:
-                    new_W.append(affine(Aw[:, k], bw[:, k], cw[:, k], W, rho))
-                    summ.append(affine(Rs[:, k], rb[:, k], rc[:, k], W, rho))
-                    if record_steps:
-                        rp.append(affine(Ar[:, k], br[:, k], cr[:, k], W, rho))
-                        vl.append(affine(Av[:, k], bv[:, k], cv[:, k], W, rho))
+                W_aug = jnp.concatenate([W, jnp.broadcast_to(rho, (M, 1, N)), ones], axis=1)
+                y = jnp.einsum("mrf,mfn->mrn", G_p, W_aug).reshape(M, len(ids), R, N)
+                out = y[:, 0]
+                for j, k in enumerate(ids[1:], start=1):
+                    out = jnp.where(ty == k, y[:, j], out)
+                return out[:, :F], out[:, F:]
 
-                def pick(xs):
-                    out = xs[0]
-                    for k, x in zip(ids[1:], xs[1:]):
-                        out = jnp.where(ty == k, x, out)
-                    return out
-
-                outs = (pick(summ), pick(rp) if record_steps else None, pick(vl) if record_steps else None)
-                return pick(new_W), outs
-
-            W, (summ, rp, vl) = jax.lax.scan(trial, W, (ty_p, rho_p))
-            summ_all.append(summ)  # [n, M, 4, N]
-            if record_steps:
-                rpe_all.append(rp)  # [n, M, S, N]
-                val_all.append(vl)
-        summ = jnp.concatenate(summ_all)  # [NT, M, 4, N]
-        out = {"weights": jnp.transpose(W, (0, 2, 1)), "summary": jnp.transpose(summ, (2, 1, 3, 0))}
+            W, rest = jax.lax.scan(trial, W, (ty_p, rho_p))
+            outs_all.append(rest)  # [n, M, R - F, N]
+        rest = jnp.concatenate(outs_all)  # [NT, M, R - F, N]
+        out = {"weights": jnp.transpose(W, (0, 2, 1)),
+               "summary": jnp.transpose(rest[:, :, :4], (2, 1, 3, 0))}  # [4, M, N, NT]
         if record_steps:
-            out["rpe"] = jnp.transpose(jnp.concatenate(rpe_all), (1, 3, 0, 2))  # [M, N, NT, S]
-            out["value"] = jnp.transpose(jnp.concatenate(val_all), (1, 3, 0, 2))
+            out["rpe"] = jnp.transpose(rest[:, :, 4:4 + S], (1, 3, 0, 2))  # [M, N, NT, S]
+            out["value"] = jnp.transpose(rest[:, :, 4 + S:], (1, 3, 0, 2))
         return out
 
     return jax.jit(run)
@@ -300,7 +315,7 @@ def simulate(
     engine = check_choice("engine", engine, ("auto", "step", "affine"))
     P_np, M, swept = _param_sets(model, params)
     compiled = design.compile()
-    types, reward, iti = compiled.sample_trials(jax.random.PRNGKey(seed), n_agents)
+    types, reward, iti = compiled.sample_trials(seed, n_agents)
     P = {k: jnp.asarray(v, jnp.float32) for k, v in P_np.items()}
     NT = compiled.n_trials
 
@@ -361,15 +376,21 @@ def simulate(
     if engine == "affine" and not model.linear:
         raise ValueError(f"engine 'affine' needs a linear model; {model.name!r} is not (use engine='step')")
     use = "affine" if engine in ("auto", "affine") and model.linear else "step"
-    if use == "affine":
-        runner = _affine_runner(model, compiled.phase_types, compiled.phase_counts, record == "steps")
-    else:
-        runner = _step_runner(model, record == "steps")
     # Features that are zero in every step of every trial type never enter a value,
     # a trace or an update: run without them (exact) and give them weight 0 after.
     active = np.flatnonzero(np.any(feats != 0, axis=(0, 1)))
-    out = runner(P, jnp.asarray(feats[..., active] if active.size else feats[..., :1]), jnp.asarray(usvec),
-                 jnp.asarray(rows[0]), jnp.asarray(rows[1]), types, reward)
+    feats_run = feats[..., active] if active.size else feats[..., :1]
+    # Trial types that differ only in reward probability or magnitude (e.g. rewarded
+    # and omission trials of one CS) run the same trial: group them into classes.
+    cls, feats_c, usvec_c, rows_c = _trial_classes(feats_run, usvec, rows)
+    types_c = jnp.asarray(cls[types_np])
+    phase_classes = tuple(tuple(sorted({int(cls[k]) for k in ids})) for ids in compiled.phase_types)
+    if use == "affine":
+        runner = _affine_runner(model, phase_classes, compiled.phase_counts, record == "steps")
+    else:
+        runner = _step_runner(model, record == "steps")
+    out = runner(P, jnp.asarray(feats_c), jnp.asarray(usvec_c), jnp.asarray(rows_c[0]), jnp.asarray(rows_c[1]),
+                 types_c, jnp.asarray(reward))
     w_full = np.zeros(np.shape(out["weights"])[:-1] + (feats.shape[-1],), np.float32)
     if active.size:
         w_full[..., active] = np.asarray(out["weights"])

@@ -43,8 +43,8 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Mapping, Sequence
 
-import jax
-import jax.numpy as jnp
+
+
 import numpy as np
 
 from .._validate import check_choice, check_count, check_range
@@ -308,30 +308,41 @@ class CompiledDesign:
                 u[k, s] = 1.0
         return u
 
-    def sample_trials(self, key: jax.Array, n: int) -> tuple[jax.Array, jax.Array, jax.Array]:
-        """Draw each agent's trial sequence.
+    def sample_trials(self, seed: int, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Draw each agent's trial sequence (host-side, before any model runs).
+
+        Draws come from NumPy's PCG64 generator seeded by ``seed`` (one
+        independent stream each for the trial order, the reward draws and the
+        ITIs), so the same seed gives the same sequences. NumPy is used here
+        rather than ``jax.random`` because this is data preparation: on the CPU,
+        shuffling 10,000 sequences with XLA's sort took ~190 ms against ~5 ms.
+        Reward is drawn only for trial types whose probability is strictly
+        between 0 and 1.
 
         Returns:
           ``types`` ``[n, n_trials]`` int32 trial-type index,
           ``reward`` ``[n, n_trials]`` float32 US magnitude delivered (0 when omitted),
           ``iti`` ``[n, n_trials]`` float32 inter-trial interval (s) before each trial.
         """
-        k_order, k_reward, k_iti = jax.random.split(key, 3)
+        rng_order, rng_reward, rng_iti = (np.random.default_rng(s)
+                                          for s in np.random.SeedSequence(seed).spawn(3))
         blocks = []
-        for p, (order, ids, counts) in enumerate(zip(self.phase_orders, self.phase_types, self.phase_counts)):
-            seq = jnp.asarray(np.repeat(np.asarray(ids, np.int32), counts))
-            seq = jnp.broadcast_to(seq, (n, seq.shape[0]))
+        for order, ids, counts in zip(self.phase_orders, self.phase_types, self.phase_counts):
+            seq = np.broadcast_to(np.repeat(np.asarray(ids, np.int32), counts), (n, sum(counts)))
             if order == "random" and len(ids) > 1:
-                keys = jax.random.split(jax.random.fold_in(k_order, p), n)
-                seq = jax.vmap(jax.random.permutation)(keys, seq)
+                seq = rng_order.permuted(seq, axis=1)  # an independent permutation per agent
             blocks.append(seq)
-        types = jnp.concatenate(blocks, axis=1)
-        p = jnp.asarray(self.probability)[types]
-        delivered = jax.random.uniform(k_reward, types.shape) < p
-        reward = jnp.where(delivered, jnp.asarray(self.magnitude)[types], 0.0).astype(jnp.float32)
+        types = np.ascontiguousarray(np.concatenate(blocks, axis=1), dtype=np.int32)
+        certain = np.where(self.probability >= 1.0, self.magnitude, 0.0).astype(np.float32)
+        reward = certain[types]
+        uncertain = (self.probability > 0.0) & (self.probability < 1.0)
+        if uncertain.any():
+            p = np.where(uncertain, self.probability, 0.0)[types]
+            hit = rng_reward.random(types.shape, dtype=np.float32) < p
+            reward = np.where(hit, self.magnitude[types], reward).astype(np.float32)
         iti = self.design.iti
         if isinstance(iti, tuple):
-            iti_arr = jax.random.uniform(k_iti, types.shape, minval=iti[0], maxval=iti[1])
+            iti_arr = iti[0] + (iti[1] - iti[0]) * rng_iti.random(types.shape, dtype=np.float32)
         else:
-            iti_arr = jnp.full(types.shape, float(iti))
-        return types.astype(jnp.int32), reward, iti_arr.astype(jnp.float32)
+            iti_arr = np.full(types.shape, float(iti), np.float32)
+        return types, reward, iti_arr
