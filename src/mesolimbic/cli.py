@@ -76,6 +76,61 @@ def run(
         raise typer.Exit(code=1)
 
 
+@app.command()
+def reproduce(
+    out_dir: Path = typer.Option(Path("results"), "--out", "-o", help="output folder"),
+    only: list[str] = typer.Option(None, "--only", help="run only this experiment (repeatable)"),
+    agents: int = typer.Option(None, "--agents", "-n", help="agents per experiment (default: each one's own)"),
+    seed: int = typer.Option(0, "--seed", help="random seed"),
+    force: bool = typer.Option(False, "--force", help="overwrite existing outputs"),
+) -> None:
+    """Run every registered experiment (or --only some) and write report.html, summary.json,
+    and NAME.nc / NAME.png for each. Exits non-zero if a check that should pass fails."""
+    from rich.progress import BarColumn, MofNCompleteColumn
+
+    from .experiments import get, names
+    from .io import check_writable
+    from .report import output_paths, run_suite, write_report
+
+    try:
+        chosen = list(only) if only else names()
+        for n in chosen:
+            get(n)
+        if agents is not None and agents < 1:
+            raise ValueError(f"--agents must be >= 1, got {agents}")
+        if seed < 0:
+            raise ValueError(f"--seed must be >= 0, got {seed}")
+        check_writable(output_paths(out_dir, chosen), force)
+        with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                      TimeElapsedColumn(), console=err, transient=True) as progress:
+            task = progress.add_task("reproducing", total=len(chosen))
+            done = []
+
+            def on_start(name):
+                if done:
+                    progress.advance(task)
+                done.append(name)
+                progress.update(task, description=f"running {name}")
+
+            runs = run_suite(chosen, n_agents=agents, seed=seed, on_start=on_start)
+            progress.advance(task)
+            progress.update(task, description=f"writing {out_dir}")
+            write_report(runs, out_dir, seed)
+    except (ValueError, FileExistsError, OSError) as e:
+        _fail(str(e))
+    failures = []
+    for r in runs:
+        status = ", ".join(f"{m}: {s}" for m, s in r.result.model_status().items())
+        colour = "green" if r.result.ok else "red"
+        out.print(f"[{colour}]{r.experiment.name}[/] ({r.seconds:.1f} s) — {status}", highlight=False,
+                  soft_wrap=True)
+        failures += [f"{r.experiment.name}:{c.name}" for c in r.result.failures]
+    out.print(f"wrote {out_dir / 'report.html'}, {out_dir / 'summary.json'} and {2 * len(runs)} result files")
+    if failures:
+        err.print(f"[bold red]checks failed:[/] {', '.join(failures)}", soft_wrap=True)
+        raise typer.Exit(code=1)
+
+
 def main() -> None:
     app()
 

@@ -30,13 +30,22 @@ class Check:
     threshold: float
     unit: str = ""
     expected_failure: bool = False
+    model: str = ""
 
     @property
     def passed(self) -> bool:
         return bool(_OPS[self.comparison](self.measured, self.threshold))
 
+    @property
+    def status(self) -> str:
+        """``pass``, ``fail``, ``expected failure`` (the model is known not to produce it)
+        or ``unexpected pass`` (an expected failure that passed)."""
+        if self.expected_failure:
+            return "unexpected pass" if self.passed else "expected failure"
+        return "pass" if self.passed else "fail"
+
     def line(self) -> str:
-        status = "PASS" if self.passed else ("expected failure" if self.expected_failure else "FAIL")
+        status = self.status.upper() if self.status in ("pass", "fail") else self.status
         unit = f" {self.unit}" if self.unit else ""
         return (f"[{status}] {self.name}: {self.measured:.3g}{unit} {self.comparison} "
                 f"{self.threshold:g}{unit} — {self.description}")
@@ -44,7 +53,8 @@ class Check:
     def to_dict(self) -> dict:
         return {"name": self.name, "description": self.description, "measured": self.measured,
                 "comparison": self.comparison, "threshold": self.threshold, "unit": self.unit,
-                "passed": self.passed, "expected_failure": self.expected_failure}
+                "passed": self.passed, "expected_failure": self.expected_failure, "status": self.status,
+                "model": self.model}
 
 
 @dataclass
@@ -54,10 +64,33 @@ class ExperimentResult:
     checks: list[Check]
     figure: Callable[[], "object"] = field(repr=False)
 
+    params: dict = field(default_factory=dict)
+
     @property
     def ok(self) -> bool:
-        """True when every check that should pass passes."""
+        """True when every check that should pass passes (expected failures may fail)."""
         return all(c.passed or c.expected_failure for c in self.checks)
+
+    @property
+    def failures(self) -> list[Check]:
+        return [c for c in self.checks if not (c.passed or c.expected_failure)]
+
+    def model_status(self) -> dict[str, str]:
+        """Per model: ``reproduced``, ``fails`` or ``expected failure``.
+
+        A model fails if any check it should pass fails; it is an expected failure
+        when its expected-failure checks fail as expected.
+        """
+        out: dict[str, str] = {}
+        for m in dict.fromkeys(c.model for c in self.checks):
+            cs = [c for c in self.checks if c.model == m]
+            if any(c.status == "fail" for c in cs):
+                out[m] = "fails"
+            elif any(c.status == "expected failure" for c in cs):
+                out[m] = "expected failure"
+            else:
+                out[m] = "reproduced"
+        return out
 
 
 @dataclass(frozen=True)
@@ -67,16 +100,27 @@ class Experiment:
     citation: str
     run: Callable[..., ExperimentResult] = field(repr=False)
     default_agents: int = 200
+    description: str = ""
 
 
 _REGISTRY: dict[str, Experiment] = {}
 
 
-def register(name: str, title: str, citation: str, default_agents: int = 200):
-    """Decorator: register ``run(n_agents=..., seed=...)`` as experiment ``name``."""
+def register(name: str, title: str, citation: str, default_agents: int = 200, description: str = ""):
+    """Decorator: register ``run(n_agents=..., seed=...)`` as experiment ``name``.
+
+    ``description`` is the design in one paragraph (shown in the report); by
+    default the first paragraph of the defining module's docstring after its title.
+    """
 
     def deco(run):
-        _REGISTRY[name] = Experiment(name, title, citation, run, default_agents)
+        desc = description
+        if not desc:
+            import sys
+
+            doc = (sys.modules[run.__module__].__doc__ or "").strip().split("\n\n")
+            desc = " ".join(doc[1].split()) if len(doc) > 1 else ""
+        _REGISTRY[name] = Experiment(name, title, citation, run, default_agents, desc)
         return run
 
     return deco

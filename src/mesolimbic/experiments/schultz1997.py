@@ -27,6 +27,8 @@ of prediction and reward. Science 275, 1593-1599.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import xarray as xr
 
@@ -152,7 +154,8 @@ def run(n_agents: int = 200, seed: int = 0) -> ExperimentResult:
         Check("learning.rpe_leaves_reward", "RPE at reward on the last training trial / on the first",
               float(last.rpe_us.mean()) / us_first, "<", 0.1),
     ]
-    return ExperimentResult(NAME, ds, checks, lambda: figure(ds))
+    checks = [dataclasses.replace(c, model="TD(0)") for c in checks]
+    return ExperimentResult(NAME, ds, checks, lambda: figure(ds), params=dict(PARAMS, representation="CSC"))
 
 
 def figure(ds: xr.Dataset):

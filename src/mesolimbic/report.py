@@ -1,0 +1,209 @@
+"""`mesolimbic reproduce`: run the registered experiments and write the report.
+
+Writes, into one folder:
+
+* ``report.html`` — one self-contained page (figures embedded as PNG data, no
+  network access needed): the findings x models matrix, then per finding its
+  citation, design, figure, checks (measured number next to the threshold) and
+  parameters;
+* ``<experiment>.nc`` and ``<experiment>.png`` for each experiment;
+* ``summary.json`` — per experiment and check: measured value, threshold,
+  pass/fail, expected-failure flag; with the package version and seed.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Sequence
+
+from . import __version__
+from .experiments.registry import Experiment, ExperimentResult, get, names
+from .io import atomic_path, save_netcdf
+
+__all__ = ["SuiteRun", "run_suite", "write_report", "summary_dict", "render_html", "output_paths"]
+
+STATUS_CLASS = {"reproduced": "ok", "fails": "bad", "expected failure": "expected", "—": "none"}
+
+
+@dataclass
+class SuiteRun:
+    experiment: Experiment
+    result: ExperimentResult
+    seconds: float
+    png: bytes
+
+
+def _png(fig) -> bytes:
+    from .plot import plt
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110)
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def run_suite(
+    only: Sequence[str] | None = None,
+    *,
+    n_agents: int | None = None,
+    seed: int = 0,
+    on_start: Callable[[str], None] | None = None,
+) -> list[SuiteRun]:
+    """Run the experiments named in ``only`` (all when None) and draw their figures."""
+    chosen = list(only) if only else names()
+    exps = [get(n) for n in chosen]  # unknown names fail here, before any work
+    runs = []
+    for exp in exps:
+        if on_start:
+            on_start(exp.name)
+        t0 = time.perf_counter()
+        result = exp.run(n_agents=exp.default_agents if n_agents is None else n_agents, seed=seed)
+        fig = result.figure()
+        runs.append(SuiteRun(exp, result, time.perf_counter() - t0, _png(fig)))
+    return runs
+
+
+def _num(x: float) -> float | None:
+    return None if x is None or (isinstance(x, float) and not math.isfinite(x)) else float(x)
+
+
+def summary_dict(runs: Sequence[SuiteRun], seed: int) -> dict:
+    return {
+        "mesolimbic_version": __version__,
+        "seed": seed,
+        "ok": all(r.result.ok for r in runs),
+        "experiments": {
+            r.experiment.name: {
+                "title": r.experiment.title,
+                "citation": r.experiment.citation,
+                "ok": r.result.ok,
+                "seconds": round(r.seconds, 3),
+                "models": r.result.model_status(),
+                "params": {k: (v if isinstance(v, (int, float, str, bool)) else str(v))
+                           for k, v in r.result.params.items()},
+                "checks": [dict(c.to_dict(), measured=_num(c.measured)) for c in r.result.checks],
+            }
+            for r in runs
+        },
+    }
+
+
+CSS = """
+body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;max-width:1150px;margin:2em auto;
+color:#222;line-height:1.45;padding:0 1em}
+h1{margin-bottom:.1em} .sub{color:#666;margin-top:0}
+table{border-collapse:collapse;margin:.6em 0 1.2em} th,td{border:1px solid #ddd;padding:.3em .6em;
+font-size:.92em;vertical-align:top} th{background:#f4f4f4;text-align:left}
+td.ok{background:#e3f4e1} td.bad{background:#fbe0df} td.expected{background:#fff3cd} td.none{color:#aaa}
+.pass{color:#1b7f2a;font-weight:600} .fail{color:#b3261e;font-weight:600}
+.xfail{color:#9a6b00;font-weight:600}
+section{border-top:2px solid #eee;margin-top:2em;padding-top:.5em} img{max-width:100%;height:auto}
+.cite{color:#555;font-style:italic} code{background:#f4f4f4;padding:0 .25em}
+"""
+
+# Records, for automated checks, whether every figure decoded and whether any script error occurred.
+PROBE_JS = """
+window.__errors = [];
+window.addEventListener('error', function (e) { window.__errors.push(String(e.message || e)); });
+window.addEventListener('load', function () {
+  var imgs = Array.prototype.slice.call(document.images);
+  var bad = imgs.filter(function (i) { return !(i.complete && i.naturalWidth > 0); }).length;
+  var b = document.body;
+  b.setAttribute('data-images', String(imgs.length));
+  b.setAttribute('data-images-broken', String(bad));
+  b.setAttribute('data-errors', String(window.__errors.length));
+});
+"""
+
+
+def _status_word(c) -> str:
+    return {"pass": '<span class="pass">pass</span>', "fail": '<span class="fail">FAIL</span>',
+            "expected failure": '<span class="xfail">expected failure</span>',
+            "unexpected pass": '<span class="xfail">unexpected pass</span>'}[c.status]
+
+
+def render_html(runs: Sequence[SuiteRun], seed: int) -> str:
+    e = html.escape
+    models = list(dict.fromkeys(m for r in runs for m in r.result.model_status()))
+    n_fail = sum(len(r.result.failures) for r in runs)
+    parts = [
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
+        "<title>mesolimbic — reproduced findings</title>",
+        f"<style>{CSS}</style><script>{PROBE_JS}</script></head><body>",
+        "<h1>mesolimbic — published findings, reproduced</h1>",
+        f"<p class='sub'>mesolimbic {e(__version__)} · seed {seed} · {len(runs)} experiments · "
+        f"{'all checks as expected' if n_fail == 0 else f'{n_fail} check(s) failed'}</p>",
+        "<h2>Findings × models</h2><table><tr><th>finding</th>",
+        *[f"<th>{e(m)}</th>" for m in models],
+        "</tr>",
+    ]
+    for r in runs:
+        st = r.result.model_status()
+        parts.append(f"<tr><td><a href='#{e(r.experiment.name)}'>{e(r.experiment.name)}</a></td>")
+        for m in models:
+            s = st.get(m, "—")
+            parts.append(f"<td class='{STATUS_CLASS[s]}'>{e(s)}</td>")
+        parts.append("</tr>")
+    parts.append("</table><p>reproduced: every check passes · fails: a check the model should pass fails · "
+                 "expected failure: the model is known not to produce the finding, and does not.</p>")
+    for r in runs:
+        x, res = r.experiment, r.result
+        img = base64.b64encode(r.png).decode()
+        parts += [
+            f"<section id='{e(x.name)}'><h2>{e(x.name)} — {e(x.title)}</h2>",
+            f"<p class='cite'>{e(x.citation)}</p><p>{e(x.description)}</p>",
+            f"<img alt='figure of {e(x.name)}' src='data:image/png;base64,{img}'>",
+            "<table><tr><th>check</th><th>model</th><th>measured</th><th></th><th>threshold</th>"
+            "<th>result</th><th>what it compares</th></tr>",
+        ]
+        for c in res.checks:
+            unit = f" {e(c.unit)}" if c.unit else ""
+            parts.append(
+                f"<tr><td><code>{e(c.name)}</code></td><td>{e(c.model)}</td><td>{c.measured:.4g}{unit}</td>"
+                f"<td>{e(c.comparison)}</td><td>{c.threshold:g}{unit}</td><td>{_status_word(c)}</td>"
+                f"<td>{e(c.description)}</td></tr>")
+        parts.append("</table>")
+        if res.params:
+            ps = ", ".join(f"{e(str(k))} = {e(str(v))}" for k, v in res.params.items())
+            parts.append(f"<p><b>Parameters:</b> {ps}</p>")
+        parts.append(f"<p class='sub'>ran in {r.seconds:.1f} s</p></section>")
+    parts.append("</body></html>")
+    return "".join(parts)
+
+
+def output_paths(out_dir: Path, chosen: Sequence[str]) -> list[Path]:
+    paths = [out_dir / "report.html", out_dir / "summary.json"]
+    for n in chosen:
+        paths += [out_dir / f"{n}.nc", out_dir / f"{n}.png"]
+    return paths
+
+
+def write_report(runs: Sequence[SuiteRun], out_dir: str | Path, seed: int) -> list[Path]:
+    """Write every output atomically; return the paths written."""
+    out_dir = Path(out_dir)
+    written: list[Path] = []
+    try:
+        for r in runs:
+            written.append(save_netcdf(r.result.dataset, out_dir / f"{r.experiment.name}.nc"))
+            with atomic_path(out_dir / f"{r.experiment.name}.png") as tmp:
+                tmp.write_bytes(r.png)
+            written.append(out_dir / f"{r.experiment.name}.png")
+        with atomic_path(out_dir / "summary.json") as tmp:
+            tmp.write_text(json.dumps(summary_dict(runs, seed), indent=2))
+        written.append(out_dir / "summary.json")
+        with atomic_path(out_dir / "report.html") as tmp:
+            tmp.write_text(render_html(runs, seed), encoding="utf-8")
+        written.append(out_dir / "report.html")
+    except BaseException:
+        for p in written:  # never leave a partial set of outputs behind
+            p.unlink(missing_ok=True)
+        raise
+    return written
+

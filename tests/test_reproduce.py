@@ -1,0 +1,78 @@
+"""`mesolimbic reproduce`: the HTML report, summary.json, --only, bad names, and a real browser."""
+
+import json
+import shutil
+import subprocess
+import tempfile
+
+import pytest
+from typer.testing import CliRunner
+
+from mesolimbic.cli import app
+from mesolimbic.experiments import names
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def report_dir(tmp_path_factory):
+    out = tmp_path_factory.mktemp("rep")
+    res = runner.invoke(app, ["reproduce", "--out", str(out), "--agents", "60", "--force"])
+    assert res.exit_code == 0, res.output
+    return out
+
+
+def test_every_experiment_is_in_the_outputs(report_dir):
+    summary = json.loads((report_dir / "summary.json").read_text())
+    page = (report_dir / "report.html").read_text()
+    assert set(summary["experiments"]) == set(names())
+    assert summary["seed"] == 0 and summary["mesolimbic_version"]
+    for name, exp in summary["experiments"].items():
+        assert (report_dir / f"{name}.nc").exists() and (report_dir / f"{name}.png").exists()
+        assert f"id='{name}'" in page
+        assert exp["checks"], name
+        for c in exp["checks"]:
+            assert isinstance(c["measured"], float), (name, c["name"])
+            assert {"threshold", "passed", "expected_failure", "status", "model"} <= set(c)
+        assert exp["models"] and set(exp["models"].values()) <= {"reproduced", "fails", "expected failure"}
+    assert "Findings × models" in page
+    for attr in ("src=", "href="):  # self-contained: no external resources
+        assert f"{attr}'http" not in page and f'{attr}"http' not in page
+
+
+def test_only_and_bad_names(tmp_path):
+    res = runner.invoke(app, ["reproduce", "--out", str(tmp_path / "a"), "--only", "schultz1997", "--agents", "40"])
+    assert res.exit_code == 0, res.output
+    summary = json.loads((tmp_path / "a" / "summary.json").read_text())
+    assert list(summary["experiments"]) == ["schultz1997"]
+    res = runner.invoke(app, ["reproduce", "--out", str(tmp_path / "b"), "--only", "nonsense"])
+    assert res.exit_code == 2 and "unknown experiment 'nonsense'" in res.output
+    assert not (tmp_path / "b").exists()
+    res = runner.invoke(app, ["reproduce", "--out", str(tmp_path / "a"), "--only", "schultz1997"])
+    assert res.exit_code == 2 and "--force" in res.output
+
+
+def _chromium():
+    return shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+
+
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.mark.skipif(_chromium() is None, reason="no Chromium here (.ci/run installs Debian's chromium)")
+def test_report_in_a_real_browser(report_dir):
+    url = (report_dir / "report.html").resolve().as_uri()
+    with tempfile.TemporaryDirectory() as profile:
+        dom = subprocess.run([_chromium(), *FLAGS, f"--user-data-dir={profile}", "--virtual-time-budget=5000",
+                              "--dump-dom", url], capture_output=True, text=True, timeout=120).stdout
+    body = dom.split("<body", 1)[1].split(">", 1)[0]
+    n_images = int(body.split('data-images="')[1].split('"')[0])
+    assert n_images == len(names())
+    assert 'data-images-broken="0"' in body, body
+    assert 'data-errors="0"' in body, body
+    shot = report_dir / "report-screenshot.png"
+    with tempfile.TemporaryDirectory() as profile:
+        subprocess.run([_chromium(), *FLAGS, f"--user-data-dir={profile}", "--window-size=1200,2400",
+                        f"--screenshot={shot}", url], capture_output=True, timeout=120)
+    assert shot.exists() and shot.stat().st_size > 50_000
