@@ -127,3 +127,20 @@ def test_presence_and_microstimulus():
     assert x[:, 9].max() > x[:, 2].max()
     with pytest.raises(ValueError, match="sigma must be in"):
         Microstimulus(sigma=0)
+
+
+def test_notation():
+    d = ml.PavlovianDesign.from_notation([("pre", {"A+": 3}), ("comp", {"AB+": 2, "CD+0.5": 2}),
+                                          ("so", {"B>A-": 2}, "sequential")], us_time=1.0, dt=0.2)
+    c = d.compile()
+    assert c.type_names == ("A+", "AB+", "CD+0.5", "B>A-")
+    np.testing.assert_allclose(c.probability, [1, 1, 0.5, 0])
+    assert d.phases[1].order == "random" and d.phases[2].order == "sequential" and d.phases[0].order == "sequential"
+    serial = c.presence[3]
+    a, b = c.cue_names.index("A"), c.cue_names.index("B")
+    assert serial[:, b].nonzero()[0].tolist() == [2, 3, 4, 5, 6]  # B from 0 to 1 s
+    assert serial[:, a].nonzero()[0].tolist() == [7, 8, 9, 10, 11]  # then A from 1 to 2 s
+    assert c.us_step[3] == 12  # the omitted US is due at 2 s
+    for bad in ["A", "A*", "+", "A-0.5", "A+x"]:
+        with pytest.raises(ValueError, match="notation|probability"):
+            ml.PavlovianDesign.from_notation([("p", {bad: 1})])

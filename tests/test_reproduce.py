@@ -16,10 +16,22 @@ runner = CliRunner()
 
 @pytest.fixture(scope="module")
 def report_dir(tmp_path_factory):
+    """The whole suite at each experiment's default size, once."""
     out = tmp_path_factory.mktemp("rep")
-    res = runner.invoke(app, ["reproduce", "--out", str(out), "--agents", "60", "--force"])
+    res = runner.invoke(app, ["reproduce", "--out", str(out)])
     assert res.exit_code == 0, res.output
     return out
+
+
+def test_every_check_is_as_expected(report_dir):
+    """Each experiment's checks, run by the suite: those that should pass pass; the
+    known failures of a model fail as expected (an unexpected pass is flagged too)."""
+    summary = json.loads((report_dir / "summary.json").read_text())
+    assert summary["ok"]
+    for name, exp in summary["experiments"].items():
+        for c in exp["checks"]:
+            assert c["status"] in ("pass", "expected failure"), (name, c)
+            assert c["model"], (name, c["name"])
 
 
 def test_every_experiment_is_in_the_outputs(report_dir):

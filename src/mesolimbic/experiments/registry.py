@@ -127,7 +127,17 @@ def register(name: str, title: str, citation: str, default_agents: int = 200, de
 
 
 def _load_all() -> None:
-    from . import schultz1997  # noqa: F401  (importing registers)
+    from . import (  # noqa: F401  (importing registers)
+        conditioned_inhibition,
+        kamin1969_blocking,
+        overexpectation,
+        overshadowing,
+        relative_validity,
+        rw_acquisition_extinction,
+        rw_failures,
+        schultz1997,
+        second_order_conditioning,
+    )
 
 
 def get(name: str) -> Experiment:

@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Mapping, Sequence
 
@@ -128,6 +129,53 @@ class PavlovianDesign:
 
     def __post_init__(self) -> None:
         self.validate()
+
+    # ------------------------------------------------------------- notation
+    @classmethod
+    def from_notation(
+        cls,
+        phases: Sequence[tuple],
+        *,
+        us_time: float = 1.0,
+        dt: float = 0.2,
+        magnitude: float = 1.0,
+        iti: float | tuple[float, float] = 10.0,
+        name: str = "pavlovian",
+    ) -> "PavlovianDesign":
+        """Build a design from the field's shorthand.
+
+        ``phases`` is a sequence of ``(phase_name, {trial: count})`` or
+        ``(phase_name, {trial: count}, order)``; ``order`` defaults to
+        ``"random"`` (interleaved) when a phase has several trial types.
+        A trial is written as cues then outcome:
+
+        * ``"A+"`` cue A reinforced; ``"AB-"`` compound of A and B, not reinforced;
+        * ``"A+0.25"`` reinforced with probability 0.25;
+        * ``"B>A-"`` serial compound: B, then A when B ends, then the (omitted) US.
+
+        Every cue (one letter each) comes on at its onset and stays on until the
+        next element; the US is due ``us_time`` seconds after the last element's
+        onset. Example, Kamin blocking::
+
+            PavlovianDesign.from_notation([("pretraining", {"A+": 20}),
+                                           ("compound", {"AB+": 20}),
+                                           ("test", {"B-": 1})])
+        """
+        trial_types: dict[str, TrialType] = {}
+        phase_objs = []
+        longest = 1
+        for spec in phases:
+            if len(spec) not in (2, 3):
+                raise ValueError(f"a phase is (name, {{trial: count}}) or (name, {{trial: count}}, order), got {spec!r}")
+            pname, trials = spec[0], spec[1]
+            for label in trials:
+                if label not in trial_types:
+                    trial_types[label] = _parse_trial(label, us_time, magnitude)
+                    longest = max(longest, label.count(">") + 1)
+            order = spec[2] if len(spec) == 3 else ("random" if len(trials) > 1 else "sequential")
+            phase_objs.append(Phase(pname, dict(trials), order))
+        window = (-2 * dt, longest * us_time + 3 * dt)
+        return cls(list(trial_types.values()), phase_objs, dt=dt, window=window, iti=iti, name=name)
 
     # ------------------------------------------------------------------ checks
     def validate(self) -> None:
@@ -250,6 +298,28 @@ class PavlovianDesign:
             phase_types=tuple(phase_types),
             phase_counts=tuple(phase_counts),
         )
+
+
+_TRIAL = re.compile(r"^([A-Za-z]+(?:>[A-Za-z]+)*)([+-])(\d*\.?\d+)?$")
+
+
+def _parse_trial(label: str, us_time: float, magnitude: float) -> TrialType:
+    m = _TRIAL.match(label)
+    if not m:
+        raise ValueError(
+            f"trial {label!r} is not in the notation: cue letters (serial elements joined by '>') then "
+            f"'+' or '-', optionally a probability after '+', e.g. 'A+', 'AB-', 'A+0.5', 'B>A-'"
+        )
+    elements, sign, prob = m.groups()
+    if sign == "-" and prob:
+        raise ValueError(f"trial {label!r}: a probability goes only after '+'")
+    cues = []
+    for i, element in enumerate(elements.split(">")):
+        for letter in element:
+            cues.append(Cue(letter, onset=i * us_time, duration=us_time))
+    n = elements.count(">") + 1
+    p = 0.0 if sign == "-" else (float(prob) if prob else 1.0)
+    return TrialType(label, cues=cues, us_time=n * us_time, magnitude=magnitude, probability=p)
 
 
 @dataclass(frozen=True, eq=False)
