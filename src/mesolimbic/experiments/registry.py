@@ -130,6 +130,7 @@ def _load_all() -> None:
     from . import (  # noqa: F401  (importing registers)
         conditioned_inhibition,
         kamin1969_blocking,
+        kobayashi2008_delay,
         overexpectation,
         overshadowing,
         relative_validity,
@@ -137,6 +138,7 @@ def _load_all() -> None:
         rw_failures,
         schultz1997,
         second_order_conditioning,
+        td_backward_shift,
     )
 
 
