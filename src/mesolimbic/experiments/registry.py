@@ -129,6 +129,7 @@ def register(name: str, title: str, citation: str, default_agents: int = 200, de
 def _load_all() -> None:
     from . import (  # noqa: F401  (importing registers)
         conditioned_inhibition,
+        fiorillo2003_probability,
         kamin1969_blocking,
         kobayashi2008_delay,
         overexpectation,
@@ -139,6 +140,7 @@ def _load_all() -> None:
         schultz1997,
         second_order_conditioning,
         td_backward_shift,
+        waelti2001_blocking,
     )
 
 

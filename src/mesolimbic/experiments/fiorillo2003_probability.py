@@ -1,0 +1,152 @@
+"""Fiorillo, Tobler & Schultz (2003): dopamine neurons code reward probability — and the ramp for uncertain reward.
+
+Design: five cues predict reward at 2 s with probability p = 0, .25, .5, .75
+and 1 (cue on until the reward time), 300 trials each, randomly interleaved;
+measurements from the last 250 trials.
+
+Signatures (paper, Fig. 2-3): the CS response rises with p; the response to a
+delivered reward falls with p (1 - p); the dip at an omitted reward deepens
+with p (-p). And a sustained activation that ramps up between CS and reward,
+largest at p = .5.
+
+Model: TD(0) with a complete serial compound (alpha = 0.3, gamma = 1). TD
+produces the first three directly. For the ramp, Niv, Duff & Dayan (2005):
+trial-to-trial prediction errors at the reward time propagate back through the
+delay period; in RPE units they average to zero at every time step (the
+symmetric readout shows no ramp), but dopamine neurons code negative errors
+with a much smaller gain (Bayer & Glimcher 2005; here the default readout, 20
+vs 4 Hz per unit), so averaged firing rises towards the reward, most for
+p = .5, where errors are largest. Both readouts are shown.
+
+References: Fiorillo, C. D., Tobler, P. N. & Schultz, W. (2003). Discrete coding
+of reward probability and uncertainty by dopamine neurons. Science
+299:1898-1902. Niv, Y., Duff, M. O. & Dayan, P. (2005). Dopamine, uncertainty and
+TD learning. Behav Brain Funct 1:6.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import xarray as xr
+
+from .. import neurons
+from ..models import TD
+from ..simulate import simulate
+from ..tasks import Cue, PavlovianDesign, Phase, TrialType
+from .registry import Check, ExperimentResult, register
+
+NAME = "fiorillo2003_probability"
+CITATION = ("Fiorillo, Tobler & Schultz (2003). Discrete coding of reward probability and uncertainty by "
+            "dopamine neurons. Science 299:1898-1902")
+PROBS = (0.0, 0.25, 0.5, 0.75, 1.0)
+US_TIME = 2.0
+PARAMS = {"alpha": 0.3, "gamma": 1.0, "lam": 0.0}
+LATE_WINDOW = (1.5, 2.0)  # s: the last 500 ms before the reward
+EARLY_WINDOW = (0.3, 0.8)
+
+
+def _label(p: float) -> str:
+    return f"p={p:g}"
+
+
+def design() -> PavlovianDesign:
+    tts = [TrialType(_label(p), cues=[Cue(f"cs_{p:g}", duration=US_TIME)], us_time=US_TIME, probability=p)
+           for p in PROBS]
+    return PavlovianDesign(tts, [Phase("training", {t.name: 300 for t in tts}, order="random")],
+                           dt=0.1, window=(-0.5, 2.5), name=NAME)
+
+
+def _spearman(x) -> float:
+    from scipy.stats import spearmanr
+
+    return float(spearmanr(np.arange(len(x)), x).statistic)
+
+
+@register(NAME, "Reward probability: CS and reward responses, omission dip, and the uncertainty ramp", CITATION,
+          default_agents=50)
+def run(n_agents: int = 50, seed: int = 0) -> ExperimentResult:
+    sim = simulate(design(), TD(), PARAMS, n_agents=n_agents, seed=seed)
+    late = sim.trial > sim.sizes["trial"] - 250
+    rate = neurons.firing_rate(sim.rpe, latency=0.0)
+    baseline = rate.attrs["baseline_rate"]
+    prob = xr.DataArray(list(PROBS), dims="probability", name="probability")
+    rows = {k: [] for k in ("cs", "reward", "omission", "rpe", "rate")}
+    for p in PROBS:
+        m = (sim.trial_type == _label(p)) & late
+        rows["cs"].append(float(sim.rpe_cs.where(m).mean()))
+        rows["reward"].append(float(sim.rpe_us.where(m & (sim.reward > 0)).mean()))
+        rows["omission"].append(float(sim.rpe_us.where(m & (sim.reward == 0)).mean()))
+        rows["rpe"].append(sim.rpe.where(m).mean(["agent", "trial"]))
+        rows["rate"].append(rate.where(m).mean(["agent", "trial"]))
+    ds = xr.Dataset({
+        "cs_response": ("probability", rows["cs"]),
+        "reward_response": ("probability", rows["reward"]),
+        "omission_response": ("probability", rows["omission"]),
+        "rpe": xr.concat(rows["rpe"], prob).drop_vars("phase", errors="ignore"),
+        "firing_rate": xr.concat(rows["rate"], prob).drop_vars("phase", errors="ignore"),
+    }, coords={"probability": list(PROBS)},
+        attrs={"experiment": NAME, "us_time": US_TIME, "baseline_rate": baseline, "seed": seed,
+               "n_agents": n_agents, **{f"param_{k}": v for k, v in PARAMS.items()}})
+
+    def window(var, w):
+        return ds[var].sel(time=slice(w[0] - 1e-9, w[1] - 1e-9)).mean("time")
+
+    ramp_rate = window("firing_rate", LATE_WINDOW) - baseline
+    early_rate = window("firing_rate", EARLY_WINDOW) - baseline
+    ramp_rpe = window("rpe", LATE_WINDOW)
+    ds["ramp_firing"] = ramp_rate.assign_attrs(units="Hz", long_name="mean firing 1.5-2 s minus baseline")
+    ds["ramp_rpe"] = ramp_rpe.assign_attrs(long_name="mean RPE 1.5-2 s")
+    mid = ramp_rate.sel(probability=0.5)
+    uncertain = ramp_rate.sel(probability=[0.25, 0.75]).max()
+    tdm = "TD(0)"
+    checks = [
+        Check("cs_rises_with_p", "Spearman correlation of the CS response with p", _spearman(rows["cs"]), ">",
+              0.99, model=tdm),
+        Check("cs_tracks_p", "max |CS response - p|", float(np.max(np.abs(np.array(rows["cs"]) - PROBS))), "<",
+              0.05, model=tdm),
+        Check("reward_falls_with_p", "Spearman correlation of the reward response with p (p > 0)",
+              _spearman(rows["reward"][1:]), "<", -0.99, model=tdm),
+        Check("omission_deepens_with_p", "Spearman correlation of the omission response with p (p < 1)",
+              _spearman(rows["omission"][:-1]), "<", -0.99, model=tdm),
+        Check("ramp_peaks_at_half", "late-delay firing at p = .5 minus the larger of p = .25, .75",
+              float(mid - uncertain), ">", 0.0, unit="Hz", model="TD(0) + asymmetric readout"),
+        Check("ramp_rises", "late-delay minus early-delay firing at p = .5",
+              float(mid - early_rate.sel(probability=0.5)), ">", 0.1, unit="Hz", model="TD(0) + asymmetric readout"),
+        Check("ramp_in_rpe", "mean RPE in the late delay at p = .5 (errors average to zero: no ramp)",
+              float(ramp_rpe.sel(probability=0.5)), ">", 0.02, expected_failure=True,
+              model="TD(0) + symmetric readout"),
+    ]
+    return ExperimentResult(NAME, ds, checks, lambda: figure(ds), params=dict(PARAMS, representation="CSC",
+                                                                                readout="default (20/4 Hz)"))
+
+
+def figure(ds: xr.Dataset):
+    from ..plot import mark_events, plt
+
+    fig, axes = plt.subplots(1, 3, figsize=(13, 3.9), constrained_layout=True)
+    p = ds.probability.values
+    a = axes[0]
+    a.plot(p, ds.cs_response, "o-", label="CS")
+    a.plot(p, ds.reward_response, "s-", label="reward delivered")
+    a.plot(p, ds.omission_response, "v-", label="reward omitted")
+    a.axhline(0, color="0.4", lw=0.6)
+    a.set_xlabel("reward probability p")
+    a.set_ylabel("RPE")
+    a.set_title("Responses code p (RPE)", fontsize=10, pad=14)
+    a.legend(fontsize=8, frameon=False)
+    cmap = plt.get_cmap("viridis")
+    for i, pv in enumerate(p):
+        c = cmap(i / max(1, len(p) - 1))
+        axes[1].plot(ds.time, ds.rpe.sel(probability=pv), color=c, label=f"p = {pv:g}")
+        axes[2].plot(ds.time, ds.firing_rate.sel(probability=pv), color=c, label=f"p = {pv:g}")
+    axes[1].set_title("Mean RPE (symmetric): no ramp", fontsize=10, pad=14)
+    axes[1].set_ylim(-0.1, 0.3)
+    axes[2].set_title("Firing, dips 5x shallower: ramp, most at p = .5", fontsize=10, pad=14)
+    axes[2].set_ylim(ds.attrs["baseline_rate"] - 1, ds.attrs["baseline_rate"] + 4)
+    axes[2].set_ylabel("firing rate (Hz)")
+    for ax in axes[1:]:
+        mark_events(ax, {"CS": 0.0, "R": ds.attrs["us_time"]})
+        ax.set_xlabel("time from CS onset (s)")
+        ax.legend(fontsize=7, frameon=False)
+    fig.suptitle("Fiorillo, Tobler & Schultz (2003); ramp as in Niv, Duff & Dayan (2005)", fontsize=11)
+    return fig
