@@ -157,3 +157,18 @@ def test_bad_simulate_arguments():
         ml.simulate(tiny(), ml.TD(), record="everything")
     with pytest.raises(ValueError, match="trace must be one of"):
         ml.TD(trace="dutch")
+
+
+@pytest.mark.parametrize("engine", ["step", "affine"])
+def test_stimulation_adds_to_the_rpe_and_drives_learning(engine):
+    # no US; stimulation of size 1 at step 2 acts like a reward there:
+    # trial 1 delta = [0, 0, 1] -> w = [0, .5, 0] (alpha .5, gamma 1, lambda 0)
+    tt = ml.TrialType("t", cues=["a"], us_time=2.0, probability=0.0, stimulation=[(2.0, 1.0)])
+    d = ml.PavlovianDesign([tt], [ml.Phase("p", {"t": 2})], dt=1.0, window=(0.0, 3.0))
+    ds = ml.simulate(d, ml.TD(), {"alpha": 0.5, "gamma": 1.0}, engine=engine)
+    np.testing.assert_allclose(ds.rpe.isel(agent=0).values, [[0, 0, 1], [0, 0.5, 0.5]], atol=1e-6)
+    with pytest.raises(ValueError, match="trial-level"):
+        ml.simulate(d, ml.RescorlaWagner())
+    with pytest.raises(ValueError, match="stimulation time"):
+        ml.PavlovianDesign([ml.TrialType("t", stimulation=[(9.0, 1.0)])], [ml.Phase("p", {"t": 1})],
+                           dt=1.0, window=(0.0, 3.0))

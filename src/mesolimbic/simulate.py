@@ -89,12 +89,18 @@ def _features(compiled: CompiledDesign, rep: Representation) -> np.ndarray:
     return np.stack([rep.features(compiled.presence[k], dt) for k in range(len(compiled.type_names))])
 
 
-def _trial_fn(model: Model, p: dict, x: jax.Array, r: jax.Array):
-    """The model's step scanned over one trial (plus the terminal return to the ITI)."""
+def _trial_fn(model: Model, p: dict, x: jax.Array, events: jax.Array, rho: jax.Array):
+    """The model's step scanned over one trial (plus the terminal return to the ITI).
+
+    ``events`` is ``[2, S]``: the US indicator (scaled by the delivered magnitude
+    ``rho``) and the stimulation added to the RPE.
+    """
     S, F = x.shape
+    zero = jnp.zeros(1, x.dtype)
     inputs = {
         "x": jnp.concatenate([x, jnp.zeros((1, F), x.dtype)]),
-        "r": jnp.concatenate([r, jnp.zeros(1, r.dtype)]),
+        "r": jnp.concatenate([events[0] * rho, zero]),
+        "stim": jnp.concatenate([events[1], zero]),
         "reset": jnp.arange(S + 1) == 0,
     }
 
@@ -140,7 +146,7 @@ def _step_runner(model: Model, record_steps: bool):
         def agent(p, types1, reward1):
             def trial(state, inp):
                 ty, rho = inp
-                state, out = _trial_fn(model, p, feats[ty], usvec[ty] * rho)(state)
+                state, out = _trial_fn(model, p, feats[ty], usvec[ty], rho)(state)
                 sig = jnp.stack([out["rpe"], out["rpe"], out["value"], out["value"]])  # [4, S]
                 summ = jnp.where(row_ok[ty], sig[jnp.arange(4), row_idx[ty]], jnp.nan)
                 steps = (out["rpe"], out["value"]) if record_steps else None
@@ -172,7 +178,7 @@ def _trial_maps(model, P, feats, usvec):
     def maps(p, x, u):
         def g(w0, rho):
             state0 = dict(model.init(p, F), w=w0)
-            state, out = _trial_fn(model, p, x, u * rho)(state0)
+            state, out = _trial_fn(model, p, x, u, rho)(state0)
             return state["w"], out["rpe"], out["value"]
 
         w0 = jnp.zeros(F, jnp.float32)
@@ -357,6 +363,9 @@ def simulate(
             attrs[f"param_{k}"] = float(v[0])
 
     if model.level == "trial":
+        if np.any(compiled.stimulation != 0):
+            raise ValueError(f"the design stimulates at given times within trials; model {model.name!r} is "
+                             f"trial-level and has no time within a trial (use a real-time model such as TD)")
         out = _run_trial_level(model, P, compiled, types, reward)
         coords["cue"] = list(compiled.cue_names)
         data["rpe"] = (dims_a, squeeze(out["rpe"]), {"long_name": "Rescorla-Wagner prediction error"})
@@ -371,7 +380,7 @@ def simulate(
     if not isinstance(rep, Representation):
         raise ValueError(f"representation must be a mesolimbic Representation, got {type(rep).__name__}")
     feats = _features(compiled, rep)
-    usvec = compiled.us_vector()
+    usvec = compiled.event_vectors()  # [K, 2, S]: US indicator and stimulation
     rows = _summary_rows(compiled)
     if engine == "affine" and not model.linear:
         raise ValueError(f"engine 'affine' needs a linear model; {model.name!r} is not (use engine='step')")

@@ -139,6 +139,7 @@ def _load_all() -> None:
         rw_failures,
         schultz1997,
         second_order_conditioning,
+        steinberg2013_optogenetic_unblocking,
         td_backward_shift,
         waelti2001_blocking,
     )

@@ -31,6 +31,10 @@ class TD(Model):
     ``V[s] += alpha (r + gamma V[s'] - V[s])`` (Sutton & Barto 2018, eq. 6.2;
     traces: ch. 12; replacing traces: Singh & Sutton 1996).
 
+    Optogenetic stimulation (``TrialType.stimulation``) adds its size to
+    ``delta_t`` at the stimulated step: the RPE that is reported and that drives
+    learning (Steinberg et al. 2013, Nat Neurosci 16:966).
+
     Trial boundaries: each trial starts from the inter-trial state, whose
     features are zero (V = 0) and where traces are cleared; after the last step
     the agent returns to it, ``delta = 0 - V_{T-1}``, and that terminal update is
@@ -71,7 +75,8 @@ class TD(Model):
         x_prev = jnp.where(reset, 0.0, state["x_prev"])
         v_prev = jnp.dot(w, x_prev)
         v = jnp.dot(w, x)
-        delta = td_error(v_prev, r, gamma, v)
+        # stimulation of dopamine neurons adds to the error that drives learning
+        delta = td_error(v_prev, r, gamma, v) + inputs.get("stim", 0.0)
         w = w + alpha * delta * e_prev
         decayed = gamma * lam * e_prev
         e = decayed + x if self.trace == "accumulating" else jnp.maximum(decayed, x)

@@ -83,6 +83,10 @@ class TrialType:
         ``probability=0`` so the time at which reward was due is known.
       magnitude: size of the US (negative for an aversive US).
       probability: chance the US is delivered on a trial of this type.
+      stimulation: ``(time, size)`` pairs: phasic dopamine added to the RPE at
+        that time, as by optogenetic stimulation (size > 0) or inhibition
+        (size < 0) of VTA dopamine neurons (Steinberg et al. 2013). Applied on
+        every trial of the type.
     """
 
     name: str
@@ -90,6 +94,7 @@ class TrialType:
     us_time: float | None = None
     magnitude: float = 1.0
     probability: float = 1.0
+    stimulation: Sequence[tuple[float, float]] = ()
 
     def cue_list(self) -> tuple[Cue, ...]:
         return tuple(Cue(c) if isinstance(c, str) else c for c in self.cues)
@@ -203,6 +208,10 @@ class PavlovianDesign:
             if tt.us_time is not None:
                 check_range(f"{where}: us_time (the US must fall inside the trial window)",
                             tt.us_time, t0, t1, high_open=True)
+            for t_stim, size in tt.stimulation:
+                check_range(f"{where}: stimulation time (must fall inside the trial window)", t_stim, t0, t1,
+                            high_open=True)
+                check_range(f"{where}: stimulation size", size)
             for cue in tt.cue_list():
                 check_range(f"{where}: onset of cue {cue.name!r} (must fall inside the trial window)",
                             cue.onset, t0, t1, high_open=True)
@@ -267,7 +276,10 @@ class PavlovianDesign:
         presence = np.zeros((n_types, S, len(cues)), np.float32)
         us_step = np.full(n_types, -1, np.int32)
         cs_step = np.full(n_types, -1, np.int32)
+        stimulation = np.zeros((n_types, S), np.float32)
         for k, tt in enumerate(self.trial_types):
+            for t_stim, size in tt.stimulation:
+                stimulation[k, self.step_of(t_stim)] += size
             for c in tt.cue_list():
                 j = cues.index(c.name)
                 a = self.step_of(c.onset)
@@ -291,6 +303,7 @@ class PavlovianDesign:
             presence=presence,
             us_step=us_step,
             cs_step=cs_step,
+            stimulation=stimulation,
             magnitude=np.array([t.magnitude for t in self.trial_types], np.float32),
             probability=np.array([t.probability for t in self.trial_types], np.float32),
             phase_names=tuple(p.name for p in self.phases),
@@ -331,6 +344,7 @@ class CompiledDesign:
       presence: ``[n_types, S, n_cues]`` cue intensity at each step of each trial type.
       us_step, cs_step: ``[n_types]`` step index of the US and of the first cue onset
         (-1 where the trial type has none).
+      stimulation: ``[n_types, S]`` RPE added by stimulation at each step.
       magnitude, probability: ``[n_types]`` US magnitude and delivery probability.
       phase_types, phase_counts: per phase, the trial types it uses and how many of each.
     """
@@ -342,6 +356,7 @@ class CompiledDesign:
     presence: np.ndarray
     us_step: np.ndarray
     cs_step: np.ndarray
+    stimulation: np.ndarray
     magnitude: np.ndarray
     probability: np.ndarray
     phase_names: tuple[str, ...]
@@ -369,6 +384,10 @@ class CompiledDesign:
     def agent_invariant(self) -> bool:
         """True when every agent sees the same sequence of trial types."""
         return all(o == "sequential" or len(t) == 1 for o, t in zip(self.phase_orders, self.phase_types))
+
+    def event_vectors(self) -> np.ndarray:
+        """``[n_types, 2, S]``: the US indicator (see :meth:`us_vector`) and the stimulation."""
+        return np.stack([self.us_vector(), self.stimulation], axis=1)
 
     def us_vector(self) -> np.ndarray:
         """``[n_types, S]``: 1 at the US step of each trial type (0 where none)."""
