@@ -172,3 +172,15 @@ def test_stimulation_adds_to_the_rpe_and_drives_learning(engine):
     with pytest.raises(ValueError, match="stimulation time"):
         ml.PavlovianDesign([ml.TrialType("t", stimulation=[(9.0, 1.0)])], [ml.Phase("p", {"t": 1})],
                            dt=1.0, window=(0.0, 3.0))
+
+
+@pytest.mark.parametrize("engine", ["step", "affine"])
+def test_reset_after_us_ends_the_trial_state(engine):
+    # trained US at step 2 of 4; with the reset, steps after the US are the ITI: no
+    # features, RPE 0, and nothing is learned about them
+    tt = ml.TrialType("t", cues=["a"], us_time=2.0, reset_after_us=True)
+    d = ml.PavlovianDesign([tt], [ml.Phase("p", {"t": 3})], dt=1.0, window=(0.0, 4.0))
+    ds = ml.simulate(d, ml.TD(), {"alpha": 0.5, "gamma": 1.0}, engine=engine)
+    np.testing.assert_allclose(ds.rpe.isel(agent=0).values,
+                               [[0, 0, 1, 0], [0, 0.5, 0.5, 0], [0.25, 0.5, 0.25, 0]], atol=1e-6)
+    np.testing.assert_allclose(ds.weights.isel(agent=0).values, [0.5, 0.875, 0.0, 0.0], atol=1e-6)

@@ -85,15 +85,22 @@ def _param_sets(model: Model, params: Mapping[str, Any] | None) -> tuple[dict[st
 
 # ----------------------------------------------------------------------------- real-time models
 def _features(compiled: CompiledDesign, rep: Representation) -> np.ndarray:
+    """``[K, S, F]`` features of each trial type; zero wherever the state is reset
+    (after the US of ``reset_after_us`` types: the agent is in the inter-trial state)."""
     dt = compiled.design.dt
-    return np.stack([rep.features(compiled.presence[k], dt) for k in range(len(compiled.type_names))])
+    feats = np.stack([rep.features(compiled.presence[k], dt) for k in range(len(compiled.type_names))])
+    reset = compiled.reset_mask()
+    reset[:, 0] = False  # the first step keeps its features; the reset concerns the state before it
+    feats[reset] = 0.0
+    return feats
 
 
 def _trial_fn(model: Model, p: dict, x: jax.Array, events: jax.Array, rho: jax.Array):
     """The model's step scanned over one trial (plus the terminal return to the ITI).
 
-    ``events`` is ``[2, S]``: the US indicator (scaled by the delivered magnitude
-    ``rho``) and the stimulation added to the RPE.
+    ``events`` is ``[3, S]``: the US indicator (scaled by the delivered magnitude
+    ``rho``), the stimulation added to the RPE, and where the state is reset to
+    the inter-trial state (always at the first step).
     """
     S, F = x.shape
     zero = jnp.zeros(1, x.dtype)
@@ -101,7 +108,7 @@ def _trial_fn(model: Model, p: dict, x: jax.Array, events: jax.Array, rho: jax.A
         "x": jnp.concatenate([x, jnp.zeros((1, F), x.dtype)]),
         "r": jnp.concatenate([events[0] * rho, zero]),
         "stim": jnp.concatenate([events[1], zero]),
-        "reset": jnp.arange(S + 1) == 0,
+        "reset": jnp.concatenate([events[2] > 0, jnp.zeros(1, bool)]),
     }
 
     def run(state):
@@ -380,7 +387,7 @@ def simulate(
     if not isinstance(rep, Representation):
         raise ValueError(f"representation must be a mesolimbic Representation, got {type(rep).__name__}")
     feats = _features(compiled, rep)
-    usvec = compiled.event_vectors()  # [K, 2, S]: US indicator and stimulation
+    usvec = compiled.event_vectors()  # [K, 3, S]: US indicator, stimulation, reset
     rows = _summary_rows(compiled)
     if engine == "affine" and not model.linear:
         raise ValueError(f"engine 'affine' needs a linear model; {model.name!r} is not (use engine='step')")

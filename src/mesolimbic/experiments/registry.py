@@ -130,6 +130,7 @@ def _load_all() -> None:
     from . import (  # noqa: F401  (importing registers)
         conditioned_inhibition,
         fiorillo2003_probability,
+        hollerman1998_timing,
         kamin1969_blocking,
         kobayashi2008_delay,
         overexpectation,

@@ -87,6 +87,11 @@ class TrialType:
         that time, as by optogenetic stimulation (size > 0) or inhibition
         (size < 0) of VTA dopamine neurons (Steinberg et al. 2013). Applied on
         every trial of the type.
+      reset_after_us: end the trial's state at the US: after the US step the cue
+        representation is silent and the agent is in the inter-trial state (V = 0,
+        traces cleared), so a reward that comes early is not followed by a dip at
+        the habitual time (the "trial-state reset" option of Hollerman & Schultz
+        1998 models; Suri & Schultz 1999).
     """
 
     name: str
@@ -95,6 +100,7 @@ class TrialType:
     magnitude: float = 1.0
     probability: float = 1.0
     stimulation: Sequence[tuple[float, float]] = ()
+    reset_after_us: bool = False
 
     def cue_list(self) -> tuple[Cue, ...]:
         return tuple(Cue(c) if isinstance(c, str) else c for c in self.cues)
@@ -385,9 +391,20 @@ class CompiledDesign:
         """True when every agent sees the same sequence of trial types."""
         return all(o == "sequential" or len(t) == 1 for o, t in zip(self.phase_orders, self.phase_types))
 
+    def reset_mask(self) -> np.ndarray:
+        """``[n_types, S]``: True where the trial's state is reset to the inter-trial state
+        (the first step, and every step after the US of ``reset_after_us`` trial types)."""
+        m = np.zeros((len(self.type_names), self.n_steps), bool)
+        m[:, 0] = True
+        for k, tt in enumerate(self.design.trial_types):
+            if tt.reset_after_us and self.us_step[k] >= 0:
+                m[k, self.us_step[k] + 1:] = True
+        return m
+
     def event_vectors(self) -> np.ndarray:
-        """``[n_types, 2, S]``: the US indicator (see :meth:`us_vector`) and the stimulation."""
-        return np.stack([self.us_vector(), self.stimulation], axis=1)
+        """``[n_types, 3, S]``: the US indicator (see :meth:`us_vector`), the stimulation
+        and the reset mask (see :meth:`reset_mask`)."""
+        return np.stack([self.us_vector(), self.stimulation, self.reset_mask().astype(np.float32)], axis=1)
 
     def us_vector(self) -> np.ndarray:
         """``[n_types, S]``: 1 at the US step of each trial type (0 where none)."""
