@@ -133,6 +133,7 @@ def _load_all() -> None:
         hollerman1998_timing,
         kamin1969_blocking,
         kobayashi2008_delay,
+        ludvig2008_microstimulus,
         overexpectation,
         overshadowing,
         relative_validity,
