@@ -184,3 +184,18 @@ def test_reset_after_us_ends_the_trial_state(engine):
     np.testing.assert_allclose(ds.rpe.isel(agent=0).values,
                                [[0, 0, 1, 0], [0, 0.5, 0.5, 0], [0.25, 0.5, 0.25, 0]], atol=1e-6)
     np.testing.assert_allclose(ds.weights.isel(agent=0).values, [0.5, 0.875, 0.0, 0.0], atol=1e-6)
+
+
+def test_negative_error_scale_learner_is_nonlinear_and_overestimates():
+    # p = .5 reward of 1: full TD settles at .5; scaling negative errors by s settles
+    # where p (1 - V) = (1 - p) s V, i.e. V = p / (p + s (1 - p)) = 1 / 1.2 for s = .2
+    d = ml.PavlovianDesign([ml.TrialType("p", cues=["a"], us_time=1.0, probability=0.5)],
+                           [ml.Phase("t", {"p": 400})], dt=0.1, window=(-0.2, 1.5))
+    ds = ml.simulate(d, ml.TD(negative_error_scale=0.2), {"alpha": 0.05, "gamma": 1.0, "lam": 0.9},
+                     n_agents=50, record="trials")
+    assert ds.attrs["engine"] == "step"
+    assert float(ds.value_pre_us.isel(trial=slice(-100, None)).mean()) == pytest.approx(1 / 1.2, abs=0.03)
+    with pytest.raises(ValueError, match="affine"):
+        ml.simulate(d, ml.TD(negative_error_scale=0.2), engine="affine")
+    with pytest.raises(ValueError, match="negative_error_scale"):
+        ml.TD(negative_error_scale=1.5)

@@ -128,6 +128,7 @@ def register(name: str, title: str, citation: str, default_agents: int = 200, de
 
 def _load_all() -> None:
     from . import (  # noqa: F401  (importing registers)
+        bayer2005_asymmetry,
         conditioned_inhibition,
         fiorillo2003_probability,
         hollerman1998_timing,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import jax.numpy as jnp
 
-from .._validate import check_choice
+from .._validate import check_choice, check_range
 from ..rpe import td_error
 from .base import Model, Param
 
@@ -44,6 +44,13 @@ class TD(Model):
 
     Args:
       trace: ``"accumulating"`` (default) or ``"replacing"``.
+      negative_error_scale: factor on negative errors in the *update* only,
+        ``w += alpha * s(delta) * e`` with ``s(delta) = delta`` for delta >= 0 and
+        ``negative_error_scale * delta`` otherwise. 1 (default) is TD; a value
+        below 1 is a learner that reads its teaching signal off a dopamine firing
+        rate whose dips are compressed (Bayer & Glimcher 2005): it overestimates
+        values. The reported ``rpe`` is always the full delta. Makes the model
+        nonlinear (simulated step by step).
     """
 
     name = "td"
@@ -55,11 +62,16 @@ class TD(Model):
         Param("lam", 0.0, 0.0, 1.0, doc="eligibility-trace decay lambda"),
     )
 
-    def __init__(self, trace: str = "accumulating") -> None:
+    def __init__(self, trace: str = "accumulating", negative_error_scale: float = 1.0) -> None:
         self.trace = check_choice("trace", trace, ("accumulating", "replacing"))
+        self.negative_error_scale = float(check_range("negative_error_scale", negative_error_scale, 0.0, 1.0))
+        self.linear = self.negative_error_scale == 1.0
 
     def options(self):
-        return {"trace": self.trace}
+        opts = {"trace": self.trace}
+        if self.negative_error_scale != 1.0:
+            opts["negative_error_scale"] = self.negative_error_scale
+        return opts
 
     def init(self, params, n_features):
         z = jnp.zeros(n_features, jnp.float32)
@@ -77,7 +89,8 @@ class TD(Model):
         v = jnp.dot(w, x)
         # stimulation of dopamine neurons adds to the error that drives learning
         delta = td_error(v_prev, r, gamma, v) + inputs.get("stim", 0.0)
-        w = w + alpha * delta * e_prev
+        teach = delta if self.linear else jnp.where(delta < 0, self.negative_error_scale * delta, delta)
+        w = w + alpha * teach * e_prev
         decayed = gamma * lam * e_prev
         e = decayed + x if self.trace == "accumulating" else jnp.maximum(decayed, x)
         return {"w": w, "e": e, "x_prev": x}, {"rpe": delta, "value": v}
