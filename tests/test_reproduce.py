@@ -88,3 +88,24 @@ def test_report_in_a_real_browser(report_dir):
         subprocess.run([_chromium(), *FLAGS, f"--user-data-dir={profile}", "--window-size=1200,2400",
                         f"--screenshot={shot}", url], capture_output=True, timeout=120)
     assert shot.exists() and shot.stat().st_size > 50_000
+
+
+def test_exit_code_names_failing_checks(tmp_path, monkeypatch):
+    import xarray as xr
+
+    from mesolimbic.experiments import registry
+    from mesolimbic.experiments.registry import Check, Experiment, ExperimentResult
+
+    def run(n_agents=1, seed=0):
+        from mesolimbic.plot import plt
+
+        checks = [Check("always_wrong", "a check that fails", 1.0, "<", 0.0, model="M")]
+        return ExperimentResult("broken", xr.Dataset({"x": ("t", [1.0])}), checks, lambda: plt.figure())
+
+    monkeypatch.setitem(registry._REGISTRY, "broken", Experiment("broken", "a broken finding", "nobody (2026)", run))
+    monkeypatch.setattr(registry, "_load_all", lambda: None)
+    res = runner.invoke(app, ["reproduce", "--out", str(tmp_path), "--only", "broken"])
+    assert res.exit_code == 1
+    assert "broken:always_wrong" in res.output
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["ok"] is False and summary["experiments"]["broken"]["models"] == {"M": "fails"}

@@ -123,6 +123,15 @@ window.addEventListener('load', function () {
 """
 
 
+def model_family(model: str) -> str:
+    """Column of the findings x models matrix: Rescorla–Wagner, TD, or the label itself."""
+    if model.startswith(("Rescorla", "RW")):
+        return "Rescorla–Wagner"
+    if model.startswith("TD"):
+        return "TD learning"
+    return model
+
+
 def _status_word(c) -> str:
     return {"pass": '<span class="pass">pass</span>', "fail": '<span class="fail">FAIL</span>',
             "expected failure": '<span class="xfail">expected failure</span>',
@@ -133,6 +142,7 @@ def render_html(runs: Sequence[SuiteRun], seed: int) -> str:
     e = html.escape
     models = list(dict.fromkeys(m for r in runs for m in r.result.model_status()))
     n_fail = sum(len(r.result.failures) for r in runs)
+    families = list(dict.fromkeys(model_family(m) for r in runs for m in r.result.model_status()))
     parts = [
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
         "<title>mesolimbic — reproduced findings</title>",
@@ -141,18 +151,29 @@ def render_html(runs: Sequence[SuiteRun], seed: int) -> str:
         f"<p class='sub'>mesolimbic {e(__version__)} · seed {seed} · {len(runs)} experiments · "
         f"{'all checks as expected' if n_fail == 0 else f'{n_fail} check(s) failed'}</p>",
         "<h2>Findings × models</h2><table><tr><th>finding</th>",
-        *[f"<th>{e(m)}</th>" for m in models],
+        *[f"<th>{e(m)}</th>" for m in families],
         "</tr>",
     ]
     for r in runs:
         st = r.result.model_status()
         parts.append(f"<tr><td><a href='#{e(r.experiment.name)}'>{e(r.experiment.name)}</a></td>")
-        for m in models:
-            s = st.get(m, "—")
-            parts.append(f"<td class='{STATUS_CLASS[s]}'>{e(s)}</td>")
+        for fam in families:
+            variants = {m: v for m, v in st.items() if model_family(m) == fam}
+            if not variants:
+                parts.append("<td class='none'>—</td>")
+                continue
+            overall = ("fails" if "fails" in variants.values() else
+                       "reproduced" if "reproduced" in variants.values() else "expected failure")
+            if len(variants) == 1 and next(iter(variants)) == fam:
+                text = e(overall)
+            else:
+                text = "<br>".join(f"{e(m)}: <b>{e(v)}</b>" for m, v in variants.items())
+            parts.append(f"<td class='{STATUS_CLASS[overall]}'>{text}</td>")
         parts.append("</tr>")
     parts.append("</table><p>reproduced: every check passes · fails: a check the model should pass fails · "
-                 "expected failure: the model is known not to produce the finding, and does not.</p>")
+                 "expected failure: the model is known not to produce the finding, and does not. A cell lists "
+                 "the variants of a model family (learning rule, representation, readout) that the experiment "
+                 "ran; it is green when one of them reproduces the finding.</p>")
     for r in runs:
         x, res = r.experiment, r.result
         img = base64.b64encode(r.png).decode()

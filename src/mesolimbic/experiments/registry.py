@@ -144,6 +144,7 @@ def _load_all() -> None:
         second_order_conditioning,
         steinberg2013_optogenetic_unblocking,
         td_backward_shift,
+        tobler2005_adaptive_coding,
         waelti2001_blocking,
     )
 
