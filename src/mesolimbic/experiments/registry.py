@@ -138,6 +138,7 @@ def _load_all() -> None:
         overexpectation,
         overshadowing,
         relative_validity,
+        reversal_learning,
         rw_acquisition_extinction,
         rw_failures,
         schultz1997,

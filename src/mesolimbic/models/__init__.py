@@ -1,7 +1,8 @@
 """Learners as pure ``init``/``step`` functions with declared parameters."""
 
 from .base import Model, Param
+from .choice import ChoiceModel, DeltaRule
 from .rw import RescorlaWagner
 from .td import TD
 
-__all__ = ["Model", "Param", "RescorlaWagner", "TD"]
+__all__ = ["ChoiceModel", "DeltaRule", "Model", "Param", "RescorlaWagner", "TD"]

@@ -1,0 +1,59 @@
+"""Gymnasium environments over the package's own task definitions.
+
+:class:`BanditEnv` runs a :class:`~mesolimbic.tasks.bandit.Bandit` — the same
+``init``/``step`` functions the batched simulator uses — behind the standard
+``reset(seed=...)`` / ``step(action)`` interface, so any external agent can be
+run on the task. It passes ``gymnasium.utils.env_checker.check_env``.
+The environment runs the task's :meth:`~mesolimbic.tasks.bandit.Bandit.transition`
+with NumPy and Gymnasium's seeded generator (the same logic as the JAX
+simulator, a different random stream). Gymnasium is imported here only.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+try:
+    import gymnasium as gym
+    from gymnasium import spaces
+except ImportError as e:  # pragma: no cover - exercised only without gymnasium
+    raise ImportError("mesolimbic.envs needs gymnasium: pip install gymnasium") from e
+
+from .tasks.bandit import Bandit
+
+__all__ = ["BanditEnv"]
+
+
+class BanditEnv(gym.Env):
+    """A bandit session as a Gymnasium episode.
+
+    Observation: ``0`` (a single state; ``Discrete(1)``). Action: an arm,
+    ``Discrete(n_arms)``. Reward: the outcome. The episode terminates after
+    ``task.n_trials`` trials. ``info`` carries ``p_reward`` (the arms' reward
+    probabilities on the trial just played), ``correct`` and ``reversed``.
+    """
+
+    metadata = {"render_modes": []}
+
+    def __init__(self, task: Bandit | None = None):
+        self.task = task if task is not None else Bandit()
+        self.action_space = spaces.Discrete(self.task.n_actions)
+        self.observation_space = spaces.Discrete(1)
+        self._state = None
+
+    def reset(self, *, seed: int | None = None, options: dict | None = None):
+        super().reset(seed=seed)
+        self._state = self.task.init(xp=np)
+        return 0, {}
+
+    def step(self, action):
+        if self._state is None:
+            raise gym.error.ResetNeeded("call reset() before step()")
+        if not self.action_space.contains(action):
+            raise gym.error.InvalidAction(f"action {action!r} is not in {self.action_space}")
+        u = self.np_random.random()
+        z = self.np_random.standard_normal(self.task.n_actions) if self.task.drift_sd > 0 else None
+        self._state, outcome, info = self.task.transition(np, self._state, int(action), u, z)
+        terminated = bool(self._state["t"] >= self.task.n_trials)
+        return 0, float(outcome), terminated, False, {"p_reward": info["p"], "correct": bool(info["correct"]),
+                                                       "reversed": bool(info["reversed"])}

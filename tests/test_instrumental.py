@@ -1,0 +1,122 @@
+"""Choice learners, bandit tasks, the Gymnasium environment and the behaviour table."""
+
+import numpy as np
+import pytest
+
+import mesolimbic as ml
+from mesolimbic.instrumental import log_likelihood, read_table, simulate_choices, to_dataframe
+from mesolimbic.models import DeltaRule
+from mesolimbic.tasks.bandit import Bandit, reversal_learning
+
+
+def test_delta_rule_by_hand():
+    # Q starts at 0; alpha = .5: outcome 1 -> delta 1, Q = .5; outcome 0 -> delta -.5, Q = .25
+    m = DeltaRule()
+    p = {"alpha": 0.5, "beta": 2.0}
+    s = m.init(p, 2)
+    s, out = m.step(p, s, {"action": 0, "outcome": 1.0})
+    assert float(out["rpe"]) == pytest.approx(1.0) and float(out["log_prob"]) == pytest.approx(np.log(0.5))
+    s, out = m.step(p, s, {"action": 0, "outcome": 0.0})
+    assert float(out["rpe"]) == pytest.approx(-0.5)
+    np.testing.assert_allclose(s["q"], [0.25, 0.0])
+    # softmax: P(0) = 1 / (1 + exp(-beta * .25))
+    assert float(np.exp(m.policy(p, s))[0]) == pytest.approx(1 / (1 + np.exp(-0.5)))
+
+
+def test_options_separate_rates_perseveration_lapse():
+    m = DeltaRule(separate_rates=True, perseveration=True, lapse=True)
+    assert m.param_names == ("alpha_pos", "alpha_neg", "beta", "kappa", "epsilon")
+    p = {"alpha_pos": 0.5, "alpha_neg": 0.1, "beta": 1.0, "kappa": 2.0, "epsilon": 0.2}
+    s = m.init(p, 2)
+    s, _ = m.step(p, s, {"action": 1, "outcome": -1.0})
+    np.testing.assert_allclose(s["q"], [0.0, -0.1])  # the negative rate
+    probs = np.exp(m.policy(p, s))
+    # logits: [0, 1 * -0.1 + 2 (stickiness)] ; lapse mixes in 0.2 / 2
+    soft = np.exp([0.0, 1.9]) / np.exp([0.0, 1.9]).sum()
+    np.testing.assert_allclose(probs, 0.8 * soft + 0.1, rtol=1e-5)
+
+
+def test_simulation_likelihood_is_the_same_step():
+    ds = simulate_choices(reversal_learning(n_trials=80), DeltaRule(), {"alpha": 0.3, "beta": 4.0}, n_agents=5, seed=2)
+    ll = log_likelihood(DeltaRule(), {"alpha": 0.3, "beta": 4.0}, ds.choice.values, ds.outcome.values, 2)
+    np.testing.assert_allclose(np.asarray(ll), ds.log_prob.values, atol=1e-6)
+    # and the RPE the learner reports is the outcome minus the chosen value
+    q_chosen = np.take_along_axis(ds.q.values, ds.choice.values[..., None].astype(int), -1)[..., 0]
+    np.testing.assert_allclose(ds.rpe.values, ds.outcome.values - q_chosen, atol=1e-6)
+
+
+def test_reversals_and_accuracy():
+    ds = simulate_choices(reversal_learning(n_trials=120, reversal_every=40), DeltaRule(),
+                          {"alpha": 0.4, "beta": 8.0}, n_agents=100, seed=0)
+    assert (ds.reversed.sum("trial") == 3).all()  # after trials 40, 80 and 120
+    acc = ds.correct.mean("agent").values
+    assert acc[30:40].mean() > 0.8 and acc[40:43].mean() < 0.3  # the dip right after a reversal
+    crit = simulate_choices(reversal_learning(n_trials=200, reversal_every=None, reversal_criterion=8),
+                            DeltaRule(), {"alpha": 0.4, "beta": 8.0}, n_agents=20, seed=0)
+    assert int(crit.reversed.sum()) > 20
+
+
+def test_restless_bandit_stays_in_bounds():
+    task = Bandit((0.3, 0.5, 0.7, 0.4), n_trials=300, drift_sd=0.05, bounds=(0.25, 0.75))
+    ds = simulate_choices(task, DeltaRule(), n_agents=10, seed=1)
+    pr = ds.p_reward.values
+    assert pr.min() >= 0.25 and pr.max() <= 0.75 and np.std(np.diff(pr, axis=1)) > 0.01
+
+
+def test_table_round_trip(tmp_path):
+    ds = simulate_choices(Bandit(n_trials=30), DeltaRule(), {"alpha": [0.2, 0.5]}, n_agents=3, seed=0)
+    df = to_dataframe(ds)
+    assert list(df.columns[:4]) == ["subjID", "trial", "choice", "outcome"]
+    assert df.subjID.nunique() == 6 and len(df) == 180 and set(df.choice) <= {1, 2}
+    path = tmp_path / "sim.tsv"
+    df.to_csv(path, sep="\t", index=False)
+    back = read_table(path)
+    import pandas as pd
+
+    pd.testing.assert_frame_equal(back, df, check_dtype=False)
+
+
+@pytest.mark.parametrize("bad, match", [
+    (dict(probabilities=(1.2, 0.1)), r"probabilities\[0\] must be in \[0, 1\], got 1.2"),
+    (dict(probabilities=(0.5,)), "at least 2 arms"),
+    (dict(reversal_every=0), "reversal_every must be an integer >= 1"),
+    (dict(drift_sd=-1.0), "drift_sd must be in"),
+])
+def test_bad_task(bad, match):
+    with pytest.raises(ValueError, match=match):
+        Bandit(**bad)
+
+
+def test_bad_learner_inputs():
+    with pytest.raises(ValueError, match=r"beta must be in \(0, 50\], got 0.0"):
+        simulate_choices(Bandit(), DeltaRule(), {"beta": 0.0})
+    with pytest.raises(ValueError, match="choices must be in 0..1"):
+        log_likelihood(DeltaRule(), {}, [[0, 2]], [[1.0, 0.0]], 2)
+    with pytest.raises(ValueError, match="choice learner"):
+        simulate_choices(Bandit(), ml.TD())
+
+
+def test_gymnasium_env():
+    from gymnasium.error import InvalidAction, ResetNeeded
+    from gymnasium.utils.env_checker import check_env
+
+    from mesolimbic.envs import BanditEnv
+
+    for task in (Bandit(n_trials=20), reversal_learning(n_trials=50, reversal_every=10),
+                 Bandit((0.3, 0.7, 0.5), n_trials=20, drift_sd=0.05)):
+        check_env(BanditEnv(task), skip_render_check=True)
+    env = BanditEnv(reversal_learning(n_trials=25, reversal_every=10))
+    with pytest.raises(ResetNeeded):
+        env.step(0)
+    obs, info = env.reset(seed=3)
+    total, steps, done, flips = 0.0, 0, False, 0
+    while not done:
+        obs, r, done, trunc, info = env.step(0)
+        total, steps, flips = total + r, steps + 1, flips + info["reversed"]
+    assert steps == 25 and flips == 2
+    with pytest.raises(InvalidAction):
+        env.step(5)
+    # seeded: the same seed gives the same outcomes
+    a, b = BanditEnv(Bandit(n_trials=30)), BanditEnv(Bandit(n_trials=30))
+    a.reset(seed=7), b.reset(seed=7)
+    assert [a.step(1)[1] for _ in range(30)] == [b.step(1)[1] for _ in range(30)]
