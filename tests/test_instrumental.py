@@ -120,3 +120,89 @@ def test_gymnasium_env():
     a, b = BanditEnv(Bandit(n_trials=30)), BanditEnv(Bandit(n_trials=30))
     a.reset(seed=7), b.reset(seed=7)
     assert [a.step(1)[1] for _ in range(30)] == [b.step(1)[1] for _ in range(30)]
+
+
+# ------------------------------------------------------------------ two-step task
+from pathlib import Path  # noqa: E402
+
+import pandas as pd  # noqa: E402
+
+from mesolimbic.instrumental import simulate_two_step, two_step_dataframe, two_step_log_likelihood  # noqa: E402
+from mesolimbic.models import HybridTwoStep  # noqa: E402
+from mesolimbic.tasks.two_step import TwoStep  # noqa: E402
+
+DATA = Path(__file__).parent / "data" / "hbayesdm"
+
+
+def test_hybrid_by_hand():
+    m = HybridTwoStep()
+    p = {"alpha1": 0.5, "alpha2": 0.5, "lam": 1.0, "beta1": 1.0, "beta2": 1.0, "w": 0.0, "persev": 0.0}
+    s = m.init(p)
+    s, out = m.step(p, s, {"a1": 0, "s2": 1, "a2": 1, "reward": 1.0})
+    # delta1 = Q2 - Q_MF = 0; delta2 = 1 - 0; Q_MF(0) += .5 * 0 + .5 * 1 * 1; Q2(1, 1) = .5
+    assert float(out["rpe1"]) == 0.0 and float(out["rpe2"]) == 1.0
+    np.testing.assert_allclose(s["q_mf"], [0.5, 0.0])
+    np.testing.assert_allclose(s["q2"], [[0, 0], [0, 0.5]])
+    np.testing.assert_allclose(m.transition_model(s), [[1 / 3, 2 / 3], [0.5, 0.5]])
+    # model-based value of action 0: 2/3 * max(Q2[1]) = 1/3
+    np.testing.assert_allclose(m.q_mb(s), [1 / 3, 0.5 * 0.5], rtol=1e-6)
+
+
+def test_two_step_simulation_and_likelihood_agree():
+    ds = simulate_two_step(TwoStep(n_trials=60), HybridTwoStep(), {"w": 0.7}, n_agents=4, seed=3)
+    ll = two_step_log_likelihood(HybridTwoStep(), {"w": 0.7}, ds.choice1.values, ds.state2.values,
+                                 ds.choice2.values, ds.reward.values)
+    np.testing.assert_allclose(np.asarray(ll), ds.log_prob.values, atol=1e-5)
+    common = ds.common.values
+    assert 0.6 < common.mean() < 0.8
+    np.testing.assert_array_equal(ds.state2.values == ds.choice1.values, common)
+    df = two_step_dataframe(ds)
+    assert list(df.columns) == ["subjID", "trial", "level1_choice", "level2_choice", "reward"]
+    assert set(df.level2_choice) <= {1, 2, 3, 4}
+
+
+def test_two_step_likelihood_on_hbayesdm_data():
+    df = pd.read_csv(DATA / "ts_exampleData.txt", sep="\t")
+    s1 = df[df.subjID == df.subjID.iloc[0]]
+    c1 = s1.level1_choice.values - 1
+    s2 = (s1.level2_choice.values - 1) // 2
+    c2 = (s1.level2_choice.values - 1) % 2
+    ll = np.asarray(two_step_log_likelihood(HybridTwoStep(), {"beta1": 2.0, "beta2": 2.0}, c1, s2, c2,
+                                            s1.reward.values)).sum()
+    chance = len(s1) * 2 * np.log(0.5)
+    assert np.isfinite(ll) and ll > chance
+
+
+def test_delta_rule_likelihood_on_hbayesdm_bandit_data():
+    df = pd.read_csv(DATA / "bandit2arm_exampleData.txt", sep="\t")
+    subj = [g for _, g in df.groupby("subjID")]
+    choices = np.stack([g.choice.values - 1 for g in subj])
+    outcomes = np.stack([g.outcome.values for g in subj]).astype(float)
+    grid = [0.01, 0.05, 0.2, 0.5, 0.9]
+    totals = [float(np.asarray(log_likelihood(DeltaRule(), {"alpha": a, "beta": 1.0}, choices, outcomes, 2)).sum())
+              for a in grid]
+    assert max(totals) > choices.size * np.log(0.5) + 50  # clearly better than chance (-1386 for 2000 choices)
+    assert 0 < int(np.argmax(totals)) < len(grid) - 1  # an interior best learning rate (0.2 at beta = 1)
+
+
+def test_two_step_env():
+    from gymnasium.utils.env_checker import check_env
+
+    from mesolimbic.envs import TwoStepEnv
+
+    check_env(TwoStepEnv(TwoStep(n_trials=10)), skip_render_check=True)
+    env = TwoStepEnv(TwoStep(n_trials=5))
+    obs, _ = env.reset(seed=0)
+    rewards, steps, done = 0.0, 0, False
+    while not done:
+        obs, r, done, _, info = env.step(steps % 2)
+        assert (obs in (1, 2)) == (steps % 2 == 0)
+        rewards, steps = rewards + r, steps + 1
+    assert steps == 10
+
+
+def test_bad_two_step_inputs():
+    with pytest.raises(ValueError, match=r"common \(transition probability\) must be in \[0, 1\]"):
+        TwoStep(common=1.2)
+    with pytest.raises(ValueError, match="state2 must be 0 or 1"):
+        two_step_log_likelihood(HybridTwoStep(), {}, [[0]], [[3]], [[0]], [[1]])

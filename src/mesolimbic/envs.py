@@ -21,7 +21,7 @@ except ImportError as e:  # pragma: no cover - exercised only without gymnasium
 
 from .tasks.bandit import Bandit
 
-__all__ = ["BanditEnv"]
+__all__ = ["BanditEnv", "TwoStepEnv"]
 
 
 class BanditEnv(gym.Env):
@@ -57,3 +57,47 @@ class BanditEnv(gym.Env):
         terminated = bool(self._state["t"] >= self.task.n_trials)
         return 0, float(outcome), terminated, False, {"p_reward": info["p"], "correct": bool(info["correct"]),
                                                        "reversed": bool(info["reversed"])}
+
+
+class TwoStepEnv(gym.Env):
+    """The two-step task (Daw et al. 2011) as a Gymnasium episode of ``task.n_trials`` trials.
+
+    Observation ``Discrete(3)``: 0 = first stage, 1 / 2 = second-stage state 0 / 1.
+    Action ``Discrete(2)``. At the first stage the action moves to a second-stage
+    state (reward 0); there the action earns the outcome and the next trial
+    starts. ``info`` has ``common`` (after a first-stage step) and ``p_reward``.
+    The same :class:`~mesolimbic.tasks.two_step.TwoStep` logic as the batched
+    simulator, with NumPy and Gymnasium's seeded generator.
+    """
+
+    metadata = {"render_modes": []}
+
+    def __init__(self, task=None):
+        from .tasks.two_step import TwoStep
+
+        self.task = task if task is not None else TwoStep()
+        self.action_space = spaces.Discrete(2)
+        self.observation_space = spaces.Discrete(3)
+        self._state = None
+
+    def reset(self, *, seed: int | None = None, options: dict | None = None):
+        super().reset(seed=seed)
+        self._state = self.task.init(self.np_random, xp=np)
+        self._s2 = None
+        return 0, {}
+
+    def step(self, action):
+        if self._state is None:
+            raise gym.error.ResetNeeded("call reset() before step()")
+        if not self.action_space.contains(action):
+            raise gym.error.InvalidAction(f"action {action!r} is not in {self.action_space}")
+        if self._s2 is None:  # first stage
+            s2, common = self.task.second_stage(np, int(action), self.np_random.random())
+            self._s2 = int(s2)
+            return 1 + self._s2, 0.0, False, False, {"common": bool(common)}
+        p_before = self._state["p"]
+        self._state, reward = self.task.outcome(np, self._state, self._s2, int(action), self.np_random.random(),
+                                                self.np_random.standard_normal(4))
+        self._s2 = None
+        terminated = bool(self._state["t"] >= self.task.n_trials)
+        return 0, float(reward), terminated, False, {"p_reward": p_before}

@@ -25,27 +25,39 @@ from . import __version__
 from ._validate import check_count
 from .models.choice import ChoiceModel
 from .simulate import _param_sets
+from .models.hybrid import HybridTwoStep
 from .tasks.bandit import Bandit
+from .tasks.two_step import TwoStep
 
-__all__ = ["simulate_choices", "log_likelihood", "to_dataframe", "read_table"]
+__all__ = ["simulate_choices", "simulate_two_step", "log_likelihood", "to_dataframe", "two_step_dataframe",
+           "two_step_log_likelihood",
+           "read_table"]
+
+
+def _sample(logp: jax.Array, u: jax.Array) -> jax.Array:
+    """An action drawn from ``exp(logp)`` by inverting the CDF at the uniform ``u``."""
+    return jnp.sum(u > jnp.cumsum(jnp.exp(logp))[:-1]).astype(jnp.int32)
 
 
 @functools.lru_cache(maxsize=32)
 def _runner(task: Bandit, model: ChoiceModel):
     def session(p, key):
-        k_task, k_run = jax.random.split(key)
+        k_task, k_u, k_z = jax.random.split(key, 3)
+        # every random number of the session in two vectorised draws (far cheaper than a key per trial)
+        u = jax.random.uniform(k_u, (task.n_trials, 2))  # choice, outcome
+        z = jax.random.normal(k_z, (task.n_trials, task.n_actions))  # random walk (restless bandits)
 
-        def trial(carry, k):
+        def trial(carry, inp):
             ts, ls = carry
-            k_choice, k_out = jax.random.split(k)
-            action = jax.random.categorical(k_choice, model.policy(p, ls))
-            ts, outcome, info = task.step(ts, action, k_out)
+            u_t, z_t = inp
+            action = _sample(model.policy(p, ls), u_t[0])
+            ts, outcome, info = task.transition(jnp, ts, action, u_t[1], z_t)
             ls, out = model.step(p, ls, {"action": action, "outcome": outcome})
             return (ts, ls), {"choice": action, "outcome": outcome, "correct": info["correct"],
                               "reversed": info["reversed"], "p_reward": info["p"], **out}
 
         init = (task.init(k_task), model.init(p, task.n_actions))
-        _, rec = jax.lax.scan(trial, init, jax.random.split(k_run, task.n_trials))
+        _, rec = jax.lax.scan(trial, init, (u, z))
         return rec
 
     over_agents = jax.vmap(session, in_axes=(None, 0))
@@ -101,6 +113,76 @@ def simulate_choices(task: Bandit, model: ChoiceModel, params: Mapping[str, Any]
     return xr.Dataset(data, coords, attrs)
 
 
+@functools.lru_cache(maxsize=32)
+def _two_step_runner(task: TwoStep, model: HybridTwoStep):
+    def session(p, key):
+        k_task, k_u, k_z = jax.random.split(key, 3)
+        u = jax.random.uniform(k_u, (task.n_trials, 4))  # choice 1, transition, choice 2, reward
+        z = jax.random.normal(k_z, (task.n_trials, 4))  # random walk of the reward probabilities
+
+        def trial(carry, inp):
+            ts, ls = carry
+            u_t, z_t = inp
+            a1 = _sample(model.policy(p, ls), u_t[0])
+            s2, common = task.second_stage(jnp, a1, u_t[1])
+            a2 = _sample(model.policy2(p, ls, s2), u_t[2])
+            ts, reward = task.outcome(jnp, ts, s2, a2, u_t[3], z_t)
+            ls, out = model.step(p, ls, {"a1": a1, "s2": s2, "a2": a2, "reward": reward})
+            return (ts, ls), {"choice1": a1, "state2": s2, "choice2": a2, "reward": reward, "common": common,
+                              "p_reward": ts["p"], **out}
+
+        init = (task.init(k_task), model.init(p))
+        return jax.lax.scan(trial, init, (u, z))[1]
+
+    return jax.jit(jax.vmap(jax.vmap(session, in_axes=(None, 0)), in_axes=(0, None)))
+
+
+def simulate_two_step(task: TwoStep, model: HybridTwoStep, params: Mapping[str, Any] | None = None, *,
+                      n_agents: int = 1, seed: int = 0) -> xr.Dataset:
+    """Simulate subjects on the two-step task (Daw et al. 2011); see :func:`simulate_choices`.
+
+    Variables over ``agent`` x ``trial``: ``choice1``, ``state2``, ``choice2``
+    (0-based), ``reward``, ``common`` (the transition was common), ``rpe1``,
+    ``rpe2``, ``log_prob`` of both choices, and ``q_mb`` / ``q_mf`` over ``action``.
+    """
+    if not isinstance(model, HybridTwoStep):
+        raise ValueError(f"model must be a two-step learner (models.HybridTwoStep()), got {type(model).__name__}")
+    n_agents = check_count("n_agents", n_agents, 1)
+    seed = check_count("seed", seed, 0)
+    P_np, M, swept = _param_sets(model, params)
+    P = {k: jnp.asarray(v, jnp.float32) for k, v in P_np.items()}
+    rec = {k: np.asarray(v) for k, v in
+           _two_step_runner(task, model)(P, jax.random.split(jax.random.PRNGKey(seed), n_agents)).items()}
+    lead = ("param_set", "agent", "trial") if swept else ("agent", "trial")
+    sq = (lambda v: v) if swept else (lambda v: v[0])
+    data = {k: (lead, sq(rec[k])) for k in ("choice1", "state2", "choice2", "reward", "common", "rpe1", "rpe2",
+                                             "log_prob")}
+    for k in ("q_mb", "q_mf"):
+        data[k] = (lead + ("action",), sq(rec[k]))
+    data["p_reward"] = (lead + ("option",), sq(rec["p_reward"]))
+    coords: dict[str, Any] = {"agent": np.arange(n_agents), "trial": np.arange(1, task.n_trials + 1),
+                              "action": [0, 1], "option": ["s0a0", "s0a1", "s1a0", "s1a1"]}
+    if swept:
+        coords["param_set"] = np.arange(M)
+        for k, v in P_np.items():
+            coords[k] = ("param_set", v)
+    attrs = {"model": model.name, "task": task.name, "seed": seed, "mesolimbic_version": __version__,
+             "params": json.dumps({k: v.tolist() if swept else float(v[0]) for k, v in P_np.items()})}
+    return xr.Dataset(data, coords, attrs)
+
+
+def two_step_dataframe(ds: xr.Dataset) -> pd.DataFrame:
+    """hBayesDM's two-step columns: ``subjID``, ``trial``, ``level1_choice`` (1/2),
+    ``level2_choice`` (1-4: 1/2 in the state that choice 1 commonly leads to), ``reward``."""
+    df = ds[["choice1", "state2", "choice2", "reward"]].to_dataframe().reset_index()
+    base = df["param_set"] * ds.sizes["agent"] if "param_set" in df else 0
+    out = pd.DataFrame({"subjID": base + df["agent"] + 1, "trial": df["trial"],
+                        "level1_choice": df["choice1"].astype(int) + 1,
+                        "level2_choice": 2 * df["state2"].astype(int) + df["choice2"].astype(int) + 1,
+                        "reward": df["reward"].astype(int)})
+    return out.sort_values(["subjID", "trial"]).reset_index(drop=True)
+
+
 def log_likelihood(model: ChoiceModel, params: Mapping[str, Any], choices, outcomes, n_actions: int) -> jax.Array:
     """Log-likelihood of observed ``choices`` (0-based) and ``outcomes`` ``[..., trials]``
     under ``model`` with ``params``: the learner's own step run on the data.
@@ -122,6 +204,32 @@ def log_likelihood(model: ChoiceModel, params: Mapping[str, Any], choices, outco
 
     flat_c, flat_o = choices.reshape(-1, choices.shape[-1]), outcomes.reshape(-1, outcomes.shape[-1])
     return jax.vmap(one)(flat_c, flat_o).reshape(choices.shape)
+
+
+def two_step_log_likelihood(model: HybridTwoStep, params: Mapping[str, Any], choice1, state2, choice2,
+                            reward) -> jax.Array:
+    """Per-trial log-probability of both observed choices ``[..., trials]`` (0-based
+    ``choice1``, ``state2``, ``choice2``; ``reward`` 0/1) under the hybrid learner:
+    its own step run on the data."""
+    checked = model.validate_params(params)
+    p = {k: jnp.asarray(v, jnp.float32) for k, v in checked.items()}
+    arrs = [jnp.asarray(x, jnp.int32) for x in (choice1, state2, choice2)] + [jnp.asarray(reward, jnp.float32)]
+    shape = arrs[0].shape
+    if any(a.shape != shape for a in arrs):
+        raise ValueError(f"choice1, state2, choice2 and reward must have the same shape, got {[a.shape for a in arrs]}")
+    for name, a in zip(("choice1", "state2", "choice2"), arrs[:3]):
+        if bool(jnp.any((a < 0) | (a > 1))):
+            raise ValueError(f"{name} must be 0 or 1 (0-based), got values outside that range")
+
+    def one(c1, s2, c2, r):
+        def trial(state, inp):
+            state, out = model.step(p, state, dict(zip(("a1", "s2", "a2", "reward"), inp)))
+            return state, out["log_prob"]
+
+        return jax.lax.scan(trial, model.init(p), (c1, s2, c2, r))[1]
+
+    flat = [a.reshape(-1, shape[-1]) for a in arrs]
+    return jax.vmap(one)(*flat).reshape(shape)
 
 
 def to_dataframe(ds: xr.Dataset) -> pd.DataFrame:

@@ -129,6 +129,8 @@ def model_family(model: str) -> str:
         return "Rescorla–Wagner"
     if model.startswith("TD"):
         return "TD learning"
+    if model.startswith("hybrid"):
+        return "hybrid MB/MF"
     return model
 
 

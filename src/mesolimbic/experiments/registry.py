@@ -130,6 +130,7 @@ def _load_all() -> None:
     from . import (  # noqa: F401  (importing registers)
         bayer2005_asymmetry,
         conditioned_inhibition,
+        daw2011_two_step,
         fiorillo2003_probability,
         hollerman1998_timing,
         kamin1969_blocking,

@@ -2,7 +2,8 @@
 
 from .base import Model, Param
 from .choice import ChoiceModel, DeltaRule
+from .hybrid import HybridTwoStep
 from .rw import RescorlaWagner
 from .td import TD
 
-__all__ = ["ChoiceModel", "DeltaRule", "Model", "Param", "RescorlaWagner", "TD"]
+__all__ = ["ChoiceModel", "DeltaRule", "HybridTwoStep", "Model", "Param", "RescorlaWagner", "TD"]

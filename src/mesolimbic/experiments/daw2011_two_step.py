@@ -1,0 +1,92 @@
+"""Daw et al. (2011): the two-step task separates model-based from model-free choice.
+
+Design: the two-step task (common transitions 0.7, second-stage reward
+probabilities drifting in [0.25, 0.75], sd 0.025), 200 trials. Learner: the
+hybrid model (alpha1 = alpha2 = 0.5, lambda = 0.6, beta1 = beta2 = 5, no
+perseveration) with model-based weight w = 0 (pure model-free), 0.5 and 1 (pure
+model-based) — one sweep, 1000 simulated subjects each.
+
+Signature (paper, Fig. 2): the probability of repeating the first-stage choice.
+A model-free learner repeats rewarded choices whatever the transition (main
+effect of reward); a model-based learner repeats a rewarded choice after a
+common transition but switches after a rare one (reward x transition
+interaction). Humans show both. Measured as the usual contrasts of the four
+stay probabilities.
+
+Reference: Daw, N. D., Gershman, S. J., Seymour, B., Dayan, P. & Dolan, R. J.
+(2011). Model-based influences on humans' choices and striatal prediction
+errors. Neuron 69:1204-1215.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import xarray as xr
+
+from ..instrumental import simulate_two_step
+from ..models import HybridTwoStep
+from ..tasks.two_step import TwoStep
+from .registry import Check, ExperimentResult, register
+
+NAME = "daw2011_two_step"
+CITATION = ("Daw, Gershman, Seymour, Dayan & Dolan (2011). Model-based influences on humans' choices and striatal "
+            "prediction errors. Neuron 69:1204-1215")
+WEIGHTS = (0.0, 0.5, 1.0)
+PARAMS = {"alpha1": 0.5, "alpha2": 0.5, "lam": 0.6, "beta1": 5.0, "beta2": 5.0, "persev": 0.0}
+CONDITIONS = ("rewarded, common", "rewarded, rare", "unrewarded, common", "unrewarded, rare")
+
+
+def stay_probabilities(ds: xr.Dataset) -> np.ndarray:
+    """``[param_set, 4]`` P(repeat the first-stage choice) after each previous-trial condition."""
+    c1 = ds.choice1.values
+    stay = c1[..., 1:] == c1[..., :-1]
+    rew = ds.reward.values[..., :-1] > 0
+    com = ds.common.values[..., :-1].astype(bool)
+    masks = (rew & com, rew & ~com, ~rew & com, ~rew & ~com)
+    return np.stack([[stay[i][m[i]].mean() for m in masks] for i in range(c1.shape[0])])
+
+
+@register(NAME, "Two-step task: model-free reward effect vs model-based reward x transition interaction",
+          CITATION, default_agents=1000)
+def run(n_agents: int = 1000, seed: int = 0) -> ExperimentResult:
+    sim = simulate_two_step(TwoStep(), HybridTwoStep(), dict(PARAMS, w=np.array(WEIGHTS)), n_agents=n_agents,
+                            seed=seed)
+    stay = stay_probabilities(sim)
+    reward_effect = (stay[:, 0] + stay[:, 1]) / 2 - (stay[:, 2] + stay[:, 3]) / 2
+    interaction = (stay[:, 0] - stay[:, 1]) - (stay[:, 2] - stay[:, 3])
+    checks = [
+        Check("model_free.reward_effect", "stay after reward minus after no reward (w = 0)", float(reward_effect[0]),
+              ">", 0.1, model="hybrid, w = 0 (model-free)"),
+        Check("model_free.no_interaction", "|reward x transition interaction| (w = 0)", abs(float(interaction[0])),
+              "<", 0.05, model="hybrid, w = 0 (model-free)"),
+        Check("model_based.interaction", "reward x transition interaction (w = 1)", float(interaction[2]), ">", 0.2,
+              model="hybrid, w = 1 (model-based)"),
+        Check("model_based.rare_reward_switch", "stay after rewarded rare minus after unrewarded rare (w = 1)",
+              float(stay[2, 1] - stay[2, 3]), "<", 0.0, model="hybrid, w = 1 (model-based)"),
+        Check("hybrid.both", "reward effect and interaction both positive (w = 0.5): the smaller of the two",
+              float(min(reward_effect[1], interaction[1])), ">", 0.05, model="hybrid, w = 0.5"),
+    ]
+    ds = xr.Dataset({"stay": (("w", "condition"), stay), "reward_effect": ("w", reward_effect),
+                     "interaction": ("w", interaction)},
+                    coords={"w": list(WEIGHTS), "condition": list(CONDITIONS)},
+                    attrs={"experiment": NAME, "seed": seed, "n_agents": n_agents,
+                           **{f"param_{k}": v for k, v in PARAMS.items()}})
+    return ExperimentResult(NAME, ds, checks, lambda: figure(ds), params=dict(PARAMS, w=WEIGHTS))
+
+
+def figure(ds: xr.Dataset):
+    from ..plot import plt
+
+    fig, axes = plt.subplots(1, ds.sizes["w"], figsize=(11, 3.6), constrained_layout=True, sharey=True)
+    for ax, w in zip(axes, ds.w.values):
+        s = ds.stay.sel(w=w).values
+        ax.bar([0, 1], s[[0, 2]], 0.35, label="common", color="tab:blue")
+        ax.bar([0.38, 1.38], s[[1, 3]], 0.35, label="rare", color="tab:red")
+        ax.set_xticks([0.19, 1.19], ["rewarded", "unrewarded"])
+        ax.set_ylim(0.3, 0.9)
+        ax.set_title({0.0: "w = 0: model-free", 0.5: "w = 0.5: hybrid", 1.0: "w = 1: model-based"}.get(float(w),
+                     f"w = {w:g}"), fontsize=10)
+    axes[0].set_ylabel("P(repeat first-stage choice)")
+    axes[0].legend(fontsize=8, frameon=False, title="previous transition", title_fontsize=8)
+    fig.suptitle("Daw et al. (2011) two-step task: stay probabilities", fontsize=11)
+    return fig
