@@ -126,7 +126,7 @@ def _summary_rows(compiled: CompiledDesign):
     return idx.astype(np.int32), ok  # [K, 4]
 
 
-def _trial_classes(feats, usvec, rows):
+def _trial_classes(feats, events, rows):
     """Group trial types whose trial runs identically up to the reward delivered.
 
     Returns the class of each type and, per class, its features, US vector and
@@ -134,26 +134,26 @@ def _trial_classes(feats, usvec, rows):
     """
     keys, cls, first = {}, [], []
     for k in range(feats.shape[0]):
-        key = (feats[k].tobytes(), usvec[k].tobytes(), rows[0][k].tobytes(), rows[1][k].tobytes())
+        key = (feats[k].tobytes(), events[k].tobytes(), rows[0][k].tobytes(), rows[1][k].tobytes())
         if key not in keys:
             keys[key] = len(first)
             first.append(k)
         cls.append(keys[key])
     first = np.asarray(first)
-    return np.asarray(cls, np.int32), feats[first], usvec[first], (rows[0][first], rows[1][first])
+    return np.asarray(cls, np.int32), feats[first], events[first], (rows[0][first], rows[1][first])
 
 
 @functools.lru_cache(maxsize=64)
 def _step_runner(model: Model, record_steps: bool):
     """Compiled step engine for one model (cached: later calls skip compilation)."""
 
-    def run(P, feats, usvec, row_idx, row_ok, types, reward):
+    def run(P, feats, events, row_idx, row_ok, types, reward):
         F = feats.shape[-1]
 
         def agent(p, types1, reward1):
             def trial(state, inp):
                 ty, rho = inp
-                state, out = _trial_fn(model, p, feats[ty], usvec[ty], rho)(state)
+                state, out = _trial_fn(model, p, feats[ty], events[ty], rho)(state)
                 sig = jnp.stack([out["rpe"], out["rpe"], out["value"], out["value"]])  # [4, S]
                 summ = jnp.where(row_ok[ty], sig[jnp.arange(4), row_idx[ty]], jnp.nan)
                 steps = (out["rpe"], out["value"]) if record_steps else None
@@ -173,7 +173,7 @@ def _step_runner(model: Model, record_steps: bool):
     return jax.jit(run)
 
 
-def _trial_maps(model, P, feats, usvec):
+def _trial_maps(model, P, feats, events):
     """Exact affine map of one trial, per parameter set and trial type.
 
     For weights ``w0`` and delivered reward ``rho``: ``w_end = A w0 + b rho + c``
@@ -182,10 +182,10 @@ def _trial_maps(model, P, feats, usvec):
     """
     K, S, F = feats.shape
 
-    def maps(p, x, u):
+    def maps(p, x, ev):
         def g(w0, rho):
             state0 = dict(model.init(p, F), w=w0)
-            state, out = _trial_fn(model, p, x, u, rho)(state0)
+            state, out = _trial_fn(model, p, x, ev, rho)(state0)
             return state["w"], out["rpe"], out["value"]
 
         w0 = jnp.zeros(F, jnp.float32)
@@ -196,18 +196,18 @@ def _trial_maps(model, P, feats, usvec):
         return A, b, c
 
     per_type = jax.vmap(maps, in_axes=(None, 0, 0))
-    return jax.vmap(per_type, in_axes=(0, None, None))(P, jnp.asarray(feats), jnp.asarray(usvec))
+    return jax.vmap(per_type, in_axes=(0, None, None))(P, jnp.asarray(feats), jnp.asarray(events))
 
 
 @functools.lru_cache(maxsize=64)
 def _affine_runner(model: Model, phase_types, phase_counts, record_steps: bool):
     """Compiled affine engine for one model and phase structure (cached)."""
 
-    def run(P, feats, usvec, row_idx, row_ok, types, reward):
+    def run(P, feats, events, row_idx, row_ok, types, reward):
         K, S, F = feats.shape
         M = next(iter(P.values())).shape[0]
         N = types.shape[0]
-        (Aw, Ar, Av), (bw, br, bv), (cw, cr, cv) = _trial_maps(model, P, feats, usvec)
+        (Aw, Ar, Av), (bw, br, bv), (cw, cr, cv) = _trial_maps(model, P, feats, events)
         # summary rows: [M, K, 4, F] and offsets [M, K, 4]
         ks = np.arange(K)
 
@@ -387,7 +387,7 @@ def simulate(
     if not isinstance(rep, Representation):
         raise ValueError(f"representation must be a mesolimbic Representation, got {type(rep).__name__}")
     feats = _features(compiled, rep)
-    usvec = compiled.event_vectors()  # [K, 3, S]: US indicator, stimulation, reset
+    events = compiled.event_vectors()  # [K, 3, S]: US indicator, stimulation, reset
     rows = _summary_rows(compiled)
     if engine == "affine" and not model.linear:
         raise ValueError(f"engine 'affine' needs a linear model; {model.name!r} is not (use engine='step')")
@@ -398,14 +398,14 @@ def simulate(
     feats_run = feats[..., active] if active.size else feats[..., :1]
     # Trial types that differ only in reward probability or magnitude (e.g. rewarded
     # and omission trials of one CS) run the same trial: group them into classes.
-    cls, feats_c, usvec_c, rows_c = _trial_classes(feats_run, usvec, rows)
+    cls, feats_c, events_c, rows_c = _trial_classes(feats_run, events, rows)
     types_c = jnp.asarray(cls[types_np])
     phase_classes = tuple(tuple(sorted({int(cls[k]) for k in ids})) for ids in compiled.phase_types)
     if use == "affine":
         runner = _affine_runner(model, phase_classes, compiled.phase_counts, record == "steps")
     else:
         runner = _step_runner(model, record == "steps")
-    out = runner(P, jnp.asarray(feats_c), jnp.asarray(usvec_c), jnp.asarray(rows_c[0]), jnp.asarray(rows_c[1]),
+    out = runner(P, jnp.asarray(feats_c), jnp.asarray(events_c), jnp.asarray(rows_c[0]), jnp.asarray(rows_c[1]),
                  types_c, jnp.asarray(reward))
     w_full = np.zeros(np.shape(out["weights"])[:-1] + (feats.shape[-1],), np.float32)
     if active.size:
