@@ -206,3 +206,50 @@ def test_bad_two_step_inputs():
         TwoStep(common=1.2)
     with pytest.raises(ValueError, match="state2 must be 0 or 1"):
         two_step_log_likelihood(HybridTwoStep(), {}, [[0]], [[3]], [[0]], [[1]])
+
+
+# ------------------------------------------------------------------ go/no-go
+from mesolimbic.models import PavlovianBiasGoNoGo  # noqa: E402
+from mesolimbic.tasks.gonogo import GoNoGo  # noqa: E402
+
+
+def test_gonogo_learner_by_hand():
+    m = PavlovianBiasGoNoGo()
+    p = {"xi": 0.0, "ep": 0.5, "b": 0.0, "pi": 1.0, "rho_rew": 2.0, "rho_pun": 1.0}
+    s = m.init(p)
+    # go (1) to cue 0, reward 1: target = 2; Q(0, go) = 1, V(0) = 1
+    s, out = m.step(p, s, {"obs": 0, "action": 1, "outcome": 1.0})
+    assert float(out["rpe"]) == 2.0
+    np.testing.assert_allclose(s["q"][0], [0.0, 1.0])
+    assert float(s["v"][0]) == 1.0
+    # P(go | cue 0) = sigmoid(Q_go + b + pi V - Q_nogo) = sigmoid(2)
+    assert float(np.exp(m.policy(p, s, 0))[1]) == pytest.approx(1 / (1 + np.exp(-2.0)))
+    # punishment uses rho_pun: no-go (0) to cue 3, outcome -1: Q(3, no-go) = .5 * -1
+    s, _ = m.step(p, s, {"obs": 3, "action": 0, "outcome": -1.0})
+    assert float(s["q"][3, 0]) == -0.5
+
+
+def test_gonogo_task_and_tables(tmp_path):
+    ds = simulate_choices(GoNoGo(trials_per_cue=20), PavlovianBiasGoNoGo(), n_agents=3, seed=0)
+    for c in range(4):
+        assert int((ds.cue == c).sum()) == 3 * 20
+    win = ds.cue.isin([0, 1])
+    assert set(np.unique(ds.outcome.where(win, drop=True))) <= {0.0, 1.0}
+    assert set(np.unique(ds.outcome.where(~win, drop=True))) <= {-1.0, 0.0}
+    ll = log_likelihood(PavlovianBiasGoNoGo(), {}, ds.choice.values, ds.outcome.values, 2, ds.cue.values, 4)
+    np.testing.assert_allclose(np.asarray(ll), ds.log_prob.values, atol=1e-5)
+    df = to_dataframe(ds, style="gng")
+    assert list(df.columns[:5]) == ["subjID", "trialNum", "cue", "keyPressed", "outcome"]
+    assert set(df.cue) == {1, 2, 3, 4}
+    with pytest.raises(ValueError, match="cues must be in 0..3"):
+        log_likelihood(PavlovianBiasGoNoGo(), {}, [[1]], [[1.0]], 2, [[4]], 4)
+
+
+def test_gonogo_likelihood_on_hbayesdm_data():
+    df = pd.read_csv(DATA / "gng_exampleData.txt", sep="\t")
+    g = [x for _, x in df.groupby("subjID")]
+    c = np.stack([x.keyPressed.values for x in g])
+    o = np.stack([x.outcome.values for x in g]).astype(float)
+    cue = np.stack([x.cue.values - 1 for x in g])
+    ll = float(np.asarray(log_likelihood(PavlovianBiasGoNoGo(), {"pi": 0.0}, c, o, 2, cue, 4)).sum())
+    assert ll > c.size * np.log(0.5) + 500  # -790 against chance -1664 for 2400 choices

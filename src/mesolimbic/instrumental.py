@@ -22,7 +22,7 @@ import pandas as pd
 import xarray as xr
 
 from . import __version__
-from ._validate import check_count
+from ._validate import check_choice, check_count
 from .models.choice import ChoiceModel
 from .simulate import _param_sets
 from .models.hybrid import HybridTwoStep
@@ -50,13 +50,15 @@ def _runner(task: Bandit, model: ChoiceModel):
         def trial(carry, inp):
             ts, ls = carry
             u_t, z_t = inp
-            action = _sample(model.policy(p, ls), u_t[0])
+            obs = task.observe(ts) if hasattr(task, "observe") else 0
+            action = _sample(model.policy(p, ls, obs), u_t[0])
             ts, outcome, info = task.transition(jnp, ts, action, u_t[1], z_t)
-            ls, out = model.step(p, ls, {"action": action, "outcome": outcome})
-            return (ts, ls), {"choice": action, "outcome": outcome, "correct": info["correct"],
-                              "reversed": info["reversed"], "p_reward": info["p"], **out}
+            ls, out = model.step(p, ls, {"obs": obs, "action": action, "outcome": outcome})
+            return (ts, ls), {"obs": jnp.asarray(obs, jnp.int32), "choice": action, "outcome": outcome,
+                              "correct": info["correct"], "reversed": info["reversed"], "p_reward": info["p"],
+                              **out}
 
-        init = (task.init(k_task), model.init(p, task.n_actions))
+        init = (task.init(k_task), model.init(p, task.n_actions, getattr(task, "n_states", 1)))
         _, rec = jax.lax.scan(trial, init, (u, z))
         return rec
 
@@ -71,8 +73,10 @@ def simulate_choices(task: Bandit, model: ChoiceModel, params: Mapping[str, Any]
     Parameters sweep as in :func:`mesolimbic.simulate` (1-D values give a
     ``param_set`` dimension). Agent *i* gets the same random stream in every
     parameter set. Returns a Dataset over ``agent`` x ``trial`` (x ``action``):
-    ``choice`` (0-based), ``outcome``, ``rpe``, ``q`` (values before the trial's
-    update), ``p`` (choice probabilities), ``log_prob`` of the choice made,
+    ``cue`` (the task's observation), ``choice`` (0-based), ``outcome``, ``rpe``,
+    ``q`` (values before the trial's update, for learners that report them; other
+    learner outputs keep their own names), ``p`` (choice probabilities),
+    ``log_prob`` of the choice made,
     ``correct`` (chose the better arm), ``reversed`` (a reversal followed the
     trial) and ``p_reward`` (the arms' reward probabilities on the trial).
     """
@@ -89,17 +93,21 @@ def simulate_choices(task: Bandit, model: ChoiceModel, params: Mapping[str, Any]
     def arr(v):
         return v if swept else v[0]
 
-    data = {
-        "choice": (lead, arr(rec["choice"]).astype(np.int16), {"long_name": "chosen action (0-based)"}),
-        "outcome": (lead, arr(rec["outcome"])),
-        "rpe": (lead, arr(rec["rpe"]), {"long_name": "reward prediction error of the chosen action"}),
-        "log_prob": (lead, arr(rec["log_prob"]), {"long_name": "log-probability of the choice"}),
-        "correct": (lead, arr(rec["correct"])),
-        "reversed": (lead, arr(rec["reversed"])),
-        "q": (lead + ("action",), arr(rec["q"]), {"long_name": "action values before the update"}),
-        "p": (lead + ("action",), arr(rec["p"]), {"long_name": "choice probabilities"}),
-        "p_reward": (lead + ("action",), arr(rec["p_reward"]), {"long_name": "reward probability of each arm"}),
-    }
+    long_names = {"choice": "chosen action (0-based)", "cue": "cue / state shown (0-based)",
+                  "rpe": "reward prediction error of the chosen action", "log_prob": "log-probability of the choice",
+                  "q": "action values before the update", "p": "choice probabilities",
+                  "p_reward": "reward probability of each arm"}
+    data = {}
+    for k, v in rec.items():
+        name = "cue" if k == "obs" else k
+        n_extra = v.ndim - 3  # beyond [param_set, agent, trial]
+        if n_extra == 1 and v.shape[-1] == task.n_actions and k in ("q", "p", "p_reward"):
+            dims = lead + ("action",)
+        else:
+            dims = lead + tuple(f"{k}_axis{i}" for i in range(n_extra))
+        if k in ("choice", "obs"):
+            v = v.astype(np.int16)
+        data[name] = (dims, arr(v), {"long_name": long_names[name]} if name in long_names else {})
     coords: dict[str, Any] = {"agent": np.arange(n_agents), "trial": np.arange(1, task.n_trials + 1),
                               "action": np.arange(task.n_actions)}
     if swept:
@@ -183,27 +191,33 @@ def two_step_dataframe(ds: xr.Dataset) -> pd.DataFrame:
     return out.sort_values(["subjID", "trial"]).reset_index(drop=True)
 
 
-def log_likelihood(model: ChoiceModel, params: Mapping[str, Any], choices, outcomes, n_actions: int) -> jax.Array:
+def log_likelihood(model: ChoiceModel, params: Mapping[str, Any], choices, outcomes, n_actions: int,
+                   cues=None, n_states: int = 1) -> jax.Array:
     """Log-likelihood of observed ``choices`` (0-based) and ``outcomes`` ``[..., trials]``
+    (and, for tasks with several cues or states, ``cues`` 0-based with ``n_states``)
     under ``model`` with ``params``: the learner's own step run on the data.
     Returns the per-trial log-probabilities ``[..., trials]`` (sum them for the total)."""
     checked = model.validate_params(params)
     p = {k: jnp.asarray(v, jnp.float32) for k, v in checked.items()}
     choices, outcomes = jnp.asarray(choices, jnp.int32), jnp.asarray(outcomes, jnp.float32)
-    if choices.shape != outcomes.shape:
-        raise ValueError(f"choices and outcomes must have the same shape, got {choices.shape} and {outcomes.shape}")
+    cues = jnp.zeros_like(choices) if cues is None else jnp.asarray(cues, jnp.int32)
+    if choices.shape != outcomes.shape or cues.shape != choices.shape:
+        raise ValueError(f"choices, outcomes (and cues) must have the same shape, got {choices.shape}, "
+                         f"{outcomes.shape} and {cues.shape}")
     if bool(jnp.any((choices < 0) | (choices >= n_actions))):
         raise ValueError(f"choices must be in 0..{n_actions - 1} (0-based), got values outside that range")
+    if bool(jnp.any((cues < 0) | (cues >= n_states))):
+        raise ValueError(f"cues must be in 0..{n_states - 1} (0-based), got values outside that range")
 
-    def one(c, o):
+    def one(c, o, s):
         def trial(state, inp):
-            state, out = model.step(p, state, {"action": inp[0], "outcome": inp[1]})
+            state, out = model.step(p, state, {"action": inp[0], "outcome": inp[1], "obs": inp[2]})
             return state, out["log_prob"]
 
-        return jax.lax.scan(trial, model.init(p, n_actions), (c, o))[1]
+        return jax.lax.scan(trial, model.init(p, n_actions, n_states), (c, o, s))[1]
 
-    flat_c, flat_o = choices.reshape(-1, choices.shape[-1]), outcomes.reshape(-1, outcomes.shape[-1])
-    return jax.vmap(one)(flat_c, flat_o).reshape(choices.shape)
+    flat = [x.reshape(-1, choices.shape[-1]) for x in (choices, outcomes, cues)]
+    return jax.vmap(one)(*flat).reshape(choices.shape)
 
 
 def two_step_log_likelihood(model: HybridTwoStep, params: Mapping[str, Any], choice1, state2, choice2,
@@ -232,21 +246,31 @@ def two_step_log_likelihood(model: HybridTwoStep, params: Mapping[str, Any], cho
     return jax.vmap(one)(*flat).reshape(shape)
 
 
-def to_dataframe(ds: xr.Dataset) -> pd.DataFrame:
-    """One row per subject x trial with hBayesDM's columns: ``subjID``, ``trial``,
-    ``choice`` (1-based), ``outcome``; plus ``rpe`` and ``correct``. A swept
-    simulation numbers subjects across parameter sets (``param_set`` column)."""
-    cols = ["choice", "outcome", "rpe", "correct"]
-    df = ds[cols].to_dataframe().reset_index()
-    if "param_set" in df:
-        n_agents = ds.sizes["agent"]
-        df["subjID"] = df["param_set"] * n_agents + df["agent"] + 1
-    else:
-        df["subjID"] = df["agent"] + 1
-    df["choice"] = df["choice"].astype(int) + 1
+def to_dataframe(ds: xr.Dataset, style: str = "choice") -> pd.DataFrame:
+    """One row per subject x trial with hBayesDM's column names.
+
+    ``style="choice"`` (bandits, reversal): ``subjID``, ``trial``, ``choice``
+    (1-based), ``outcome``, plus ``rpe`` and ``correct``. ``style="gng"`` (go/no-go):
+    ``subjID``, ``trialNum``, ``cue`` (1-4), ``keyPressed`` (1 go, 0 no-go),
+    ``outcome``, plus ``rpe`` and ``correct``. A swept simulation numbers subjects
+    across parameter sets (``param_set`` column).
+    """
+    check_choice("style", style, ("choice", "gng"))
+    df = ds[["cue", "choice", "outcome", "rpe", "correct"]].to_dataframe().reset_index()
+    df["subjID"] = (df["param_set"] * ds.sizes["agent"] if "param_set" in df else 0) + df["agent"] + 1
     df["correct"] = df["correct"].astype(int)
-    keep = ["subjID", "trial", "choice", "outcome", "rpe", "correct"] + (["param_set"] if "param_set" in df else [])
-    return df[keep].sort_values(["subjID", "trial"]).reset_index(drop=True)
+    if style == "gng":
+        df = df.rename(columns={"trial": "trialNum", "choice": "keyPressed"})
+        df["cue"] = df["cue"].astype(int) + 1
+        df["keyPressed"] = df["keyPressed"].astype(int)
+        keep = ["subjID", "trialNum", "cue", "keyPressed", "outcome", "rpe", "correct"]
+        order = ["subjID", "trialNum"]
+    else:
+        df["choice"] = df["choice"].astype(int) + 1
+        keep = ["subjID", "trial", "choice", "outcome", "rpe", "correct"]
+        order = ["subjID", "trial"]
+    keep += ["param_set"] if "param_set" in df else []
+    return df[keep].sort_values(order).reset_index(drop=True)
 
 
 def read_table(path) -> pd.DataFrame:

@@ -131,6 +131,8 @@ def model_family(model: str) -> str:
         return "TD learning"
     if model.startswith("hybrid"):
         return "hybrid MB/MF"
+    if model.startswith(("delta rule", "Q-learning")):
+        return "choice learners"
     return model
 
 

@@ -132,6 +132,7 @@ def _load_all() -> None:
         conditioned_inhibition,
         daw2011_two_step,
         fiorillo2003_probability,
+        guitart_masip2012_gonogo,
         hollerman1998_timing,
         kamin1969_blocking,
         kobayashi2008_delay,

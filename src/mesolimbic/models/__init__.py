@@ -2,8 +2,9 @@
 
 from .base import Model, Param
 from .choice import ChoiceModel, DeltaRule
+from .gonogo import PavlovianBiasGoNoGo
 from .hybrid import HybridTwoStep
 from .rw import RescorlaWagner
 from .td import TD
 
-__all__ = ["ChoiceModel", "DeltaRule", "HybridTwoStep", "Model", "Param", "RescorlaWagner", "TD"]
+__all__ = ["ChoiceModel", "DeltaRule", "HybridTwoStep", "PavlovianBiasGoNoGo", "Model", "Param", "RescorlaWagner", "TD"]

@@ -26,8 +26,9 @@ class ChoiceModel(Model):
     linear = False
 
     @abstractmethod
-    def policy(self, params, state) -> jax.Array:
-        """Log-probabilities ``[n_actions]`` of the next action."""
+    def policy(self, params, state, obs=0) -> jax.Array:
+        """Log-probabilities ``[n_actions]`` of the next action, given the task's
+        observation ``obs`` (the cue or state; 0 in single-state tasks)."""
 
 
 class DeltaRule(ChoiceModel):
@@ -71,10 +72,10 @@ class DeltaRule(ChoiceModel):
     def options(self):
         return {"separate_rates": self.separate_rates, "perseveration": self.perseveration, "lapse": self.lapse}
 
-    def init(self, params, n_actions):
+    def init(self, params, n_actions, n_states=1):
         return {"q": jnp.zeros(n_actions, jnp.float32), "prev": jnp.zeros(n_actions, jnp.float32)}
 
-    def policy(self, params, state):
+    def policy(self, params, state, obs=0):
         logits = params["beta"] * state["q"]
         if self.perseveration:
             logits = logits + params["kappa"] * state["prev"]

@@ -78,6 +78,10 @@ class Bandit:
     def n_actions(self) -> int:
         return len(self.probabilities)
 
+    def observe(self, state: dict):
+        """A bandit has a single state."""
+        return 0
+
     def init(self, key: jax.Array | None = None, xp=jnp) -> dict:
         """Task state at the start of a session (the start is fixed; ``key`` is unused)."""
         return {"p": xp.asarray(self.probabilities, xp.float32), "streak": xp.zeros((), xp.int32),
