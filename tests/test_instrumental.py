@@ -233,9 +233,9 @@ def test_gonogo_task_and_tables(tmp_path):
     ds = simulate_choices(GoNoGo(trials_per_cue=20), PavlovianBiasGoNoGo(), n_agents=3, seed=0)
     for c in range(4):
         assert int((ds.cue == c).sum()) == 3 * 20
-    win = ds.cue.isin([0, 1])
-    assert set(np.unique(ds.outcome.where(win, drop=True))) <= {0.0, 1.0}
-    assert set(np.unique(ds.outcome.where(~win, drop=True))) <= {-1.0, 0.0}
+    win = ds.cue.isin([0, 1]).values
+    assert set(np.unique(ds.outcome.values[win])) <= {0.0, 1.0}
+    assert set(np.unique(ds.outcome.values[~win])) <= {-1.0, 0.0}
     ll = log_likelihood(PavlovianBiasGoNoGo(), {}, ds.choice.values, ds.outcome.values, 2, ds.cue.values, 4)
     np.testing.assert_allclose(np.asarray(ll), ds.log_prob.values, atol=1e-5)
     df = to_dataframe(ds, style="gng")
