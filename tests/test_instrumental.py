@@ -253,3 +253,41 @@ def test_gonogo_likelihood_on_hbayesdm_data():
     cue = np.stack([x.cue.values - 1 for x in g])
     ll = float(np.asarray(log_likelihood(PavlovianBiasGoNoGo(), {"pi": 0.0}, c, o, 2, cue, 4)).sum())
     assert ll > c.size * np.log(0.5) + 500  # -790 against chance -1664 for 2400 choices
+
+
+# ------------------------------------------------------------------ Q-learning, actor-critic
+from mesolimbic.models import ActorCritic, QLearning  # noqa: E402
+
+
+def test_q_learning_by_hand_softmax_and_epsilon_greedy():
+    m = QLearning()
+    p = {"alpha": 0.5, "beta": 1.0}
+    s = m.init(p, 2, 3)
+    s, out = m.step(p, s, {"obs": 2, "action": 1, "outcome": 1.0})
+    np.testing.assert_allclose(s["q"], [[0, 0], [0, 0], [0, 0.5]])
+    assert float(out["log_prob"]) == pytest.approx(np.log(0.5))
+    e = QLearning(policy="epsilon_greedy")
+    assert e.param_names == ("alpha", "epsilon")
+    pe = {"alpha": 0.5, "epsilon": 0.2}
+    probs = np.exp(e.policy(pe, s, 2))
+    np.testing.assert_allclose(probs, [0.1, 0.9], rtol=1e-6)  # greedy arm gets 1 - eps + eps/2
+    np.testing.assert_allclose(np.exp(e.policy(pe, s, 0)), [0.5, 0.5], rtol=1e-6)  # tie split
+    with pytest.raises(ValueError, match="policy must be one of"):
+        QLearning(policy="greedy")
+
+
+def test_actor_critic_by_hand_and_learning():
+    m = ActorCritic()
+    p = {"alpha_critic": 0.5, "alpha_actor": 0.25, "beta": 1.0}
+    s = m.init(p, 2)
+    s, out = m.step(p, s, {"obs": 0, "action": 0, "outcome": 1.0})
+    assert float(out["rpe"]) == 1.0 and float(s["v"][0]) == 0.5
+    np.testing.assert_allclose(s["h"][0], [0.25, 0.0])
+    s, out = m.step(p, s, {"obs": 0, "action": 1, "outcome": 0.0})
+    assert float(out["rpe"]) == -0.5  # the critic's error, shared by the actor
+    np.testing.assert_allclose(s["h"][0], [0.25, -0.125])
+    for model in (ActorCritic(), QLearning(), QLearning(policy="epsilon_greedy")):
+        ds = simulate_choices(Bandit((0.8, 0.2), n_trials=150), model, n_agents=100, seed=0)
+        assert float(ds.correct.isel(trial=slice(-50, None)).mean()) > 0.7, model
+        ll = log_likelihood(model, {}, ds.choice.values, ds.outcome.values, 2)
+        np.testing.assert_allclose(np.asarray(ll), ds.log_prob.values, atol=1e-5)

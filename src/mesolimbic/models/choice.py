@@ -16,7 +16,7 @@ import jax.numpy as jnp
 
 from .base import Model, Param
 
-__all__ = ["DeltaRule", "ChoiceModel"]
+__all__ = ["ActorCritic", "ChoiceModel", "DeltaRule", "QLearning"]
 
 
 class ChoiceModel(Model):
@@ -99,3 +99,96 @@ class DeltaRule(ChoiceModel):
         new_q = q.at[a].add(alpha * delta)
         prev = jax.nn.one_hot(a, q.shape[0], dtype=jnp.float32)
         return {"q": new_q, "prev": prev}, {"rpe": delta, "q": q, "log_prob": logp[a], "p": jnp.exp(logp)}
+
+
+class QLearning(ChoiceModel):
+    r"""Tabular Q-learning over (state, action) with softmax or epsilon-greedy choice.
+
+    .. math::
+       \delta_t = r_t + \gamma \max_{a'} Q(s_{t+1}, a') - Q(s_t, a_t), \qquad
+       Q(s_t, a_t) \mathrel{+}= \alpha\,\delta_t
+
+    In the one-step trials of the choice tasks here (bandits, go/no-go), each
+    trial ends after its outcome, the bootstrap term is 0 and Q-learning and SARSA
+    coincide (:math:`\delta = r - Q(s, a)`); tasks with successor states use the
+    hybrid two-step learner. Choice: softmax ``P(a|s) ∝ exp(beta Q(s, a))``, or
+    epsilon-greedy ``(1 - epsilon) [a = argmax Q] + epsilon / K`` (ties split
+    evenly). Parameters: ``alpha`` in (0, 1]; ``beta`` in (0, 50] (softmax) or
+    ``epsilon`` in [0, 1] (epsilon-greedy).
+
+    References: Watkins & Dayan (1992), Machine Learning 8:279; Sutton & Barto
+    (2018), §6.5 (Q-learning), §6.4 (SARSA), §2.2-2.3 (epsilon-greedy).
+    """
+
+    name = "q_learning"
+
+    def __init__(self, policy: str = "softmax") -> None:
+        from .._validate import check_choice
+
+        self.policy_kind = check_choice("policy", policy, ("softmax", "epsilon_greedy"))
+        explore = (Param("beta", 5.0, 0.0, 50.0, low_open=True, doc="inverse temperature")
+                   if policy == "softmax" else Param("epsilon", 0.1, 0.0, 1.0, doc="exploration rate"))
+        self.params = (Param("alpha", 0.3, 0.0, 1.0, low_open=True, doc="learning rate"), explore)
+
+    def options(self):
+        return {"policy": self.policy_kind}
+
+    def init(self, params, n_actions, n_states=1):
+        return {"q": jnp.zeros((n_states, n_actions), jnp.float32)}
+
+    def policy(self, params, state, obs=0):
+        q = state["q"][obs]
+        if self.policy_kind == "softmax":
+            return jax.nn.log_softmax(params["beta"] * q)
+        best = (q >= q.max()).astype(jnp.float32)
+        greedy = best / best.sum()
+        return jnp.log((1.0 - params["epsilon"]) * greedy + params["epsilon"] / q.shape[0])
+
+    def step(self, params, state, inputs):
+        s, a, r = inputs.get("obs", 0), inputs["action"], inputs["outcome"]
+        logp = self.policy(params, state, s)
+        q = state["q"]
+        delta = r - q[s, a]
+        return {"q": q.at[s, a].add(params["alpha"] * delta)}, {"rpe": delta, "q": q[s], "log_prob": logp[a],
+                                                                "p": jnp.exp(logp)}
+
+
+class ActorCritic(ChoiceModel):
+    r"""One-step actor-critic: a critic learns state values, an actor learns action
+    preferences, both from the critic's prediction error.
+
+    .. math::
+       \delta_t = r_t - V(s_t), \qquad V(s_t) \mathrel{+}= \alpha_c\,\delta_t, \qquad
+       H(s_t, a_t) \mathrel{+}= \alpha_a\,\delta_t, \qquad
+       P(a \mid s) \propto \exp(\beta H(s, a))
+
+    The textbook basal-ganglia reading: the ventral striatum as the critic whose
+    error is the dopamine signal, the dorsal striatum as the actor (Barto 1995;
+    Joel, Niv & Ruppin 2002; O'Doherty et al. 2004). Parameters: ``alpha_critic``
+    and ``alpha_actor`` in (0, 1], ``beta`` in (0, 50].
+
+    References: Sutton & Barto (2018), §13.5; Barto (1995), in Models of
+    Information Processing in the Basal Ganglia, 215-232; O'Doherty, Dayan,
+    Schultz, Deichmann, Friston & Dolan (2004), Science 304:452.
+    """
+
+    name = "actor_critic"
+    params = (
+        Param("alpha_critic", 0.3, 0.0, 1.0, low_open=True, doc="critic learning rate"),
+        Param("alpha_actor", 0.3, 0.0, 1.0, low_open=True, doc="actor learning rate"),
+        Param("beta", 3.0, 0.0, 50.0, low_open=True, doc="inverse temperature"),
+    )
+
+    def init(self, params, n_actions, n_states=1):
+        return {"v": jnp.zeros(n_states, jnp.float32), "h": jnp.zeros((n_states, n_actions), jnp.float32)}
+
+    def policy(self, params, state, obs=0):
+        return jax.nn.log_softmax(params["beta"] * state["h"][obs])
+
+    def step(self, params, state, inputs):
+        s, a, r = inputs.get("obs", 0), inputs["action"], inputs["outcome"]
+        logp = self.policy(params, state, s)
+        delta = r - state["v"][s]
+        v = state["v"].at[s].add(params["alpha_critic"] * delta)
+        h = state["h"].at[s, a].add(params["alpha_actor"] * delta)
+        return {"v": v, "h": h}, {"rpe": delta, "value": state["v"][s], "log_prob": logp[a], "p": jnp.exp(logp)}
