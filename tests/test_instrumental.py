@@ -291,3 +291,54 @@ def test_actor_critic_by_hand_and_learning():
         assert float(ds.correct.isel(trial=slice(-50, None)).mean()) > 0.7, model
         ll = log_likelihood(model, {}, ds.choice.values, ds.outcome.values, 2)
         np.testing.assert_allclose(np.asarray(ll), ds.log_prob.values, atol=1e-5)
+
+
+# ------------------------------------------------------------------ probabilistic selection task
+from mesolimbic.models import StimulusValueLearner  # noqa: E402
+from mesolimbic.tasks.pst import PAIRS, ProbabilisticSelection, choose_a_avoid_b  # noqa: E402
+
+
+def test_stimulus_value_learner_by_hand():
+    m = StimulusValueLearner(PAIRS)
+    p = {"alpha_gain": 0.5, "alpha_loss": 0.1, "beta": 2.0}
+    s = m.init(p)
+    s, out = m.step(p, s, {"obs": 0, "action": 0, "outcome": 1.0})  # chose A (pair AB), rewarded
+    s, out = m.step(p, s, {"obs": 0, "action": 1, "outcome": 0.0})  # chose B: delta 0 - 0 = 0
+    s, out = m.step(p, s, {"obs": 0, "action": 0, "outcome": 0.0})  # chose A, no reward: delta -.5, rate .1
+    np.testing.assert_allclose(s["q"], [0.45, 0, 0, 0, 0, 0])
+    # no feedback (test phase): nothing changes
+    s2, out = m.step(p, s, {"obs": 3, "action": 0, "outcome": 0.0, "feedback": False})
+    np.testing.assert_allclose(s2["q"], s["q"])
+    assert float(np.exp(m.policy(p, s, 0))[0]) == pytest.approx(1 / (1 + np.exp(-0.9)))
+
+
+def test_pst_task_and_measures():
+    task = ProbabilisticSelection(training_per_pair=40, test_per_pair=2)
+    m = StimulusValueLearner(task.pairs)
+    ds = simulate_choices(task, m, {"alpha_gain": 0.3, "alpha_loss": 0.3, "beta": 5.0}, n_agents=50, seed=0)
+    train = ds.trial <= task.n_training
+    assert set(np.unique(ds.cue.where(train, drop=True).values)) == {0, 1, 2}
+    assert (ds.cue.where(~train, drop=True) >= 0).all() and int((~train).sum()) == 15 * 2
+    assert float(ds.outcome.where(~train).max()) == 0.0  # no feedback at test
+    acc = float(ds.correct.sel(trial=slice(100, 120)).mean())
+    assert acc > 0.65
+    m_ab = choose_a_avoid_b(ds)
+    assert 0.6 < float(m_ab["choose_a"]) <= 1 and 0.6 < float(m_ab["avoid_b"]) <= 1
+    ll = log_likelihood(m, {"alpha_gain": 0.3, "alpha_loss": 0.3, "beta": 5.0}, ds.choice.values,
+                        ds.outcome.values, 2, ds.cue.values, task.n_states, feedback=ds.feedback.values)
+    np.testing.assert_allclose(np.asarray(ll), ds.log_prob.values, atol=1e-5)
+
+
+def test_pst_likelihood_on_hbayesdm_data():
+    df = pd.read_csv(DATA / "pst_exampleData.txt", sep="\t")
+    m = StimulusValueLearner(PAIRS)
+    pair_of = {12: 0, 34: 1, 56: 2}
+    total, n = 0.0, 0
+    for _, g in df.groupby("subjID"):  # unequal trial counts: one subject at a time
+        cues = g["type"].map(pair_of).values
+        actions = np.where(g.choice.values == 1, 0, 1)  # 1 = the pair's first option
+        ll = log_likelihood(m, {"beta": 2.0}, actions[None], g.reward.values[None].astype(float), 2, cues[None],
+                            len(PAIRS))
+        total += float(np.asarray(ll).sum())
+        n += len(g)
+    assert np.isfinite(total) and total > n * np.log(0.5)

@@ -53,10 +53,11 @@ def _runner(task: Bandit, model: ChoiceModel):
             obs = task.observe(ts) if hasattr(task, "observe") else 0
             action = _sample(model.policy(p, ls, obs), u_t[0])
             ts, outcome, info = task.transition(jnp, ts, action, u_t[1], z_t)
-            ls, out = model.step(p, ls, {"obs": obs, "action": action, "outcome": outcome})
+            feedback = jnp.asarray(info.get("feedback", True))
+            ls, out = model.step(p, ls, {"obs": obs, "action": action, "outcome": outcome, "feedback": feedback})
             return (ts, ls), {"obs": jnp.asarray(obs, jnp.int32), "choice": action, "outcome": outcome,
                               "correct": info["correct"], "reversed": info["reversed"], "p_reward": info["p"],
-                              **out}
+                              "feedback": feedback, **out}
 
         init = (task.init(k_task), model.init(p, task.n_actions, getattr(task, "n_states", 1)))
         _, rec = jax.lax.scan(trial, init, (u, z))
@@ -96,7 +97,7 @@ def simulate_choices(task: Bandit, model: ChoiceModel, params: Mapping[str, Any]
     long_names = {"choice": "chosen action (0-based)", "cue": "cue / state shown (0-based)",
                   "rpe": "reward prediction error of the chosen action", "log_prob": "log-probability of the choice",
                   "q": "action values before the update", "p": "choice probabilities",
-                  "p_reward": "reward probability of each arm"}
+                  "p_reward": "reward probability of each arm", "feedback": "the outcome was shown"}
     data = {}
     for k, v in rec.items():
         name = "cue" if k == "obs" else k
@@ -192,15 +193,18 @@ def two_step_dataframe(ds: xr.Dataset) -> pd.DataFrame:
 
 
 def log_likelihood(model: ChoiceModel, params: Mapping[str, Any], choices, outcomes, n_actions: int,
-                   cues=None, n_states: int = 1) -> jax.Array:
+                   cues=None, n_states: int = 1, feedback=None) -> jax.Array:
     """Log-likelihood of observed ``choices`` (0-based) and ``outcomes`` ``[..., trials]``
-    (and, for tasks with several cues or states, ``cues`` 0-based with ``n_states``)
-    under ``model`` with ``params``: the learner's own step run on the data.
+    (and, for tasks with several cues or states, ``cues`` 0-based with ``n_states``;
+    ``feedback`` False on trials without feedback, e.g. a test phase) under ``model``
+    with ``params``: the learner's own step run on the data.
     Returns the per-trial log-probabilities ``[..., trials]`` (sum them for the total)."""
     checked = model.validate_params(params)
     p = {k: jnp.asarray(v, jnp.float32) for k, v in checked.items()}
     choices, outcomes = jnp.asarray(choices, jnp.int32), jnp.asarray(outcomes, jnp.float32)
     cues = jnp.zeros_like(choices) if cues is None else jnp.asarray(cues, jnp.int32)
+    feedback = jnp.ones(choices.shape, bool) if feedback is None else jnp.broadcast_to(
+        jnp.asarray(feedback, bool), choices.shape)
     if choices.shape != outcomes.shape or cues.shape != choices.shape:
         raise ValueError(f"choices, outcomes (and cues) must have the same shape, got {choices.shape}, "
                          f"{outcomes.shape} and {cues.shape}")
@@ -209,14 +213,15 @@ def log_likelihood(model: ChoiceModel, params: Mapping[str, Any], choices, outco
     if bool(jnp.any((cues < 0) | (cues >= n_states))):
         raise ValueError(f"cues must be in 0..{n_states - 1} (0-based), got values outside that range")
 
-    def one(c, o, s):
+    def one(c, o, s, f):
         def trial(state, inp):
-            state, out = model.step(p, state, {"action": inp[0], "outcome": inp[1], "obs": inp[2]})
+            state, out = model.step(p, state, {"action": inp[0], "outcome": inp[1], "obs": inp[2],
+                                               "feedback": inp[3]})
             return state, out["log_prob"]
 
-        return jax.lax.scan(trial, model.init(p, n_actions, n_states), (c, o, s))[1]
+        return jax.lax.scan(trial, model.init(p, n_actions, n_states), (c, o, s, f))[1]
 
-    flat = [x.reshape(-1, choices.shape[-1]) for x in (choices, outcomes, cues)]
+    flat = [x.reshape(-1, choices.shape[-1]) for x in (choices, outcomes, cues, feedback)]
     return jax.vmap(one)(*flat).reshape(choices.shape)
 
 

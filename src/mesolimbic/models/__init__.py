@@ -1,10 +1,10 @@
 """Learners as pure ``init``/``step`` functions with declared parameters."""
 
 from .base import Model, Param
-from .choice import ActorCritic, ChoiceModel, DeltaRule, QLearning
+from .choice import ActorCritic, ChoiceModel, DeltaRule, QLearning, StimulusValueLearner
 from .gonogo import PavlovianBiasGoNoGo
 from .hybrid import HybridTwoStep
 from .rw import RescorlaWagner
 from .td import TD
 
-__all__ = ["ActorCritic", "ChoiceModel", "QLearning", "DeltaRule", "HybridTwoStep", "PavlovianBiasGoNoGo", "Model", "Param", "RescorlaWagner", "TD"]
+__all__ = ["ActorCritic", "ChoiceModel", "QLearning", "StimulusValueLearner", "DeltaRule", "HybridTwoStep", "PavlovianBiasGoNoGo", "Model", "Param", "RescorlaWagner", "TD"]

@@ -16,7 +16,7 @@ import jax.numpy as jnp
 
 from .base import Model, Param
 
-__all__ = ["ActorCritic", "ChoiceModel", "DeltaRule", "QLearning"]
+__all__ = ["ActorCritic", "ChoiceModel", "DeltaRule", "QLearning", "StimulusValueLearner"]
 
 
 class ChoiceModel(Model):
@@ -192,3 +192,58 @@ class ActorCritic(ChoiceModel):
         v = state["v"].at[s].add(params["alpha_critic"] * delta)
         h = state["h"].at[s, a].add(params["alpha_actor"] * delta)
         return {"v": v, "h": h}, {"rpe": delta, "value": state["v"][s], "log_prob": logp[a], "p": jnp.exp(logp)}
+
+
+class StimulusValueLearner(ChoiceModel):
+    r"""Learns one value per stimulus and chooses between the stimuli shown
+    (the Q-learning model of the probabilistic selection task, with separate
+    rates for gains and losses: Frank, Moustafa, Haughey, Curran & Hutchison 2007).
+
+    .. math::
+       P(\text{choose } i \text{ over } j) = \frac{e^{\beta Q_i}}{e^{\beta Q_i} + e^{\beta Q_j}}, \qquad
+       Q_i \mathrel{+}= \alpha_\pm (r - Q_i) \text{ when feedback is given}
+
+    with ``alpha_gain`` for positive and ``alpha_loss`` for negative errors, both in
+    (0, 1], and ``beta`` in (0, 50]. ``pairs`` maps each observation to the two
+    stimuli shown (``ProbabilisticSelection.pairs``). Trials without feedback
+    (the test phase) change nothing. Values start at 0.
+
+    Reference: Frank, M. J., Moustafa, A. A., Haughey, H. M., Curran, T. &
+    Hutchison, K. E. (2007). Genetic triple dissociation reveals multiple roles
+    for dopamine in reinforcement learning. PNAS 104:16311-16316 (hBayesDM
+    ``pst_gainloss_Q``).
+    """
+
+    name = "stimulus_value"
+    params = (
+        Param("alpha_gain", 0.2, 0.0, 1.0, low_open=True, doc="learning rate, positive RPE"),
+        Param("alpha_loss", 0.2, 0.0, 1.0, low_open=True, doc="learning rate, negative RPE"),
+        Param("beta", 3.0, 0.0, 50.0, low_open=True, doc="inverse temperature"),
+    )
+
+    def __init__(self, pairs) -> None:
+        import numpy as np
+
+        self.pairs = tuple(map(tuple, np.asarray(pairs, int).tolist()))
+        self.n_stimuli = 1 + max(max(p) for p in self.pairs)
+
+    def options(self):
+        return {"pairs": self.pairs}
+
+    def init(self, params, n_actions=2, n_states=1):
+        return {"q": jnp.zeros(self.n_stimuli, jnp.float32)}
+
+    def policy(self, params, state, obs=0):
+        stims = jnp.asarray(self.pairs)[obs]
+        return jax.nn.log_softmax(params["beta"] * state["q"][stims])
+
+    def step(self, params, state, inputs):
+        s, a, r = inputs.get("obs", 0), inputs["action"], inputs["outcome"]
+        feedback = inputs.get("feedback", True)
+        logp = self.policy(params, state, s)
+        chosen = jnp.asarray(self.pairs)[s][a]
+        q = state["q"]
+        delta = r - q[chosen]
+        alpha = jnp.where(delta >= 0, params["alpha_gain"], params["alpha_loss"])
+        q = q.at[chosen].add(jnp.where(feedback, alpha * delta, 0.0))
+        return {"q": q}, {"rpe": jnp.where(feedback, delta, 0.0), "log_prob": logp[a], "p": jnp.exp(logp)}

@@ -1,0 +1,95 @@
+"""The probabilistic selection task (Frank, Seeberger & O'Reilly 2004, Science 306:1940).
+
+Training: three stimulus pairs, AB (A rewarded 80%, B 20%), CD (70/30) and EF
+(60/40), shuffled, with feedback. Test: every pairing of the six stimuli,
+shuffled, without feedback. "Choose A" is the accuracy of choosing A in the
+novel test pairs that contain it; "avoid B" of avoiding B in those that
+contain B.
+
+Stimuli are 0..5 = A..F. The observation is the pair shown (0..14: the three
+training pairs, then the twelve novel pairs); action 0 chooses the pair's first
+stimulus, action 1 the second. Outcome 1 (reward) or 0.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from .._validate import check_count
+
+__all__ = ["ProbabilisticSelection", "PAIRS", "STIMULI", "REWARD_PROB", "choose_a_avoid_b"]
+
+STIMULI = "ABCDEF"
+REWARD_PROB = np.array([0.8, 0.2, 0.7, 0.3, 0.6, 0.4], np.float32)
+TRAINING = [(0, 1), (2, 3), (4, 5)]
+PAIRS = np.array(TRAINING + [p for p in itertools.combinations(range(6), 2) if p not in TRAINING], np.int32)
+
+
+@dataclass(frozen=True)
+class ProbabilisticSelection:
+    """Parameters of the probabilistic selection task."""
+
+    training_per_pair: int = 60
+    test_per_pair: int = 4
+    name: str = "probabilistic_selection"
+
+    def __post_init__(self) -> None:
+        check_count("training_per_pair", self.training_per_pair, 1)
+        check_count("test_per_pair", self.test_per_pair, 1)
+
+    n_actions = 2
+    n_states = len(PAIRS)
+    pairs = PAIRS
+
+    @property
+    def n_training(self) -> int:
+        return 3 * self.training_per_pair
+
+    @property
+    def n_trials(self) -> int:
+        return self.n_training + len(PAIRS) * self.test_per_pair
+
+    def init(self, key=None, xp=jnp) -> dict:
+        """Shuffled training trials, then shuffled test trials (``key``: JAX key or NumPy Generator)."""
+        train = np.repeat(np.arange(3, dtype=np.int32), self.training_per_pair)
+        test = np.repeat(np.arange(len(PAIRS), dtype=np.int32), self.test_per_pair)
+        if xp is jnp:
+            k1, k2 = jax.random.split(key)
+            order = jnp.concatenate([jax.random.permutation(k1, jnp.asarray(train)),
+                                     jax.random.permutation(k2, jnp.asarray(test))])
+        else:
+            order = np.concatenate([key.permutation(train), key.permutation(test)])
+        return {"order": order, "t": xp.zeros((), xp.int32)}
+
+    def observe(self, state: dict):
+        return state["order"][state["t"]]
+
+    def transition(self, xp, state: dict, action, u, z=None):
+        pair = state["order"][state["t"]]
+        stims = xp.asarray(PAIRS)[pair]
+        chosen = stims[action]
+        feedback = state["t"] < self.n_training
+        reward = xp.where(feedback & (u < xp.asarray(REWARD_PROB)[chosen]), 1.0, 0.0).astype(xp.float32)
+        better = xp.where(xp.asarray(REWARD_PROB)[stims[0]] >= xp.asarray(REWARD_PROB)[stims[1]], 0, 1)
+        info = {"correct": action == better, "reversed": xp.zeros((), bool), "feedback": feedback,
+                "p": xp.asarray(REWARD_PROB)[stims]}
+        return {"order": state["order"], "t": state["t"] + 1}, reward, info
+
+
+def choose_a_avoid_b(ds) -> dict:
+    """Test-phase accuracies from a simulation: ``choose_a`` (choosing A in the novel
+    pairs containing A), ``avoid_b`` (not choosing B in the novel pairs containing B),
+    over every agent (and per parameter set if swept: arrays along ``param_set``)."""
+    cue, choice = ds.cue.values, ds.choice.values.astype(int)
+    novel = cue >= 3  # the novel pairs appear only in the test phase
+    chosen = PAIRS[cue, choice]
+    has_a, has_b = (PAIRS[cue] == 0).any(-1) & novel, (PAIRS[cue] == 1).any(-1) & novel
+    axes = tuple(range(cue.ndim - 2, cue.ndim))  # agent, trial
+    choose_a = ((chosen == 0) & has_a).sum(axes) / has_a.sum(axes)
+    avoid_b = ((chosen != 1) & has_b).sum(axes) / has_b.sum(axes)
+    return {"choose_a": choose_a, "avoid_b": avoid_b}
