@@ -342,3 +342,20 @@ def test_pst_likelihood_on_hbayesdm_data():
         total += float(np.asarray(ll).sum())
         n += len(g)
     assert np.isfinite(total) and total > n * np.log(0.5)
+
+
+def test_choice_task_env_for_gonogo_and_pst():
+    from gymnasium.utils.env_checker import check_env
+
+    from mesolimbic.envs import ChoiceTaskEnv
+
+    for task in (GoNoGo(trials_per_cue=5), ProbabilisticSelection(training_per_pair=5, test_per_pair=1)):
+        check_env(ChoiceTaskEnv(task), skip_render_check=True)
+        env = ChoiceTaskEnv(task)
+        obs, _ = env.reset(seed=1)
+        seen, done, steps = {obs}, False, 0
+        while not done:
+            obs, r, done, _, info = env.step(1)
+            seen.add(obs)
+            steps += 1
+        assert steps == task.n_trials and len(seen) >= 3

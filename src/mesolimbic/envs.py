@@ -1,6 +1,7 @@
 """Gymnasium environments over the package's own task definitions.
 
-:class:`BanditEnv` runs a :class:`~mesolimbic.tasks.bandit.Bandit` — the same
+:class:`ChoiceTaskEnv` (alias ``BanditEnv``) runs a bandit, reversal, go/no-go or
+probabilistic-selection task, and :class:`TwoStepEnv` the two-step task — the same
 ``init``/``step`` functions the batched simulator uses — behind the standard
 ``reset(seed=...)`` / ``step(action)`` interface, so any external agent can be
 run on the task. It passes ``gymnasium.utils.env_checker.check_env``.
@@ -21,45 +22,63 @@ except ImportError as e:  # pragma: no cover - exercised only without gymnasium
 
 from .tasks.bandit import Bandit
 
-__all__ = ["BanditEnv", "TwoStepEnv"]
+__all__ = ["BanditEnv", "ChoiceTaskEnv", "TwoStepEnv"]
 
 
-class BanditEnv(gym.Env):
-    """A bandit session as a Gymnasium episode.
-
-    Observation: ``0`` (a single state; ``Discrete(1)``). Action: an arm,
-    ``Discrete(n_arms)``. Reward: the outcome. The episode terminates after
-    ``task.n_trials`` trials. ``info`` carries ``p_reward`` (the arms' reward
-    probabilities on the trial just played), ``correct`` and ``reversed``.
-    """
+class _TaskEnv(gym.Env):
+    """Shared checks of the environments below."""
 
     metadata = {"render_modes": []}
 
-    def __init__(self, task: Bandit | None = None):
-        self.task = task if task is not None else Bandit()
-        self.action_space = spaces.Discrete(self.task.n_actions)
-        self.observation_space = spaces.Discrete(1)
-        self._state = None
-
-    def reset(self, *, seed: int | None = None, options: dict | None = None):
-        super().reset(seed=seed)
-        self._state = self.task.init(xp=np)
-        return 0, {}
-
-    def step(self, action):
+    def _check(self, action) -> None:
         if self._state is None:
             raise gym.error.ResetNeeded("call reset() before step()")
         if not self.action_space.contains(action):
             raise gym.error.InvalidAction(f"action {action!r} is not in {self.action_space}")
+
+
+class ChoiceTaskEnv(_TaskEnv):
+    """A one-choice-per-trial task (bandit, reversal, go/no-go, probabilistic
+    selection) as a Gymnasium episode of ``task.n_trials`` trials.
+
+    Observation: the cue or state shown (``Discrete(n_states)``; a bandit has one).
+    Action: ``Discrete(n_actions)``. Reward: the outcome. ``info`` carries
+    ``correct``, ``reversed`` and, where the task has them, ``p_reward`` and
+    ``feedback``.
+    """
+
+    def __init__(self, task=None):
+        self.task = task if task is not None else Bandit()
+        self.action_space = spaces.Discrete(self.task.n_actions)
+        self.observation_space = spaces.Discrete(getattr(self.task, "n_states", 1))
+        self._state = None
+
+    def _obs(self) -> int:
+        if self._state["t"] >= self.task.n_trials:
+            return 0  # after the last trial
+        return int(self.task.observe(self._state))
+
+    def reset(self, *, seed: int | None = None, options: dict | None = None):
+        super().reset(seed=seed)
+        self._state = self.task.init(self.np_random, xp=np)
+        return self._obs(), {}
+
+    def step(self, action):
+        self._check(action)
         u = self.np_random.random()
-        z = self.np_random.standard_normal(self.task.n_actions) if self.task.drift_sd > 0 else None
+        z = self.np_random.standard_normal(self.task.n_actions) if getattr(self.task, "drift_sd", 0) > 0 else None
         self._state, outcome, info = self.task.transition(np, self._state, int(action), u, z)
         terminated = bool(self._state["t"] >= self.task.n_trials)
-        return 0, float(outcome), terminated, False, {"p_reward": info["p"], "correct": bool(info["correct"]),
-                                                       "reversed": bool(info["reversed"])}
+        out = {"correct": bool(info["correct"]), "reversed": bool(info["reversed"]), "p_reward": info["p"]}
+        if "feedback" in info:
+            out["feedback"] = bool(info["feedback"])
+        return self._obs(), float(outcome), terminated, False, out
 
 
-class TwoStepEnv(gym.Env):
+BanditEnv = ChoiceTaskEnv  # the name used for bandits
+
+
+class TwoStepEnv(_TaskEnv):
     """The two-step task (Daw et al. 2011) as a Gymnasium episode of ``task.n_trials`` trials.
 
     Observation ``Discrete(3)``: 0 = first stage, 1 / 2 = second-stage state 0 / 1.
@@ -69,8 +88,6 @@ class TwoStepEnv(gym.Env):
     The same :class:`~mesolimbic.tasks.two_step.TwoStep` logic as the batched
     simulator, with NumPy and Gymnasium's seeded generator.
     """
-
-    metadata = {"render_modes": []}
 
     def __init__(self, task=None):
         from .tasks.two_step import TwoStep
@@ -87,10 +104,7 @@ class TwoStepEnv(gym.Env):
         return 0, {}
 
     def step(self, action):
-        if self._state is None:
-            raise gym.error.ResetNeeded("call reset() before step()")
-        if not self.action_space.contains(action):
-            raise gym.error.InvalidAction(f"action {action!r} is not in {self.action_space}")
+        self._check(action)
         if self._s2 is None:  # first stage
             s2, common = self.task.second_stage(np, int(action), self.np_random.random())
             self._s2 = int(s2)

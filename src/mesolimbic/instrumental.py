@@ -34,6 +34,15 @@ __all__ = ["simulate_choices", "simulate_two_step", "log_likelihood", "to_datafr
            "read_table"]
 
 
+def _prepare(model, params, n_agents, seed):
+    """Validated parameters (``[M]`` arrays, M, swept flag, as JAX arrays) and one key per agent."""
+    n_agents = check_count("n_agents", n_agents, 1)
+    seed = check_count("seed", seed, 0)
+    P_np, M, swept = _param_sets(model, params)
+    P = {k: jnp.asarray(v, jnp.float32) for k, v in P_np.items()}
+    return P_np, M, swept, P, jax.random.split(jax.random.PRNGKey(seed), n_agents)
+
+
 def _sample(logp: jax.Array, u: jax.Array) -> jax.Array:
     """An action drawn from ``exp(logp)`` by inverting the CDF at the uniform ``u``."""
     return jnp.sum(u > jnp.cumsum(jnp.exp(logp))[:-1]).astype(jnp.int32)
@@ -83,11 +92,7 @@ def simulate_choices(task: Bandit, model: ChoiceModel, params: Mapping[str, Any]
     """
     if not isinstance(model, ChoiceModel):
         raise ValueError(f"model must be a choice learner (e.g. models.DeltaRule()), got {type(model).__name__}")
-    n_agents = check_count("n_agents", n_agents, 1)
-    seed = check_count("seed", seed, 0)
-    P_np, M, swept = _param_sets(model, params)
-    P = {k: jnp.asarray(v, jnp.float32) for k, v in P_np.items()}
-    keys = jax.random.split(jax.random.PRNGKey(seed), n_agents)
+    P_np, M, swept, P, keys = _prepare(model, params, n_agents, seed)
     rec = {k: np.asarray(v) for k, v in _runner(task, model)(P, keys).items()}
     lead = ("param_set", "agent", "trial") if swept else ("agent", "trial")
 
@@ -156,12 +161,8 @@ def simulate_two_step(task: TwoStep, model: HybridTwoStep, params: Mapping[str, 
     """
     if not isinstance(model, HybridTwoStep):
         raise ValueError(f"model must be a two-step learner (models.HybridTwoStep()), got {type(model).__name__}")
-    n_agents = check_count("n_agents", n_agents, 1)
-    seed = check_count("seed", seed, 0)
-    P_np, M, swept = _param_sets(model, params)
-    P = {k: jnp.asarray(v, jnp.float32) for k, v in P_np.items()}
-    rec = {k: np.asarray(v) for k, v in
-           _two_step_runner(task, model)(P, jax.random.split(jax.random.PRNGKey(seed), n_agents)).items()}
+    P_np, M, swept, P, keys = _prepare(model, params, n_agents, seed)
+    rec = {k: np.asarray(v) for k, v in _two_step_runner(task, model)(P, keys).items()}
     lead = ("param_set", "agent", "trial") if swept else ("agent", "trial")
     sq = (lambda v: v) if swept else (lambda v: v[0])
     data = {k: (lead, sq(rec[k])) for k in ("choice1", "state2", "choice2", "reward", "common", "rpe1", "rpe2",
