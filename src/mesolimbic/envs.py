@@ -38,13 +38,14 @@ class _TaskEnv(gym.Env):
 
 
 class ChoiceTaskEnv(_TaskEnv):
-    """A one-choice-per-trial task (bandit, reversal, go/no-go, probabilistic
-    selection) as a Gymnasium episode of ``task.n_trials`` trials.
+    """A task with one choice per trial or time step (bandit, reversal, go/no-go,
+    probabilistic selection, reinforcement schedule, active avoidance) as a
+    Gymnasium episode of ``task.n_trials`` trials (steps).
 
     Observation: the cue or state shown (``Discrete(n_states)``; a bandit has one).
-    Action: ``Discrete(n_actions)``. Reward: the outcome. ``info`` carries
-    ``correct``, ``reversed`` and, where the task has them, ``p_reward`` and
-    ``feedback``.
+    Action: ``Discrete(n_actions)``. Reward: the outcome. ``info`` carries the
+    task's own per-trial information (bandits: ``correct``, ``reversed``,
+    ``p_reward``; schedules: ``reinforced``, ``extinction``; ...).
     """
 
     def __init__(self, task=None):
@@ -65,13 +66,13 @@ class ChoiceTaskEnv(_TaskEnv):
 
     def step(self, action):
         self._check(action)
-        u = self.np_random.random()
+        n_draws = getattr(self.task, "n_draws", 1)
+        u = self.np_random.random() if n_draws == 1 else self.np_random.random(n_draws)
         z = self.np_random.standard_normal(self.task.n_actions) if getattr(self.task, "drift_sd", 0) > 0 else None
         self._state, outcome, info = self.task.transition(np, self._state, int(action), u, z)
         terminated = bool(self._state["t"] >= self.task.n_trials)
-        out = {"correct": bool(info["correct"]), "reversed": bool(info["reversed"]), "p_reward": info["p"]}
-        if "feedback" in info:
-            out["feedback"] = bool(info["feedback"])
+        out = {("p_reward" if k == "p" else k): (np.asarray(v) if np.ndim(v) else np.asarray(v).item())
+               for k, v in info.items()}
         return self._obs(), float(outcome), terminated, False, out
 
 

@@ -48,37 +48,59 @@ def _sample(logp: jax.Array, u: jax.Array) -> jax.Array:
     return jnp.sum(u > jnp.cumsum(jnp.exp(logp))[:-1]).astype(jnp.int32)
 
 
+def _observe(task, ts):
+    return jnp.asarray(task.observe(ts), jnp.int32) if hasattr(task, "observe") else jnp.zeros((), jnp.int32)
+
+
 @functools.lru_cache(maxsize=32)
-def _runner(task: Bandit, model: ChoiceModel):
+def _runner(task, model: ChoiceModel):
+    n_draws = getattr(task, "n_draws", 1)
+    sarsa = model.needs_next_action
+
     def session(p, key):
-        k_task, k_u, k_z = jax.random.split(key, 3)
+        k_task, k_u, k_z, k_0 = jax.random.split(key, 4)
         # every random number of the session in two vectorised draws (far cheaper than a key per trial)
-        u = jax.random.uniform(k_u, (task.n_trials, 2))  # choice, outcome
-        z = jax.random.normal(k_z, (task.n_trials, task.n_actions))  # random walk (restless bandits)
+        u = jax.random.uniform(k_u, (task.n_trials, 1 + n_draws))  # choice, task
+        n_z = task.n_actions if getattr(task, "drift_sd", 0) > 0 else 0
+        z = jax.random.normal(k_z, (task.n_trials, n_z))  # random walk (restless bandits)
 
         def trial(carry, inp):
-            ts, ls = carry
+            ts, ls, a_next = carry
             u_t, z_t = inp
-            obs = task.observe(ts) if hasattr(task, "observe") else 0
-            action = _sample(model.policy(p, ls, obs), u_t[0])
-            ts, outcome, info = task.transition(jnp, ts, action, u_t[1], z_t)
-            feedback = jnp.asarray(info.get("feedback", True))
-            ls, out = model.step(p, ls, {"obs": obs, "action": action, "outcome": outcome, "feedback": feedback})
-            return (ts, ls), {"obs": jnp.asarray(obs, jnp.int32), "choice": action, "outcome": outcome,
-                              "correct": info["correct"], "reversed": info["reversed"], "p_reward": info["p"],
-                              "feedback": feedback, **out}
+            obs = _observe(task, ts)
+            action = a_next if sarsa else _sample(model.policy(p, ls, obs), u_t[0])
+            ts, outcome, info = task.transition(jnp, ts, action, u_t[1] if n_draws == 1 else u_t[1:], z_t)
+            info = dict(info)
+            done = jnp.asarray(info.pop("done", True))
+            feedback = jnp.asarray(info.pop("feedback", True))
+            next_obs = _observe(task, ts)
+            inputs = {"obs": obs, "action": action, "outcome": outcome, "feedback": feedback,
+                      "next_obs": next_obs, "done": done}
+            if sarsa:  # SARSA: the next action is chosen before the update (Sutton & Barto 2018, §6.4)
+                a_next = _sample(model.policy(p, ls, next_obs), u_t[0])
+                inputs["next_action"] = a_next
+            ls, out = model.step(p, ls, inputs)
+            if "p" in info:
+                info["p_reward"] = info.pop("p")
+            return (ts, ls, a_next), {"obs": obs, "choice": action, "outcome": outcome, "feedback": feedback,
+                                      **info, **out}
 
-        init = (task.init(k_task), model.init(p, task.n_actions, getattr(task, "n_states", 1)))
-        _, rec = jax.lax.scan(trial, init, (u, z))
+        ts0 = task.init(k_task)
+        ls0 = model.init(p, task.n_actions, getattr(task, "n_states", 1))
+        a0 = _sample(model.policy(p, ls0, _observe(task, ts0)), jax.random.uniform(k_0)) if sarsa \
+            else jnp.zeros((), jnp.int32)
+        _, rec = jax.lax.scan(trial, (ts0, ls0, a0), (u, z))
         return rec
 
     over_agents = jax.vmap(session, in_axes=(None, 0))
     return jax.jit(jax.vmap(over_agents, in_axes=(0, None)))
 
 
-def simulate_choices(task: Bandit, model: ChoiceModel, params: Mapping[str, Any] | None = None, *,
+def simulate_choices(task, model: ChoiceModel, params: Mapping[str, Any] | None = None, *,
                      n_agents: int = 1, seed: int = 0) -> xr.Dataset:
-    """Simulate ``n_agents`` subjects per parameter set choosing in ``task``.
+    """Simulate ``n_agents`` subjects per parameter set choosing in ``task``
+    (a bandit, reversal, go/no-go, probabilistic-selection or schedule task, or
+    active avoidance: anything with ``init``, ``observe`` and ``transition``).
 
     Parameters sweep as in :func:`mesolimbic.simulate` (1-D values give a
     ``param_set`` dimension). Agent *i* gets the same random stream in every
@@ -87,8 +109,12 @@ def simulate_choices(task: Bandit, model: ChoiceModel, params: Mapping[str, Any]
     ``q`` (values before the trial's update, for learners that report them; other
     learner outputs keep their own names), ``p`` (choice probabilities),
     ``log_prob`` of the choice made,
-    ``correct`` (chose the better arm), ``reversed`` (a reversal followed the
-    trial) and ``p_reward`` (the arms' reward probabilities on the trial).
+    and the task's own per-trial information: for bandits ``correct`` (chose the
+    better arm), ``reversed`` (a reversal followed the trial) and ``p_reward``
+    (the arms' reward probabilities on the trial); for schedules ``reinforced``
+    and ``extinction`` (``trial`` is then a time step). Multi-step tasks
+    (schedules, active avoidance) need a learner that bootstraps, e.g.
+    ``QLearning(discounted=True)``, ``SARSA()`` or ``ActorCritic(discounted=True)``.
     """
     if not isinstance(model, ChoiceModel):
         raise ValueError(f"model must be a choice learner (e.g. models.DeltaRule()), got {type(model).__name__}")
@@ -121,7 +147,7 @@ def simulate_choices(task: Bandit, model: ChoiceModel, params: Mapping[str, Any]
         for k, v in P_np.items():
             coords[k] = ("param_set", v)
     attrs = {"model": model.name, "model_options": json.dumps(model.options()), "task": task.name,
-             "task_spec": json.dumps({k: v for k, v in vars(task).items()}), "seed": seed,
+             "task_spec": json.dumps({k: v for k, v in vars(task).items()}, default=str), "seed": seed,
              "mesolimbic_version": __version__,
              "params": json.dumps({k: v.tolist() if swept else float(v[0]) for k, v in P_np.items()})}
     return xr.Dataset(data, coords, attrs)
@@ -194,11 +220,15 @@ def two_step_dataframe(ds: xr.Dataset) -> pd.DataFrame:
 
 
 def log_likelihood(model: ChoiceModel, params: Mapping[str, Any], choices, outcomes, n_actions: int,
-                   cues=None, n_states: int = 1, feedback=None) -> jax.Array:
+                   cues=None, n_states: int = 1, feedback=None, done=None) -> jax.Array:
     """Log-likelihood of observed ``choices`` (0-based) and ``outcomes`` ``[..., trials]``
     (and, for tasks with several cues or states, ``cues`` 0-based with ``n_states``;
     ``feedback`` False on trials without feedback, e.g. a test phase) under ``model``
     with ``params``: the learner's own step run on the data.
+
+    For multi-step tasks, ``done`` marks the trials that end an episode (default:
+    every trial, i.e. one-step trials); a discounted learner bootstraps from the
+    next trial's cue (and SARSA from the next observed choice) on the others.
     Returns the per-trial log-probabilities ``[..., trials]`` (sum them for the total)."""
     checked = model.validate_params(params)
     p = {k: jnp.asarray(v, jnp.float32) for k, v in checked.items()}
@@ -206,6 +236,8 @@ def log_likelihood(model: ChoiceModel, params: Mapping[str, Any], choices, outco
     cues = jnp.zeros_like(choices) if cues is None else jnp.asarray(cues, jnp.int32)
     feedback = jnp.ones(choices.shape, bool) if feedback is None else jnp.broadcast_to(
         jnp.asarray(feedback, bool), choices.shape)
+    done = jnp.ones(choices.shape, bool) if done is None else jnp.broadcast_to(jnp.asarray(done, bool),
+                                                                                choices.shape)
     if choices.shape != outcomes.shape or cues.shape != choices.shape:
         raise ValueError(f"choices, outcomes (and cues) must have the same shape, got {choices.shape}, "
                          f"{outcomes.shape} and {cues.shape}")
@@ -214,15 +246,18 @@ def log_likelihood(model: ChoiceModel, params: Mapping[str, Any], choices, outco
     if bool(jnp.any((cues < 0) | (cues >= n_states))):
         raise ValueError(f"cues must be in 0..{n_states - 1} (0-based), got values outside that range")
 
-    def one(c, o, s, f):
+    def one(c, o, s, f, d):
+        nxt = lambda x: jnp.concatenate([x[1:], x[-1:]])  # noqa: E731 - the next trial's value (last: itself)
+        names = ("action", "outcome", "obs", "feedback", "done", "next_obs", "next_action")
+
         def trial(state, inp):
-            state, out = model.step(p, state, {"action": inp[0], "outcome": inp[1], "obs": inp[2],
-                                               "feedback": inp[3]})
+            state, out = model.step(p, state, dict(zip(names, inp)))
             return state, out["log_prob"]
 
-        return jax.lax.scan(trial, model.init(p, n_actions, n_states), (c, o, s, f))[1]
+        d = d.at[-1].set(True)  # the data end the last episode
+        return jax.lax.scan(trial, model.init(p, n_actions, n_states), (c, o, s, f, d, nxt(s), nxt(c)))[1]
 
-    flat = [x.reshape(-1, choices.shape[-1]) for x in (choices, outcomes, cues, feedback)]
+    flat = [x.reshape(-1, choices.shape[-1]) for x in (choices, outcomes, cues, feedback, done)]
     return jax.vmap(one)(*flat).reshape(choices.shape)
 
 

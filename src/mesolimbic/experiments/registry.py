@@ -128,9 +128,11 @@ def register(name: str, title: str, citation: str, default_agents: int = 200, de
 
 def _load_all() -> None:
     from . import (  # noqa: F401  (importing registers)
+        active_avoidance,
         bayer2005_asymmetry,
         conditioned_inhibition,
         daw2011_two_step,
+        fear_conditioning,
         fiorillo2003_probability,
         guitart_masip2012_gonogo,
         hollerman1998_timing,
@@ -139,6 +141,7 @@ def _load_all() -> None:
         ludvig2008_microstimulus,
         overexpectation,
         overshadowing,
+        reinforcement_schedules,
         relative_validity,
         reversal_learning,
         rw_acquisition_extinction,

@@ -16,7 +16,7 @@ import jax.numpy as jnp
 
 from .base import Model, Param
 
-__all__ = ["ActorCritic", "ChoiceModel", "DeltaRule", "QLearning", "StimulusValueLearner"]
+__all__ = ["ActorCritic", "ChoiceModel", "DeltaRule", "QLearning", "SARSA", "StimulusValueLearner"]
 
 
 class ChoiceModel(Model):
@@ -24,6 +24,26 @@ class ChoiceModel(Model):
 
     level = "choice"
     linear = False
+    #: True for learners whose update needs the next action (SARSA): the runner then
+    #: draws the next action from the policy *before* the update, as in SARSA.
+    needs_next_action = False
+
+    @staticmethod
+    def _check_action(action, n_actions: int) -> None:
+        """Reject an action outside ``0 .. n_actions - 1`` when it is a concrete value
+        (under ``jit`` the action is traced; the runners and likelihoods check their
+        inputs before tracing)."""
+        if isinstance(action, jax.core.Tracer):
+            return
+        a = jnp.asarray(action)
+        if a.dtype.kind not in "iub" or bool(jnp.any((a < 0) | (a >= n_actions))):
+            raise ValueError(f"action must be an integer in [0, {n_actions - 1}], got {action!r}")
+
+    @staticmethod
+    def _bootstrap(params, inputs, next_value):
+        """``gamma * next_value`` unless the trial ended the episode (``done``, the default)."""
+        done = jnp.asarray(inputs.get("done", True))
+        return jnp.where(done, 0.0, params["gamma"] * next_value)
 
     @abstractmethod
     def policy(self, params, state, obs=0) -> jax.Array:
@@ -89,6 +109,7 @@ class DeltaRule(ChoiceModel):
         """Learn from one trial. ``inputs``: ``action`` (int) and ``outcome``. Outputs the
         RPE, the values before the update and the log-probability of the action."""
         a, r = inputs["action"], inputs["outcome"]
+        self._check_action(a, state["q"].shape[0])
         logp = self.policy(params, state)
         q = state["q"]
         delta = r - q[a]
@@ -108,30 +129,37 @@ class QLearning(ChoiceModel):
        \delta_t = r_t + \gamma \max_{a'} Q(s_{t+1}, a') - Q(s_t, a_t), \qquad
        Q(s_t, a_t) \mathrel{+}= \alpha\,\delta_t
 
-    In the one-step trials of the choice tasks here (bandits, go/no-go), each
-    trial ends after its outcome, the bootstrap term is 0 and Q-learning and SARSA
-    coincide (:math:`\delta = r - Q(s, a)`); tasks with successor states use the
-    hybrid two-step learner. Choice: softmax ``P(a|s) ∝ exp(beta Q(s, a))``, or
-    epsilon-greedy ``(1 - epsilon) [a = argmax Q] + epsilon / K`` (ties split
-    evenly). Parameters: ``alpha`` in (0, 1]; ``beta`` in (0, 50] (softmax) or
-    ``epsilon`` in [0, 1] (epsilon-greedy).
+    With ``discounted=False`` (the default, for the one-step trials of bandits and
+    go/no-go) every trial ends after its outcome, the bootstrap term is 0 and
+    :math:`\delta = r - Q(s, a)`. With ``discounted=True`` the learner takes a
+    ``gamma`` parameter in [0, 1] and bootstraps from the next observation
+    (``next_obs``) unless the task ended the episode (``done``) — for multi-step
+    tasks such as reinforcement schedules and active avoidance. Choice: softmax
+    ``P(a|s) ∝ exp(beta Q(s, a))``, or epsilon-greedy
+    ``(1 - epsilon) [a = argmax Q] + epsilon / K`` (ties split evenly).
+    Parameters: ``alpha`` in (0, 1]; ``beta`` in (0, 50] (softmax) or ``epsilon``
+    in [0, 1] (epsilon-greedy); ``gamma`` in [0, 1] when discounted.
 
     References: Watkins & Dayan (1992), Machine Learning 8:279; Sutton & Barto
-    (2018), §6.5 (Q-learning), §6.4 (SARSA), §2.2-2.3 (epsilon-greedy).
+    (2018), §6.5 (Q-learning), §2.2-2.3 (epsilon-greedy).
     """
 
     name = "q_learning"
 
-    def __init__(self, policy: str = "softmax") -> None:
+    def __init__(self, policy: str = "softmax", discounted: bool = False) -> None:
         from .._validate import check_choice
 
         self.policy_kind = check_choice("policy", policy, ("softmax", "epsilon_greedy"))
+        self.discounted = bool(discounted)
         explore = (Param("beta", 5.0, 0.0, 50.0, low_open=True, doc="inverse temperature")
                    if policy == "softmax" else Param("epsilon", 0.1, 0.0, 1.0, doc="exploration rate"))
-        self.params = (Param("alpha", 0.3, 0.0, 1.0, low_open=True, doc="learning rate"), explore)
+        ps = [Param("alpha", 0.3, 0.0, 1.0, low_open=True, doc="learning rate"), explore]
+        if self.discounted:
+            ps.append(Param("gamma", 0.9, 0.0, 1.0, doc="discount factor per step"))
+        self.params = tuple(ps)
 
     def options(self):
-        return {"policy": self.policy_kind}
+        return {"policy": self.policy_kind, "discounted": self.discounted}
 
     def init(self, params, n_actions, n_states=1):
         return {"q": jnp.zeros((n_states, n_actions), jnp.float32)}
@@ -144,13 +172,54 @@ class QLearning(ChoiceModel):
         greedy = best / best.sum()
         return jnp.log((1.0 - params["epsilon"]) * greedy + params["epsilon"] / q.shape[0])
 
+    def _next_value(self, q, inputs):
+        return q[inputs.get("next_obs", 0)].max()
+
     def step(self, params, state, inputs):
+        """Learn from one step. ``inputs``: ``obs``, ``action``, ``outcome`` and, when
+        discounted, ``next_obs`` and ``done`` (and ``next_action`` for SARSA)."""
         s, a, r = inputs.get("obs", 0), inputs["action"], inputs["outcome"]
-        logp = self.policy(params, state, s)
         q = state["q"]
-        delta = r - q[s, a]
+        self._check_action(a, q.shape[1])
+        logp = self.policy(params, state, s)
+        target = r + (self._bootstrap(params, inputs, self._next_value(q, inputs)) if self.discounted else 0.0)
+        delta = target - q[s, a]
         return {"q": q.at[s, a].add(params["alpha"] * delta)}, {"rpe": delta, "q": q[s], "log_prob": logp[a],
                                                                 "p": jnp.exp(logp)}
+
+
+class SARSA(QLearning):
+    r"""Tabular SARSA: on-policy TD control with discounting.
+
+    .. math::
+       \delta_t = r_t + \gamma\, Q(s_{t+1}, a_{t+1}) - Q(s_t, a_t), \qquad
+       Q(s_t, a_t) \mathrel{+}= \alpha\,\delta_t
+
+    where :math:`a_{t+1}` is the action actually taken next (drawn from the
+    softmax / epsilon-greedy policy *before* the update, as in Sutton & Barto's
+    algorithm; the simulators do this because ``needs_next_action`` is True, and
+    the likelihood takes the next observed choice). The bootstrap term is 0 when
+    the task ends the episode (``done``). In one-step trials SARSA and Q-learning
+    coincide. Parameters: ``alpha`` in (0, 1]; ``beta`` in (0, 50] or ``epsilon``
+    in [0, 1]; ``gamma`` in [0, 1].
+
+    References: Rummery & Niranjan (1994), On-line Q-learning using connectionist
+    systems, CUED/F-INFENG/TR 166; Sutton & Barto (2018), §6.4. As a model of
+    dopamine: Morris, Nevet, Arkadir, Vaadia & Bergman (2006), Nat Neurosci 9:1057
+    (midbrain dopamine neurons encode decisions for future action).
+    """
+
+    name = "sarsa"
+    needs_next_action = True
+
+    def __init__(self, policy: str = "softmax") -> None:
+        super().__init__(policy, discounted=True)
+
+    def options(self):
+        return {"policy": self.policy_kind}
+
+    def _next_value(self, q, inputs):
+        return q[inputs.get("next_obs", 0), inputs.get("next_action", 0)]
 
 
 class ActorCritic(ChoiceModel):
@@ -158,14 +227,16 @@ class ActorCritic(ChoiceModel):
     preferences, both from the critic's prediction error.
 
     .. math::
-       \delta_t = r_t - V(s_t), \qquad V(s_t) \mathrel{+}= \alpha_c\,\delta_t, \qquad
+       \delta_t = r_t + \gamma V(s_{t+1}) - V(s_t), \qquad V(s_t) \mathrel{+}= \alpha_c\,\delta_t, \qquad
        H(s_t, a_t) \mathrel{+}= \alpha_a\,\delta_t, \qquad
        P(a \mid s) \propto \exp(\beta H(s, a))
 
     The textbook basal-ganglia reading: the ventral striatum as the critic whose
     error is the dopamine signal, the dorsal striatum as the actor (Barto 1995;
     Joel, Niv & Ruppin 2002; O'Doherty et al. 2004). Parameters: ``alpha_critic``
-    and ``alpha_actor`` in (0, 1], ``beta`` in (0, 50].
+    and ``alpha_actor`` in (0, 1], ``beta`` in (0, 50]; with ``discounted=True``
+    also ``gamma`` in [0, 1], bootstrapping from ``next_obs`` unless ``done``
+    (without it, :math:`\gamma V(s_{t+1})` is 0: one-step trials).
 
     References: Sutton & Barto (2018), §13.5; Barto (1995), in Models of
     Information Processing in the Basal Ganglia, 215-232; O'Doherty, Dayan,
@@ -173,11 +244,18 @@ class ActorCritic(ChoiceModel):
     """
 
     name = "actor_critic"
-    params = (
-        Param("alpha_critic", 0.3, 0.0, 1.0, low_open=True, doc="critic learning rate"),
-        Param("alpha_actor", 0.3, 0.0, 1.0, low_open=True, doc="actor learning rate"),
-        Param("beta", 3.0, 0.0, 50.0, low_open=True, doc="inverse temperature"),
-    )
+
+    def __init__(self, discounted: bool = False) -> None:
+        self.discounted = bool(discounted)
+        ps = [Param("alpha_critic", 0.3, 0.0, 1.0, low_open=True, doc="critic learning rate"),
+              Param("alpha_actor", 0.3, 0.0, 1.0, low_open=True, doc="actor learning rate"),
+              Param("beta", 3.0, 0.0, 50.0, low_open=True, doc="inverse temperature")]
+        if self.discounted:
+            ps.append(Param("gamma", 0.9, 0.0, 1.0, doc="discount factor per step"))
+        self.params = tuple(ps)
+
+    def options(self):
+        return {"discounted": self.discounted}
 
     def init(self, params, n_actions, n_states=1):
         return {"v": jnp.zeros(n_states, jnp.float32), "h": jnp.zeros((n_states, n_actions), jnp.float32)}
@@ -187,8 +265,10 @@ class ActorCritic(ChoiceModel):
 
     def step(self, params, state, inputs):
         s, a, r = inputs.get("obs", 0), inputs["action"], inputs["outcome"]
+        self._check_action(a, state["h"].shape[1])
         logp = self.policy(params, state, s)
-        delta = r - state["v"][s]
+        boot = self._bootstrap(params, inputs, state["v"][inputs.get("next_obs", 0)]) if self.discounted else 0.0
+        delta = r + boot - state["v"][s]
         v = state["v"].at[s].add(params["alpha_critic"] * delta)
         h = state["h"].at[s, a].add(params["alpha_actor"] * delta)
         return {"v": v, "h": h}, {"rpe": delta, "value": state["v"][s], "log_prob": logp[a], "p": jnp.exp(logp)}
@@ -240,6 +320,7 @@ class StimulusValueLearner(ChoiceModel):
     def step(self, params, state, inputs):
         s, a, r = inputs.get("obs", 0), inputs["action"], inputs["outcome"]
         feedback = inputs.get("feedback", True)
+        self._check_action(a, 2)
         logp = self.policy(params, state, s)
         chosen = jnp.asarray(self.pairs)[s][a]
         q = state["q"]

@@ -53,6 +53,7 @@ class PavlovianBiasGoNoGo(ChoiceModel):
     def step(self, params, state, inputs):
         """Learn from one trial: ``obs`` (cue), ``action``, ``outcome``."""
         s, a, r = inputs["obs"], inputs["action"], inputs["outcome"]
+        self._check_action(a, 2)
         logp = self.policy(params, state, s)[a]
         rho = jnp.where(r > 0, params["rho_rew"], jnp.where(r < 0, params["rho_pun"], 0.0))
         target = rho * r

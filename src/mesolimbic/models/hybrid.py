@@ -71,6 +71,9 @@ class HybridTwoStep(ChoiceModel):
         """Learn from one trial: ``a1``, ``s2``, ``a2``, ``reward``. Outputs both RPEs,
         the log-probability of both choices and the first-stage values."""
         a1, s2, a2, r = inputs["a1"], inputs["s2"], inputs["a2"], inputs["reward"]
+        for name, x in (("a1", a1), ("s2", s2), ("a2", a2)):
+            if not isinstance(x, jax.core.Tracer) and int(x) not in (0, 1):
+                raise ValueError(f"{name} must be 0 or 1, got {x!r}")
         logp = self.policy(params, state)[a1] + self.policy2(params, state, s2)[a2]
         q_mb = self.q_mb(state)
         q_mf, q2 = state["q_mf"], state["q2"]

@@ -8,7 +8,10 @@ contain B.
 
 Stimuli are 0..5 = A..F. The observation is the pair shown (0..14: the three
 training pairs, then the twelve novel pairs); action 0 chooses the pair's first
-stimulus, action 1 the second. Outcome 1 (reward) or 0.
+stimulus, action 1 the second. Outcome ``reward_value`` (1) on positive
+feedback ("Correct!") and ``loss_value`` on negative feedback ("Incorrect"):
+0 by default, as in hBayesDM's ``pst`` data; -1 codes negative feedback as a
+punishment.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .._validate import check_count
+from .._validate import check_count, check_range
 
 __all__ = ["ProbabilisticSelection", "PAIRS", "STIMULI", "REWARD_PROB", "choose_a_avoid_b"]
 
@@ -36,11 +39,15 @@ class ProbabilisticSelection:
 
     training_per_pair: int = 60
     test_per_pair: int = 4
+    reward_value: float = 1.0
+    loss_value: float = 0.0
     name: str = "probabilistic_selection"
 
     def __post_init__(self) -> None:
         check_count("training_per_pair", self.training_per_pair, 1)
         check_count("test_per_pair", self.test_per_pair, 1)
+        check_range("reward_value", self.reward_value)
+        check_range("loss_value", self.loss_value)
 
     n_actions = 2
     n_states = len(PAIRS)
@@ -74,7 +81,8 @@ class ProbabilisticSelection:
         stims = xp.asarray(PAIRS)[pair]
         chosen = stims[action]
         feedback = state["t"] < self.n_training
-        reward = xp.where(feedback & (u < xp.asarray(REWARD_PROB)[chosen]), 1.0, 0.0).astype(xp.float32)
+        win = u < xp.asarray(REWARD_PROB)[chosen]
+        reward = xp.where(feedback, xp.where(win, self.reward_value, self.loss_value), 0.0).astype(xp.float32)
         better = xp.where(xp.asarray(REWARD_PROB)[stims[0]] >= xp.asarray(REWARD_PROB)[stims[1]], 0, 1)
         info = {"correct": action == better, "reversed": xp.zeros((), bool), "feedback": feedback,
                 "p": xp.asarray(REWARD_PROB)[stims]}

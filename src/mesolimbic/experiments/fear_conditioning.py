@@ -1,0 +1,98 @@
+"""Fear conditioning and extinction: a CS paired with shock acquires negative value; the omitted shock in extinction gives a positive prediction error.
+
+Design: 30 trials of cue A followed after 1 s by a shock (a US of -1), then 30
+trials of A alone (extinction); dt = 0.2 s. Learners: Rescorla–Wagner
+(alpha 0.2) and TD(lambda) with a complete serial compound (alpha 0.1, gamma
+0.98, lambda 0.9) — the same update as for reward, with a negative US
+(negative valence). Conditioned fear is read as minus the learned prediction of
+the US.
+
+Signatures: conditioned fear rises over acquisition and falls in extinction
+(Pavlov 1927; Rescorla & Wagner 1972); in TD the error at the shock is negative
+and shrinks as the shock becomes predicted, and the CS itself comes to evoke a
+negative error (dopamine neurons are mostly depressed by aversive stimuli and
+their predictors: Mirenowicz & Schultz 1996); early in extinction the omitted
+shock yields a positive error at the time it was due — the "relief" signal that
+VTA dopamine neurons emit and that drives extinction learning
+(Salinas-Hernández et al. 2018).
+
+References: Mirenowicz, J. & Schultz, W. (1996). Preferential activation of
+midbrain dopamine neurons by appetitive rather than aversive stimuli. Nature
+379:449-451. Salinas-Hernández, X. I., Vogel, P., Betz, S., Kalisch, R.,
+Sigurdsson, T. & Duvarci, S. (2018). Dopamine neurons drive fear extinction
+learning by signaling the omission of expected aversive outcomes. eLife
+7:e38818. Rescorla & Wagner (1972).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..tasks.aversive import fear_conditioning
+from . import _associative as A
+from .registry import Check, ExperimentResult, register
+
+NAME = "fear_conditioning"
+CITATION = ("Salinas-Hernández et al. (2018). Dopamine neurons drive fear extinction learning by signaling the "
+            "omission of expected aversive outcomes. eLife 7:e38818")
+N_ACQ = N_EXT = 30
+
+
+@register(NAME, "Fear conditioning: negative CS value rises and extinguishes; shock omission gives a positive RPE",
+          CITATION, default_agents=20)
+def run(n_agents: int = 20, seed: int = 0) -> ExperimentResult:
+    rw, td = A.run_both(fear_conditioning(N_ACQ, N_EXT), n_agents, seed)
+    fear_rw = -rw.value.mean("agent").values
+    fear_td = -td.value_pre_us.mean("agent").values
+    rpe_us = td.rpe_us.mean("agent").values
+    rpe_cs = td.rpe_cs.mean("agent").values
+    end_acq = slice(N_ACQ - 3, N_ACQ)
+    checks = A.tag(A.RW, [
+        Check("fear_acquired", "conditioned fear (-V) over the last 3 acquisition trials",
+              float(fear_rw[end_acq].mean()), ">", 0.8),
+        Check("fear_extinguished", "fear on the last extinction trial / at the end of acquisition",
+              float(fear_rw[-1] / fear_rw[end_acq].mean()), "<", 0.2),
+    ]) + A.tag(A.TDL, [
+        Check("fear_acquired", "conditioned fear (-prediction of the US) over the last 3 acquisition trials",
+              float(fear_td[end_acq].mean()), ">", 0.8),
+        Check("negative_rpe_at_shock", "RPE at the shock on the first trial", float(rpe_us[0]), "<", -0.9),
+        Check("shock_rpe_shrinks", "|RPE at the shock| over the last 3 acquisition trials",
+              float(np.abs(rpe_us[end_acq]).mean()), "<", 0.2),
+        Check("negative_rpe_at_cs", "RPE at CS onset over the last 3 acquisition trials (dip)",
+              float(rpe_cs[end_acq].mean()), "<", -0.5),
+        Check("relief_at_omitted_shock", "RPE at the time of the omitted shock, first 3 extinction trials",
+              float(rpe_us[N_ACQ:N_ACQ + 3].mean()), ">", 0.5),
+        Check("relief_fades", "that RPE on the last 3 extinction trials / on the first 3",
+              float(rpe_us[-3:].mean() / rpe_us[N_ACQ:N_ACQ + 3].mean()), "<", 0.2),
+        Check("fear_extinguished", "fear on the last extinction trial / at the end of acquisition",
+              float(fear_td[-1] / fear_td[end_acq].mean()), "<", 0.2),
+    ])
+    ds = A.combined(rw, td)
+    ds.attrs.update(experiment=NAME, n_acquisition=N_ACQ, n_extinction=N_EXT)
+    return ExperimentResult(NAME, ds, checks, lambda: figure(ds), params={"rw": rw.attrs["params"],
+                                                                          "td": td.attrs["params"], "shock": -1.0})
+
+
+def figure(ds):
+    from ..plot import plt
+
+    trial = ds.trial.values
+    n_acq = ds.attrs["n_acquisition"]
+    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 3.8), constrained_layout=True)
+    a.plot(trial, -ds.rw_value.mean("agent"), color="tab:blue", label=A.RW)
+    a.plot(trial, -ds.td_value_pre_us.mean("agent"), color="tab:orange", label=A.TDL)
+    a.set_ylabel("conditioned fear (−V)")
+    a.set_title("Fear of the CS", fontsize=10, pad=16)
+    b.plot(trial, ds.td_rpe_cs.mean("agent"), color="tab:purple", label="at CS onset")
+    b.plot(trial, ds.td_rpe_us.mean("agent"), color="tab:red", label="at (omitted) shock")
+    b.axhline(0, color="0.3", lw=0.6)
+    b.set_ylabel("TD error δ")
+    b.set_title("Prediction errors: dip at the CS, relief when the shock is omitted", fontsize=10, pad=16)
+    for ax in (a, b):
+        ax.axvline(n_acq + 0.5, color="0.5", ls="--", lw=0.8)
+        ax.text(n_acq * 0.5, 1.02, "acquisition", transform=ax.get_xaxis_transform(), ha="center", fontsize=9)
+        ax.text(n_acq * 1.5, 1.02, "extinction", transform=ax.get_xaxis_transform(), ha="center", fontsize=9)
+        ax.set_xlabel("trial")
+        ax.legend(fontsize=8, frameon=False)
+    fig.suptitle("Fear conditioning (CS → shock = −1) and extinction", fontsize=11)
+    return fig

@@ -1,0 +1,158 @@
+"""Reinforcement schedules: response rate, post-reinforcement pause, the fixed-interval scallop and the partial-reinforcement extinction effect from one TD learner.
+
+Design: six schedules in discrete time — continuous reinforcement (CRF = FR 1),
+FR 5, VR 5, RR 0.3 (a 30 % chance of reward per response), FI 10 and VI 10
+steps — each 4000 steps of acquisition followed by 400 steps of extinction.
+Each step the agent waits or responds (cost 0.1 per response, reward 1). Learner:
+tabular SARSA (alpha 0.1, softmax beta 10, gamma 0.95 per step) whose state is
+the time and the response count since the last reinforcer (capped at 30); it is
+not told the schedule. Measured on the last 1000 acquisition steps and the
+extinction phase, 100 simulated subjects per schedule.
+
+Signatures (Ferster & Skinner 1957; reviewed by Zeiler 1977 and Staddon 2016):
+(1) ratio schedules sustain higher response rates than interval schedules
+(the FR 5 / VR 5 and FI 10 / VI 10 pairs here earn about the same reinforcement
+rate); (2) fixed ratio shows a post-reinforcement pause, variable ratio
+hardly any; (3) variable schedules give steadier local response rates than fixed
+ones; (4) fixed interval shows the scallop, responding accelerating through the
+interval (quarter-life above the 0.25 of uniform responding; Herrnstein &
+Morse 1957; Schneider 1969 found break-and-run in single intervals);
+(5) after partial reinforcement responding persists longer in extinction than
+after continuous reinforcement (the partial-reinforcement extinction effect,
+Humphreys 1939; Mackintosh 1974).
+
+References: Ferster, C. B. & Skinner, B. F. (1957). Schedules of Reinforcement.
+Humphreys, L. G. (1939). The effect of random alternation of reinforcement on
+the acquisition and extinction of conditioned eyelid reactions. J Exp Psychol
+25:141-158. Schneider, B. A. (1969). A two-state analysis of fixed-interval
+responding in the pigeon. J Exp Anal Behav 12:677-687. Zeiler, M. (1977).
+Schedules of reinforcement: the controlling variables. In Handbook of Operant
+Behavior, 201-232. Rummery & Niranjan (1994); Sutton & Barto (2018) §6.4 (SARSA).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import xarray as xr
+
+from ..instrumental import simulate_choices
+from ..models import SARSA
+from ..tasks.schedules import Schedule
+from .registry import Check, ExperimentResult, register
+
+NAME = "reinforcement_schedules"
+CITATION = "Ferster & Skinner (1957). Schedules of Reinforcement. Appleton-Century-Crofts"
+SCHEDULES = (("FR", 1), ("FR", 5), ("VR", 5), ("RR", 0.3), ("FI", 10), ("VI", 10))
+PARAMS = {"alpha": 0.1, "beta": 10.0, "gamma": 0.95}
+COST = 0.1
+N_ACQ, N_EXT, WINDOW = 4000, 400, 1000
+MAX_LAG = 20  # time-since-reinforcer bins shown and used for the local rate
+EXT_BIN = 20
+
+
+def _measures(ds: xr.Dataset, task: Schedule) -> dict:
+    resp = ds.choice.values.astype(float)  # [agent, step]
+    since = ds.cue.values // (task.count_cap + 1)  # time since the last reinforcer, at each step
+    late = slice(N_ACQ - WINDOW, N_ACQ)
+    r, s = resp[:, late], since[:, late]
+    by_lag = np.array([r[s == k].mean() if (s == k).sum() >= 20 else np.nan for k in range(MAX_LAG)])
+    # latency from a reinforcer to the next response, over all reinforcers of the window
+    lat = []
+    for a in range(resp.shape[0]):
+        rf = np.flatnonzero(ds.reinforced.values[a, late])
+        presses = np.flatnonzero(r[a])
+        nxt = np.searchsorted(presses, rf + 1)
+        ok = nxt < presses.size
+        lat.extend((presses[nxt[ok]] - rf[ok]).tolist())
+    ext = resp[:, N_ACQ:].reshape(resp.shape[0], -1, EXT_BIN).mean((0, 2))
+    return {"rate": r.mean(), "reinforcers": ds.reinforced.values[:, late].mean(), "by_lag": by_lag,
+            "pause": float(np.mean(lat)) if lat else np.nan, "extinction": ext}
+
+
+def _quarter_life(p: np.ndarray) -> float:
+    """Fraction of the interval elapsed when a quarter of its responses have been made."""
+    c = np.cumsum(p) / np.sum(p)
+    return float((np.argmax(c >= 0.25) + 1) / p.size)
+
+
+@register(NAME, "Reinforcement schedules: ratio vs interval rates, FR pause, FI scallop, partial-reinforcement "
+          "extinction effect", CITATION, default_agents=100)
+def run(n_agents: int = 100, seed: int = 0) -> ExperimentResult:
+    model = SARSA()
+    labels, m = [], []
+    for kind, value in SCHEDULES:
+        task = Schedule(kind, value, n_steps=N_ACQ, n_extinction=N_EXT, cost=COST)
+        labels.append(task.label if task.label != "FR 1" else "CRF")
+        m.append(_measures(simulate_choices(task, model, PARAMS, n_agents=n_agents, seed=seed), task))
+    get = dict(zip(labels, m))
+    rate = {k: v["rate"] for k, v in get.items()}
+    local_sd = {k: float(np.nanstd(v["by_lag"][:12])) for k, v in get.items()}
+    ql = _quarter_life(get["FI 10"]["by_lag"][:10])
+    ext_early = {k: float(v["extinction"][: 60 // EXT_BIN].mean()) for k, v in get.items()}
+    ext_late = {k: float(v["extinction"][-100 // EXT_BIN:].mean()) for k, v in get.items()}
+    learner = "SARSA (time & count since reinforcer)"
+    checks = [
+        Check("ratio_above_interval", "response rate: smaller of FR 5, VR 5 minus larger of FI 10, VI 10 "
+              "(reinforcement rates about equal)",
+              min(rate["FR 5"], rate["VR 5"]) - max(rate["FI 10"], rate["VI 10"]), ">", 0.0, model=learner),
+        Check("fr_post_reinforcement_pause", "FR 5: latency to the first response after a reinforcer / mean "
+              "inter-response time in the run (5-9 steps after it)",
+              get["FR 5"]["pause"] * float(np.nanmean(get["FR 5"]["by_lag"][5:10])), ">", 1.5, model=learner),
+        Check("fr_pause_longer_than_vr", "latency to the first response after a reinforcer, FR 5 / VR 5",
+              get["FR 5"]["pause"] / get["VR 5"]["pause"], ">", 1.0, model=learner),
+        Check("variable_steadier_ratio", "spread (SD) of P(respond) over time since reinforcer, FR 5 minus VR 5",
+              local_sd["FR 5"] - local_sd["VR 5"], ">", 0.0, model=learner),
+        Check("variable_steadier_interval", "spread (SD) of P(respond) over time since reinforcer, FI 10 minus VI 10",
+              local_sd["FI 10"] - local_sd["VI 10"], ">", 0.0, model=learner),
+        Check("fi_scallop", "FI 10 quarter-life (fraction of the interval to a quarter of its responses; "
+              "uniform responding: 0.25)", ql, ">", 0.25, model=learner),
+        Check("extinction_happens", "CRF: response rate late in extinction / at the end of acquisition",
+              ext_late["CRF"] / rate["CRF"], "<", 0.5, model=learner),
+        Check("partial_reinforcement_extinction_effect",
+              "P(respond) in the first 60 extinction steps, RR 0.3 (partial) minus CRF (continuous)",
+              ext_early["RR 0.3"] - ext_early["CRF"], ">", 0.05, model=learner),
+    ]
+    ds = xr.Dataset({
+        "response_rate": ("schedule", [rate[k] for k in labels], {"long_name": "responses per step"}),
+        "reinforcement_rate": ("schedule", [get[k]["reinforcers"] for k in labels],
+                               {"long_name": "reinforcers per step"}),
+        "pause": ("schedule", [get[k]["pause"] for k in labels],
+                  {"long_name": "steps from a reinforcer to the next response"}),
+        "p_respond_by_lag": (("schedule", "lag"), np.stack([get[k]["by_lag"] for k in labels]),
+                             {"long_name": "P(respond) by steps since the last reinforcer"}),
+        "extinction_curve": (("schedule", "ext_step"), np.stack([get[k]["extinction"] for k in labels]),
+                             {"long_name": "P(respond) in extinction"}),
+    }, coords={"schedule": labels, "lag": np.arange(MAX_LAG),
+               "ext_step": EXT_BIN * np.arange(N_EXT // EXT_BIN) + EXT_BIN / 2},
+        attrs={"experiment": NAME, "seed": seed, "n_agents": n_agents, "cost": COST, **PARAMS,
+               "fi_quarter_life": ql})
+    return ExperimentResult(NAME, ds, checks, lambda: figure(ds), params={**PARAMS, "cost": COST,
+                                                                          "schedules": ", ".join(labels)})
+
+
+def figure(ds: xr.Dataset):
+    from ..plot import plt
+
+    colors = dict(zip(ds.schedule.values, ["0.2", "#1f77b4", "#6baed6", "#9ecae1", "#d62728", "#fc9272"]))
+    fig, (a, b, c) = plt.subplots(1, 3, figsize=(14, 3.9), constrained_layout=True)
+    x = np.arange(ds.sizes["schedule"])
+    a.bar(x, ds.response_rate, color=[colors[s] for s in ds.schedule.values])
+    a.set_xticks(x, ds.schedule.values, fontsize=8)
+    a.set_ylabel("responses per step")
+    a.set_title("Steady-state response rate", fontsize=10)
+    for s in ("FR 5", "VR 5", "FI 10", "VI 10"):
+        b.plot(ds.lag, ds.p_respond_by_lag.sel(schedule=s), marker="o", ms=3, color=colors[s], label=s)
+    b.set_xlabel("steps since the last reinforcer")
+    b.set_ylabel("P(respond)")
+    b.set_ylim(0, 1.02)
+    b.set_title(f"Pause and scallop (FI quarter-life {ds.attrs['fi_quarter_life']:.2f})", fontsize=10)
+    b.legend(fontsize=8, frameon=False)
+    for s in ds.schedule.values:
+        c.plot(ds.ext_step, ds.extinction_curve.sel(schedule=s), color=colors[s], label=s, lw=1.5)
+    c.set_xlabel("extinction step")
+    c.set_ylabel("P(respond)")
+    c.set_ylim(0, 1.02)
+    c.set_title("Extinction (partial vs continuous)", fontsize=10)
+    c.legend(fontsize=8, frameon=False, ncol=2)
+    fig.suptitle("Reinforcement schedules — tabular SARSA, response cost 0.1", fontsize=11)
+    return fig
