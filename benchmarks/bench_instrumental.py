@@ -106,6 +106,13 @@ def main() -> None:
         print(f"  Gymnasium {label}: {env_rate(BanditEnv(task_), task_.n_actions):,.0f} steps/s "
               f"(target >= 20,000)")
     print(f"  Gymnasium two-step: {env_rate(TwoStepEnv(), 2):,.0f} steps/s (two steps per trial; target >= 20,000)")
+    from mesolimbic.envs import ChoiceTaskEnv
+    from mesolimbic.tasks.aversive import ActiveAvoidance
+    from mesolimbic.tasks.schedules import Schedule
+
+    for label, task_ in (("VI 10 schedule", Schedule("VI", 10, n_steps=1000)),
+                         ("active avoidance", ActiveAvoidance(n_episodes=300))):
+        print(f"  Gymnasium {label}: {env_rate(ChoiceTaskEnv(task_), task_.n_actions, 10):,.0f} steps/s")
     print(f"peak memory (max RSS): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2:.2f} GiB")
 
 

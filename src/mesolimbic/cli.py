@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -68,7 +69,7 @@ def run(
     out.print(f"[bold]{exp.name}[/] — {exp.citation}", highlight=False, soft_wrap=True)
     for c in result.checks:
         colour = "green" if c.passed else ("yellow" if c.expected_failure else "red")
-        out.print(f"[{colour}]{c.line()}[/]", highlight=False, soft_wrap=True)
+        out.print(f"[{colour}]{escape(c.line())}[/]", highlight=False, soft_wrap=True)
     out.print(f"wrote {nc} and {png}")
     if not result.ok:
         failed = [c.name for c in result.checks if not (c.passed or c.expected_failure)]

@@ -45,7 +45,10 @@ def _prepare(model, params, n_agents, seed):
 
 def _sample(logp: jax.Array, u: jax.Array) -> jax.Array:
     """An action drawn from ``exp(logp)`` by inverting the CDF at the uniform ``u``."""
-    return jnp.sum(u > jnp.cumsum(jnp.exp(logp))[:-1]).astype(jnp.int32)
+    p = jnp.exp(logp)
+    if p.shape[-1] == 2:  # the common case, without a cumulative sum (slow under vmap on CPU)
+        return (u > p[0]).astype(jnp.int32)
+    return jnp.sum(u > jnp.cumsum(p)[:-1]).astype(jnp.int32)
 
 
 def _observe(task, ts):
@@ -290,27 +293,32 @@ def two_step_log_likelihood(model: HybridTwoStep, params: Mapping[str, Any], cho
 def to_dataframe(ds: xr.Dataset, style: str = "choice") -> pd.DataFrame:
     """One row per subject x trial with hBayesDM's column names.
 
-    ``style="choice"`` (bandits, reversal): ``subjID``, ``trial``, ``choice``
-    (1-based), ``outcome``, plus ``rpe`` and ``correct``. ``style="gng"`` (go/no-go):
+    ``style="choice"`` (bandits, reversal, schedules): ``subjID``, ``trial``,
+    ``choice`` (1-based), ``outcome``, plus ``rpe`` and the task's per-trial flags
+    where present (``correct``; schedules ``reinforced``, ``extinction``; active
+    avoidance ``avoided``, ``shocked``). ``style="gng"`` (go/no-go):
     ``subjID``, ``trialNum``, ``cue`` (1-4), ``keyPressed`` (1 go, 0 no-go),
     ``outcome``, plus ``rpe`` and ``correct``. A swept simulation numbers subjects
     across parameter sets (``param_set`` column).
     """
     check_choice("style", style, ("choice", "gng"))
-    df = ds[["cue", "choice", "outcome", "rpe", "correct"]].to_dataframe().reset_index()
+    extra = [k for k in ("rpe", "correct", "reinforced", "extinction", "avoided", "shocked") if k in ds]
+    df = ds[["cue", "choice", "outcome", *extra]].to_dataframe().reset_index()
     df["subjID"] = (df["param_set"] * ds.sizes["agent"] if "param_set" in df else 0) + df["agent"] + 1
-    df["correct"] = df["correct"].astype(int)
+    for k in extra:
+        if ds[k].dtype == bool:
+            df[k] = df[k].astype(int)
     if style == "gng":
         df = df.rename(columns={"trial": "trialNum", "choice": "keyPressed"})
         df["cue"] = df["cue"].astype(int) + 1
         df["keyPressed"] = df["keyPressed"].astype(int)
-        keep = ["subjID", "trialNum", "cue", "keyPressed", "outcome", "rpe", "correct"]
+        keep = ["subjID", "trialNum", "cue", "keyPressed", "outcome"]
         order = ["subjID", "trialNum"]
     else:
         df["choice"] = df["choice"].astype(int) + 1
-        keep = ["subjID", "trial", "choice", "outcome", "rpe", "correct"]
+        keep = ["subjID", "trial", "choice", "outcome"]
         order = ["subjID", "trial"]
-    keep += ["param_set"] if "param_set" in df else []
+    keep += extra + (["param_set"] if "param_set" in df else [])
     return df[keep].sort_values(order).reset_index(drop=True)
 
 

@@ -134,6 +134,7 @@ def _load_all() -> None:
         daw2011_two_step,
         fear_conditioning,
         fiorillo2003_probability,
+        frank2004_pst,
         guitart_masip2012_gonogo,
         hollerman1998_timing,
         kamin1969_blocking,

@@ -1,10 +1,10 @@
 """Learners as pure ``init``/``step`` functions with declared parameters."""
 
 from .base import Model, Param
-from .choice import ActorCritic, ChoiceModel, DeltaRule, QLearning, SARSA, StimulusValueLearner
+from .choice import ActorCritic, ChoiceModel, DeltaRule, OpAL, QLearning, SARSA, StimulusValueLearner
 from .gonogo import PavlovianBiasGoNoGo
 from .hybrid import HybridTwoStep
 from .rw import RescorlaWagner
 from .td import TD
 
-__all__ = ["ActorCritic", "ChoiceModel", "QLearning", "SARSA", "StimulusValueLearner", "DeltaRule", "HybridTwoStep", "PavlovianBiasGoNoGo", "Model", "Param", "RescorlaWagner", "TD"]
+__all__ = ["ActorCritic", "ChoiceModel", "QLearning", "SARSA", "StimulusValueLearner", "DeltaRule", "OpAL", "HybridTwoStep", "PavlovianBiasGoNoGo", "Model", "Param", "RescorlaWagner", "TD"]

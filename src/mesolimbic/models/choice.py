@@ -16,7 +16,7 @@ import jax.numpy as jnp
 
 from .base import Model, Param
 
-__all__ = ["ActorCritic", "ChoiceModel", "DeltaRule", "QLearning", "SARSA", "StimulusValueLearner"]
+__all__ = ["ActorCritic", "ChoiceModel", "DeltaRule", "OpAL", "QLearning", "SARSA", "StimulusValueLearner"]
 
 
 class ChoiceModel(Model):
@@ -328,3 +328,87 @@ class StimulusValueLearner(ChoiceModel):
         alpha = jnp.where(delta >= 0, params["alpha_gain"], params["alpha_loss"])
         q = q.at[chosen].add(jnp.where(feedback, alpha * delta, 0.0))
         return {"q": q}, {"rpe": jnp.where(feedback, delta, 0.0), "log_prob": logp[a], "p": jnp.exp(logp)}
+
+
+class OpAL(ChoiceModel):
+    r"""Opponent actor learning: a critic and two opponent actors, Go (D1, direct
+    pathway) and NoGo (D2, indirect pathway), whose balance dopamine sets
+    (Collins & Frank 2014).
+
+    .. math::
+       \delta_t &= r_t - V(s_t), \qquad V(s_t) \mathrel{+}= \alpha_c\,\delta_t\\
+       G(a_t) &\mathrel{+}= \alpha_G\,G(a_t)\,\delta_t, \qquad
+       N(a_t) \mathrel{+}= \alpha_N\,N(a_t)\,(-\delta_t)\\
+       \mathrm{Act}(a) &= \beta_G\,G(a) - \beta_N\,N(a), \qquad P(a) \propto \exp \mathrm{Act}(a),
+       \qquad \beta_G = \beta(1 + \rho),\ \beta_N = \beta(1 - \rho)
+
+    G and N start at 1; the three-factor, Hebbian form of the updates (scaled by
+    the weight itself) is what makes the Go weights specialise in the
+    best options and the NoGo weights in the worst. ``rho`` in (-1, 1) is the
+    tonic dopamine level: ``rho > 0`` (e.g. on L-DOPA) emphasises what was learned
+    by the Go pathway — choosing the best — and ``rho < 0`` (e.g. Parkinson's off
+    medication) what was learned by the NoGo pathway — avoiding the worst
+    (Frank, Seeberger & O'Reilly 2004). Parameters: ``alpha_critic``,
+    ``alpha_go``, ``alpha_nogo`` in (0, 1]; ``beta`` in (0, 50]; ``rho`` in (-1, 1).
+
+    ``pairs`` (optional) maps each observation to the stimuli shown, as in the
+    probabilistic selection task: the actors then learn one G and N per stimulus
+    and choose between the stimuli of the pair (so novel pairs can be scored);
+    the critic learns one value per observation. Without ``pairs`` the actions
+    are the options.
+
+    References: Collins, A. G. E. & Frank, M. J. (2014). Opponent actor learning
+    (OpAL): modeling interactive effects of striatal dopamine on reinforcement
+    learning and choice incentive. Psychol Rev 121:337-366. Frank, M. J.,
+    Seeberger, L. C. & O'Reilly, R. C. (2004). By carrot or by stick: cognitive
+    reinforcement learning in parkinsonism. Science 306:1940-1943.
+    """
+
+    name = "opal"
+    params = (
+        Param("alpha_critic", 0.1, 0.0, 1.0, low_open=True, doc="critic learning rate"),
+        Param("alpha_go", 0.1, 0.0, 1.0, low_open=True, doc="Go (D1) actor learning rate"),
+        Param("alpha_nogo", 0.1, 0.0, 1.0, low_open=True, doc="NoGo (D2) actor learning rate"),
+        Param("beta", 2.0, 0.0, 50.0, low_open=True, doc="overall inverse temperature"),
+        Param("rho", 0.0, -1.0, 1.0, low_open=True, high_open=True, doc="dopamine level: Go vs NoGo emphasis"),
+    )
+
+    def __init__(self, pairs=None) -> None:
+        import numpy as np
+
+        self.pairs = None if pairs is None else tuple(map(tuple, np.asarray(pairs, int).tolist()))
+
+    def options(self):
+        return {"pairs": self.pairs}
+
+    def init(self, params, n_actions=2, n_states=1):
+        n_opt = n_actions if self.pairs is None else 1 + max(max(p) for p in self.pairs)
+        n_obs = n_states if self.pairs is None else len(self.pairs)
+        g = jnp.ones(n_opt if self.pairs is not None else (n_obs, n_opt), jnp.float32)
+        return {"v": jnp.zeros(n_obs, jnp.float32), "g": g, "n": jnp.ones_like(g)}
+
+    def _index(self, state, obs):
+        """Indices into G / N of the options available under ``obs``."""
+        if self.pairs is None:
+            return (obs, slice(None))
+        return (jnp.asarray(self.pairs)[obs],)
+
+    def policy(self, params, state, obs=0):
+        idx = self._index(state, obs)
+        act = params["beta"] * ((1.0 + params["rho"]) * state["g"][idx] - (1.0 - params["rho"]) * state["n"][idx])
+        return jax.nn.log_softmax(act)
+
+    def step(self, params, state, inputs):
+        s, a, r = inputs.get("obs", 0), inputs["action"], inputs["outcome"]
+        feedback = jnp.asarray(inputs.get("feedback", True))
+        n_choice = 2 if self.pairs is not None else state["g"].shape[-1]
+        self._check_action(a, n_choice)
+        logp = self.policy(params, state, s)
+        delta = jnp.where(feedback, r - state["v"][s], 0.0)
+        where = (jnp.asarray(self.pairs)[s][a],) if self.pairs is not None else (s, a)
+        g, n = state["g"], state["n"]
+        g = g.at[where].add(params["alpha_go"] * g[where] * delta)
+        n = n.at[where].add(-params["alpha_nogo"] * n[where] * delta)
+        v = state["v"].at[s].add(params["alpha_critic"] * delta)
+        return {"v": v, "g": g, "n": n}, {"rpe": delta, "value": state["v"][s], "log_prob": logp[a],
+                                          "p": jnp.exp(logp)}

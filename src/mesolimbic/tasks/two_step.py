@@ -77,7 +77,8 @@ class TwoStep:
     def outcome(self, xp, state: dict, s2, a2, u_reward, z) -> tuple[dict, object]:
         """Reward for ``a2`` in ``s2``, then the random walk of the four probabilities."""
         p = state["p"]
-        reward = (u_reward < p[2 * s2 + a2]).astype(xp.float32)
+        which = xp.arange(4) == 2 * s2 + a2  # a mask, not a gather: cheaper under vmap
+        reward = (u_reward < xp.sum(xp.where(which, p, 0.0))).astype(xp.float32)
         lo, hi = self.bounds
         x = p + self.drift_sd * z
         x = xp.where(x > hi, 2 * hi - x, x)
