@@ -129,8 +129,11 @@ def register(name: str, title: str, citation: str, default_agents: int = 200, de
 def _load_all() -> None:
     from . import (  # noqa: F401  (importing registers)
         active_avoidance,
+        aversive_amygdala,
         bayer2005_asymmetry,
+        berridge_wanting_liking,
         conditioned_inhibition,
+        dabney2020_distributional,
         daw2011_two_step,
         fear_conditioning,
         fiorillo2003_probability,
@@ -142,6 +145,7 @@ def _load_all() -> None:
         ludvig2008_microstimulus,
         overexpectation,
         overshadowing,
+        redish2004_addiction,
         reinforcement_schedules,
         relative_validity,
         reversal_learning,
@@ -153,6 +157,7 @@ def _load_all() -> None:
         td_backward_shift,
         tobler2005_adaptive_coding,
         waelti2001_blocking,
+        zhang2009_incentive_salience,
     )
 
 

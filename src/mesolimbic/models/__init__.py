@@ -2,9 +2,10 @@
 
 from .base import Model, Param
 from .choice import ActorCritic, ChoiceModel, DeltaRule, OpAL, QLearning, SARSA, StimulusValueLearner
+from .distributional import DistributionalRPE
 from .gonogo import PavlovianBiasGoNoGo
 from .hybrid import HybridTwoStep
 from .rw import RescorlaWagner
 from .td import TD
 
-__all__ = ["ActorCritic", "ChoiceModel", "QLearning", "SARSA", "StimulusValueLearner", "DeltaRule", "OpAL", "HybridTwoStep", "PavlovianBiasGoNoGo", "Model", "Param", "RescorlaWagner", "TD"]
+__all__ = ["ActorCritic", "ChoiceModel", "QLearning", "SARSA", "StimulusValueLearner", "DeltaRule", "DistributionalRPE", "OpAL", "HybridTwoStep", "PavlovianBiasGoNoGo", "Model", "Param", "RescorlaWagner", "TD"]

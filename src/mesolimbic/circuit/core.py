@@ -1,0 +1,332 @@
+"""The circuit: VTA, NAc, amygdala, PFC (and optionally LHb) wired in one step function.
+
+:class:`Circuit` is a real-time learner like :class:`~mesolimbic.models.TD` — a
+pure ``init``/``step`` over explicit state, batched over agents and parameter
+sets — so the same Pavlovian designs run on it. :func:`simulate_circuit` runs it
+and records every region's signal, per trial at cue onset and at the US (and
+per time step on request), as named variables whose ``region`` attribute says
+where each comes from. Manipulations are listed in the attrs.
+
+One time step (``x``: the features present, ``r``: the US; ``e``: eligibility
+traces; ``[.]_+`` the positive part). Amygdala, with its own valence errors::
+
+    A+ = w+ . x,  A- = w- . x
+    d+ = [r]_+  + gamma A+(t) - A+(t-1),   w+ += alpha_amygdala d+ e
+    d- = [-r]_+ + gamma A-(t) - A-(t-1),   w- += alpha_amygdala d- e
+
+NAc critic and VTA (the prediction compared is appetitive value minus fear)::
+
+    P = w_nac . x - A-
+    delta = r + gamma P(t) - P(t-1) + stimulation
+    (drug at the US: delta = max(delta + D, D), Redish 2004)
+    DA = burst_scale [delta]_+ + dip_scale min(delta, 0)   (via LHb when present)
+    w_nac = max(w_nac + alpha_nac DA e, 0)                 (appetitive only)
+    tonic = tonic_scale * rbar,  rbar += alpha_tonic (r - rbar)
+
+Incentive salience at each step (Zhang et al. 2009): per feature, the cached
+prediction of the outcome o = (w_nac - w-) x is transformed by the physiological
+factor kappa of its cue — kappa o when o >= 0, o + log(kappa) x when o < 0 —
+then ``wanting = incentive_gain [sum]_+ + min(sum, 0)``. Liking is the hedonic
+reaction to the US itself, ``liking = liking_gain [r]_+ - [-r]_+``: dopamine does
+not enter it. PFC: ``approach = sigmoid(beta_approach (wanting - threshold))``.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+from typing import Any, Mapping, Sequence
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import xarray as xr
+
+from .. import __version__
+from .._validate import check_count
+from ..models.base import Model
+from ..representations import CompleteSerialCompound, Representation
+from ..tasks.pavlovian import PavlovianDesign
+from .manipulations import KNOBS, Lesion, Manipulation, Optogenetic, PhysiologicalState
+from .regions import REGIONS
+
+__all__ = ["Circuit", "simulate_circuit", "FULL"]
+
+FULL = ("vta", "nac", "amygdala", "pfc")
+#: signal -> (region, meaning)
+SIGNALS = {
+    "rpe": ("vta", "phasic dopamine: the TD error after burst/dip scaling"),
+    "tonic": ("vta", "tonic dopamine: scaled running average of reward"),
+    "value": ("vta", "the prediction VTA compares against: NAc value minus amygdala fear"),
+    "value_nac": ("nac", "NAc critic value (appetitive)"),
+    "wanting": ("nac", "incentive salience of what is present (Zhang et al. 2009)"),
+    "liking": ("nac", "hedonic reaction to the US (opioid hotspot)"),
+    "appetitive": ("amygdala", "appetitive association of what is present"),
+    "fear": ("amygdala", "aversive association of what is present"),
+    "approach": ("pfc", "probability of approaching what is present"),
+    "lhb": ("lhb", "lateral habenula activity: the negative part of the error"),
+}
+
+
+class Circuit(Model):
+    """The reward circuit as one learner (see the module docstring for the equations).
+
+    Args:
+      regions: which regions exist: any of ``"vta"``, ``"nac"``, ``"amygdala"``,
+        ``"pfc"``, ``"lhb"`` (default: the first four). A region without the
+        region it needs as input (NAc and LHb need VTA, PFC needs NAc) is an error.
+      manipulations: :mod:`mesolimbic.circuit.manipulations` objects, composed.
+    """
+
+    level = "step"
+    linear = False
+    name = "circuit"
+
+    def __init__(self, regions: Sequence[str] = FULL, manipulations: Sequence[Manipulation] = ()) -> None:
+        regions = tuple(dict.fromkeys(regions))
+        unknown = [r for r in regions if r not in REGIONS]
+        if unknown:
+            raise ValueError(f"unknown region(s) {unknown}; the regions are {sorted(REGIONS)}")
+        if not regions:
+            raise ValueError(f"a circuit needs at least one region of {sorted(REGIONS)}")
+        for r in regions:
+            missing = [n for n in REGIONS[r].needs if n not in regions]
+            if missing:
+                raise ValueError(f"region {r!r} needs {missing} as input, which the circuit does not have; "
+                                 f"add it or remove {r!r}")
+        self.regions = regions
+        manips = tuple(manipulations)
+        for m in manips:
+            if not isinstance(m, Manipulation):
+                raise ValueError(f"manipulations must be mesolimbic.circuit manipulations, got {type(m).__name__}")
+            if m.region not in regions:
+                raise ValueError(f"{type(m).__name__} acts on region {m.region!r}, which this circuit does not have "
+                                 f"(its regions: {list(regions)})")
+        self.manipulations = manips
+        self.lesioned = frozenset(m.region for m in manips if isinstance(m, Lesion))
+        knobs = dict(KNOBS)
+        for m in manips:
+            for k, v in m.knobs().items():
+                knobs[k] = knobs[k] + v if k in ("tonic_offset", "drug") else knobs[k] * v
+        self.knobs = knobs
+        self.params = tuple(p for r in regions for p in REGIONS[r].params)
+
+    def options(self):
+        return {"regions": list(self.regions), "manipulations": [m.to_dict() for m in self.manipulations]}
+
+    def works(self, region: str) -> bool:
+        return region in self.regions and region not in self.lesioned
+
+    def init(self, params, n_features):
+        z = jnp.zeros(n_features, jnp.float32)
+        return {"w_nac": z, "w_pos": z, "w_neg": z, "e": z, "x_prev": z, "rbar": jnp.zeros((), jnp.float32)}
+
+    def step(self, params, state, inputs):
+        """One time step. ``inputs``: ``x``, ``r``, ``reset``, ``stim`` as for TD, and
+        ``kappa_mult`` / ``kappa_add`` per feature (the physiological state)."""
+        K = self.knobs
+        gamma = params.get("gamma", 0.98)
+        x, r, reset = inputs["x"], inputs["r"], inputs["reset"]
+        e_prev = jnp.where(reset, 0.0, state["e"])
+        x_prev = jnp.where(reset, 0.0, state["x_prev"])
+        r_pos, r_neg = jnp.maximum(r, 0.0), jnp.maximum(-r, 0.0)
+        zero = jnp.zeros((), jnp.float32)
+        w_pos, w_neg, w_nac = state["w_pos"], state["w_neg"], state["w_nac"]
+
+        # --- amygdala: valence-specific associations, each with its own outcome-driven error
+        if self.works("amygdala"):
+            ap, fear = jnp.dot(w_pos, x), jnp.dot(w_neg, x)
+            fear_prev = jnp.dot(w_neg, x_prev)
+            d_pos = r_pos + gamma * ap - jnp.dot(w_pos, x_prev)
+            d_neg = r_neg + gamma * fear - fear_prev
+            w_pos = w_pos + params["alpha_amygdala"] * d_pos * e_prev
+            w_neg = w_neg + params["alpha_amygdala"] * d_neg * e_prev
+        else:
+            ap = fear = fear_prev = zero
+
+        # --- NAc critic value
+        if self.works("nac"):
+            v, v_prev = jnp.dot(w_nac, x), jnp.dot(w_nac, x_prev)
+        else:
+            v = v_prev = zero
+        pred, pred_prev = v - fear, v_prev - fear_prev
+
+        # --- VTA: the TD error of the prediction, the drug, LHb and dopamine scaling
+        delta = r + gamma * pred - pred_prev + inputs.get("stim", 0.0)
+        if K["drug"] > 0:
+            delta = jnp.where(r != 0, jnp.maximum(delta + K["drug"], K["drug"]), delta)
+        neg = jnp.minimum(delta, 0.0)
+        if "lhb" in self.regions:
+            lhb = zero - neg if self.works("lhb") else zero
+            neg = -lhb
+        else:
+            lhb = zero
+        da = K["burst_scale"] * jnp.maximum(delta, 0.0) + K["dip_scale"] * neg
+        rbar = state["rbar"] + params.get("alpha_tonic", 0.0) * (r - state["rbar"])
+        tonic = K["tonic_scale"] * rbar + K["tonic_offset"]
+        if not self.works("vta"):
+            da, tonic = zero, zero
+
+        # --- NAc learns from dopamine; incentive salience and liking
+        if self.works("nac"):
+            o = (w_nac - w_neg) * x  # cached prediction of the outcome, per feature
+            transformed = jnp.where(o >= 0, inputs["kappa_mult"] * o, o + inputs["kappa_add"] * x)
+            s = jnp.sum(transformed)
+            wanting = K["incentive_gain"] * jnp.maximum(s, 0.0) + jnp.minimum(s, 0.0)
+            liking = K["liking_gain"] * r_pos - r_neg
+            w_nac = jnp.maximum(w_nac + params["alpha_nac"] * da * e_prev, 0.0)
+        else:
+            wanting = liking = zero
+        approach = (jax.nn.sigmoid(params["beta_approach"] * (wanting - params["approach_threshold"]))
+                    if self.works("pfc") else jnp.full((), 0.5, jnp.float32))
+
+        lam = params.get("lam", 0.0)
+        e = gamma * lam * e_prev + x
+        new = {"w_nac": w_nac, "w_pos": w_pos, "w_neg": w_neg, "e": e, "x_prev": x, "rbar": rbar}
+        out = {"rpe": da, "tonic": tonic, "value": pred, "value_nac": v, "wanting": wanting, "liking": liking,
+               "appetitive": ap, "fear": fear, "approach": approach, "lhb": lhb}
+        return new, out
+
+    def signals(self) -> list[str]:
+        """The signals this circuit records (those of its regions)."""
+        return [k for k, (reg, _) in SIGNALS.items() if reg in self.regions or k == "value"]
+
+
+def _cue_of_features(compiled, rep: Representation) -> np.ndarray:
+    """``[n_cues, F]``: which features belong to each cue (found by switching the cue on alone)."""
+    pres = compiled.presence  # [K, S, C]
+    owners = []
+    for c in range(pres.shape[-1]):
+        alone = np.zeros_like(pres)
+        alone[..., c] = pres[..., c]
+        owners.append(np.any(np.stack([rep.features(alone[k], compiled.design.dt) for k in range(len(pres))]) != 0,
+                             axis=(0, 1)))
+    return np.stack(owners)
+
+
+@functools.lru_cache(maxsize=32)
+def _circuit_runner(circuit: Circuit, record_steps: bool):
+    from ..simulate import _trial_fn
+
+    names = circuit.signals()
+
+    def run(P, feats, events, cs_idx, us_idx, types, reward, k_mult, k_add):
+        F = feats.shape[-1]
+
+        def agent(p, types1, reward1):
+            def trial(state, inp):
+                ty, rho, km, ka = inp
+
+                class _Wrapped:  # the circuit with this trial's physiological state bound
+                    def step(self, p_, s_, i_):
+                        return circuit.step(p_, s_, {**i_, "kappa_mult": km, "kappa_add": ka})
+
+                state, out = _trial_fn(_Wrapped(), p, feats[ty], events[ty], rho)(state)
+                cs = {k: jnp.where(cs_idx[ty] >= 0, out[k][jnp.maximum(cs_idx[ty], 0)], jnp.nan) for k in names}
+                us = {k: jnp.where(us_idx[ty] >= 0, out[k][jnp.maximum(us_idx[ty], 0)], jnp.nan) for k in names}
+                steps = {k: out[k] for k in names} if record_steps else None
+                return state, (cs, us, steps)
+
+            state, rec = jax.lax.scan(trial, circuit.init(p, F), (types1, reward1, k_mult, k_add))
+            return state, rec
+
+        over_agents = jax.vmap(agent, in_axes=(None, 0, 0))
+        return jax.vmap(over_agents, in_axes=(0, None, None))(P, types, reward)
+
+    return jax.jit(run)
+
+
+def simulate_circuit(design: PavlovianDesign, circuit: Circuit, params: Mapping[str, Any] | None = None, *,
+                     representation: Representation | None = None, n_agents: int = 1, seed: int = 0,
+                     record: str = "trials") -> xr.Dataset:
+    """Run ``circuit`` on a Pavlovian ``design`` for ``n_agents`` agents per parameter set.
+
+    Returns a Dataset over ``agent`` x ``trial`` with every region's signal at the
+    first cue onset (``<signal>_cs``) and at the US time (``<signal>_us``), each
+    with its ``region``; with ``record="steps"`` also every signal at every time
+    step (dimension ``time``). Weights after the last trial: ``w_nac``, ``w_pos``,
+    ``w_neg`` over ``feature``. Parameters sweep as in :func:`mesolimbic.simulate`.
+    """
+    from .._validate import check_choice
+    from ..simulate import _features, _param_sets
+
+    if not isinstance(circuit, Circuit):
+        raise ValueError(f"circuit must be a mesolimbic.circuit.Circuit, got {type(circuit).__name__}")
+    if not isinstance(design, PavlovianDesign):
+        raise ValueError(f"design must be a PavlovianDesign, got {type(design).__name__}")
+    n_agents = check_count("n_agents", n_agents, 1)
+    seed = check_count("seed", seed, 0)
+    record = check_choice("record", record, ("steps", "trials"))
+    P_np, M, swept = _param_sets(circuit, params)
+    compiled = design.compile()
+    rep = representation if representation is not None else CompleteSerialCompound()
+    feats = _features(compiled, rep)
+    events = compiled.event_vectors().copy()  # [K, 3, S]
+    names_t = list(compiled.type_names)
+    for m in circuit.manipulations:
+        if isinstance(m, Optogenetic):
+            step = compiled.design.step_of(m.at)
+            for k, tn in enumerate(names_t):
+                if m.trial_types is None or tn in m.trial_types:
+                    events[k, 1, step] += m.size
+            if m.trial_types:
+                bad = set(m.trial_types) - set(names_t)
+                if bad:
+                    raise ValueError(f"Optogenetic trial_types {sorted(bad)} are not in the design ({names_t})")
+    owners = _cue_of_features(compiled, rep)  # [C, F]
+    NT = compiled.n_trials
+    k_mult = np.ones((NT, feats.shape[-1]), np.float32)  # per trial: the state can change between phases
+    k_add = np.zeros((NT, feats.shape[-1]), np.float32)
+    cues = list(compiled.cue_names)
+    phase_names = {ph.name for ph in design.phases}
+    for m in circuit.manipulations:
+        if isinstance(m, PhysiologicalState):
+            bad = [c for c in m.cues if c not in cues]
+            if bad:
+                raise ValueError(f"PhysiologicalState names cue(s) {bad} that the design does not have ({cues})")
+            bad = sorted(set(m.phases or ()) - phase_names)
+            if bad:
+                raise ValueError(f"PhysiologicalState names phase(s) {bad} that the design does not have "
+                                 f"({sorted(phase_names)})")
+            when = np.isin(compiled.trial_phase, m.phases) if m.phases else np.ones(NT, bool)
+            for c in m.cues:
+                own = owners[cues.index(c)]
+                k_mult[np.ix_(when, own)] *= m.kappa
+                k_add[np.ix_(when, own)] += math.log(m.kappa)
+    types, reward, iti = compiled.sample_trials(seed, n_agents)
+    P = {k: jnp.asarray(v, jnp.float32) for k, v in P_np.items()}
+    state, (cs, us, steps) = _circuit_runner(circuit, record == "steps")(
+        P, jnp.asarray(feats), jnp.asarray(events), jnp.asarray(compiled.cs_step), jnp.asarray(compiled.us_step),
+        jnp.asarray(types), jnp.asarray(reward), jnp.asarray(k_mult), jnp.asarray(k_add))
+
+    sq = (lambda a: np.asarray(a)) if swept else (lambda a: np.asarray(a)[0])
+    dims = (("param_set",) if swept else ()) + ("agent", "trial")
+    data: dict[str, Any] = {}
+    for k in circuit.signals():
+        region, meaning = SIGNALS[k]
+        data[f"{k}_cs"] = (dims, sq(cs[k]), {"region": region, "long_name": f"{meaning}, at cue onset"})
+        data[f"{k}_us"] = (dims, sq(us[k]), {"region": region, "long_name": f"{meaning}, at the US time"})
+        if steps is not None:
+            data[k] = (dims + ("time",), sq(steps[k]), {"region": region, "long_name": meaning})
+    for w, region in (("w_nac", "nac"), ("w_pos", "amygdala"), ("w_neg", "amygdala")):
+        data[w] = (dims[:-1] + ("feature",), sq(state[w]), {"region": region})
+    names = np.asarray(names_t)
+    types_np = np.asarray(types)
+    data["trial_type"] = (("agent", "trial"), names[types_np])
+    data["reward"] = (("agent", "trial"), np.asarray(reward), {"long_name": "US magnitude delivered"})
+    coords: dict[str, Any] = {"agent": np.arange(n_agents), "trial": np.arange(1, compiled.n_trials + 1),
+                              "phase": ("trial", compiled.trial_phase),
+                              "feature": rep.labels(compiled.cue_names, compiled.n_steps, design.dt)}
+    if steps is not None:
+        coords["time"] = ("time", compiled.times.astype(float), {"units": "s"})
+    if swept:
+        coords["param_set"] = np.arange(M)
+        for k, v in P_np.items():
+            coords[k] = ("param_set", v)
+    attrs = {"model": "circuit", "regions": json.dumps(list(circuit.regions)),
+             "manipulations": json.dumps([m.to_dict() for m in circuit.manipulations]),
+             "lesioned": json.dumps(sorted(circuit.lesioned)), "design": design.to_json(), "seed": seed,
+             "n_agents": n_agents, "mesolimbic_version": __version__, "representation": json.dumps(rep.to_dict()),
+             "params": json.dumps({k: v.tolist() if swept else float(v[0]) for k, v in P_np.items()})}
+    return xr.Dataset(data, coords, attrs)

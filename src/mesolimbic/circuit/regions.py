@@ -1,0 +1,93 @@
+"""The regions of the reward circuit: what each one computes, and the anatomical claim it stands for.
+
+Each region is a small object that declares its parameters (with ranges, like a
+learner) and the signals it outputs. The arithmetic of one time step lives in
+:meth:`mesolimbic.circuit.Circuit.step`, where the wiring between regions is
+visible in one place; the classes here document and validate.
+
+* :class:`VTA` — the phasic dopamine signal is the TD error of the circuit's
+  prediction (Schultz, Dayan & Montague 1997); the tonic level is a running
+  average of reward (Niv, Daw, Joel & Dayan 2007).
+* :class:`NAc` — ventral striatum as the critic: the appetitive value of cues,
+  learned from the dopamine error (O'Doherty et al. 2004), and the site where
+  cached value becomes incentive salience, "wanting" (Berridge & Robinson 1998;
+  Zhang et al. 2009). Its hedonic hotspot (with ventral pallidum) generates
+  "liking" through opioid, not dopamine, signalling (Peciña & Berridge 2005).
+* :class:`Amygdala` — valence: separate appetitive and aversive associations of
+  cues, each learned from its own outcome-driven error (Paton, Belova, Morrison
+  & Salzman 2006; aversive prediction errors reach the amygdala from the
+  periaqueductal grey, McNally, Johansen & Blair 2011). The aversive association
+  (fear) is subtracted from the prediction that VTA compares against.
+* :class:`PFC` — turns the incentive value of what is present into action:
+  here the probability of approaching a cue, a softmax/logistic policy
+  (the circuit's instrumental learners are in :mod:`mesolimbic.models`).
+* :class:`LHb` — lateral habenula: fires when outcomes are worse than predicted
+  and inhibits dopamine neurons, carrying the negative part of the error
+  (Matsumoto & Hikosaka 2007). Without it in the circuit, VTA computes its
+  negative errors itself; lesioning it removes the dips.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..models.base import Param
+
+__all__ = ["Region", "VTA", "NAc", "Amygdala", "PFC", "LHb", "REGIONS"]
+
+
+@dataclass(frozen=True)
+class Region:
+    name: str
+    params: tuple[Param, ...]
+    outputs: tuple[str, ...]
+    needs: tuple[str, ...]
+    claim: str
+
+
+VTA = Region(
+    "vta",
+    (Param("gamma", 0.98, 0.0, 1.0, doc="discount per time step"),
+     Param("lam", 0.9, 0.0, 1.0, doc="eligibility-trace decay"),
+     Param("alpha_tonic", 0.01, 0.0, 1.0, doc="rate of the running average of reward (tonic level)")),
+    ("rpe", "tonic"),
+    (),
+    "Phasic dopamine = TD error of the prediction (Schultz, Dayan & Montague 1997, Science 275:1593); tonic "
+    "dopamine = average reward rate (Niv, Daw, Joel & Dayan 2007, Psychopharmacology 191:507).",
+)
+NAc = Region(
+    "nac",
+    (Param("alpha_nac", 0.1, 0.0, 1.0, doc="critic learning rate"),),
+    ("value_nac", "wanting", "liking"),
+    ("vta",),
+    "Ventral striatum as critic (O'Doherty et al. 2004, Science 304:452) and incentive salience "
+    "(Berridge & Robinson 1998, Brain Res Rev 28:309; Zhang et al. 2009, PLoS Comput Biol 5:e1000437); "
+    "opioid hedonic hotspot for liking (Peciña & Berridge 2005, J Neurosci 25:11777).",
+)
+Amygdala = Region(
+    "amygdala",
+    (Param("alpha_amygdala", 0.1, 0.0, 1.0, doc="learning rate of the valence associations"),),
+    ("appetitive", "fear"),
+    (),
+    "Separate appetitive and aversive cue associations (Paton et al. 2006, Nature 439:865); aversive "
+    "errors from the periaqueductal grey (McNally, Johansen & Blair 2011, Trends Neurosci 34:283).",
+)
+PFC = Region(
+    "pfc",
+    (Param("beta_approach", 5.0, 0.0, 50.0, low_open=True, doc="inverse temperature of approach"),
+     Param("approach_threshold", 0.1, -10.0, 10.0, doc="incentive value at which approach is 50%")),
+    ("approach",),
+    ("nac",),
+    "Value-based choice as a softmax over incentive values (Daw et al. 2006, Nature 441:876; Rangel, "
+    "Camerer & Montague 2008, Nat Rev Neurosci 9:545).",
+)
+LHb = Region(
+    "lhb",
+    (),
+    ("lhb",),
+    ("vta",),
+    "Lateral habenula signals negative prediction errors and inhibits dopamine neurons (Matsumoto & "
+    "Hikosaka 2007, Nature 447:1111).",
+)
+
+REGIONS = {r.name: r for r in (VTA, NAc, Amygdala, PFC, LHb)}

@@ -1,0 +1,95 @@
+"""The amygdala in aversive learning: lesioned, the circuit no longer learns to fear a shock-predicting cue, while appetitive learning through the NAc is intact.
+
+Design: cue A followed by a shock (-1) and cue B by sucrose (+1), 40 trials
+each, interleaved; the full circuit (alpha 0.1, gamma 0.98, lambda 0.9), intact
+or with the amygdala lesioned; 10 subjects each. Measured: fear of A and the
+dopamine dip at A's onset (last 5 A trials), NAc value of B, and the phasic
+error at the first, unexpected shock.
+
+Signatures: amygdala lesions abolish conditioned fear (LeDoux 2000; Maren 2001)
+but spare appetitive Pavlovian approach learned through the ventral striatum
+(Parkinson et al. 2000 dissociate the two); an unexpected shock gives a negative
+prediction error (dopamine dip; Mirenowicz & Schultz 1996); with the amygdala
+intact the shock becomes predicted (the error at the shock shrinks and a dip
+moves to the cue), without it the error at every shock stays negative.
+
+References: LeDoux, J. E. (2000). Emotion circuits in the brain. Annu Rev Neurosci
+23:155-184. Maren, S. (2001). Neurobiology of Pavlovian fear conditioning. Annu
+Rev Neurosci 24:897-931. Parkinson, J. A., Robbins, T. W. & Everitt, B. J.
+(2000). Dissociable roles of the central and basolateral amygdala in appetitive
+emotional learning. Eur J Neurosci 12:405-413. Mirenowicz & Schultz (1996).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import xarray as xr
+
+from ..circuit import Circuit, Lesion, simulate_circuit
+from ._circuit import PARAMS, by_type, design, last
+from .registry import Check, ExperimentResult, register
+
+NAME = "aversive_amygdala"
+CITATION = "LeDoux (2000). Emotion circuits in the brain. Annu Rev Neurosci 23:155-184"
+
+
+@register(NAME, "Amygdala lesion abolishes fear learning but spares appetitive learning", CITATION,
+          default_agents=10)
+def run(n_agents: int = 10, seed: int = 0) -> ExperimentResult:
+    d = design({"A+": ("A", -1.0), "B+": ("B", 1.0)}, [("training", {"A+": 40, "B+": 40})], NAME)
+    res = {}
+    for label, c in (("intact", Circuit()), ("amygdala lesion", Circuit(manipulations=[Lesion("amygdala")]))):
+        ds = simulate_circuit(d, c, PARAMS, n_agents=n_agents, seed=seed)
+        shock = by_type(ds, "rpe_us", "A+").mean(0)
+        res[label] = {"fear": last(ds, "fear_cs", "A+"), "dip": last(ds, "rpe_cs", "A+"),
+                      "value_b": last(ds, "value_nac_cs", "B+"), "shock_rpe": shock,
+                      "fear_curve": by_type(ds, "fear_cs", "A+").mean(0),
+                      "value_b_curve": by_type(ds, "value_nac_cs", "B+").mean(0)}
+    i, les = res["intact"], res["amygdala lesion"]
+    circuit = "circuit (amygdala valence, NAc critic)"
+    checks = [
+        Check("fear_learned_intact", "fear of A (last 5 A trials), intact", i["fear"], ">", 0.5, model=circuit),
+        Check("no_fear_after_lesion", "fear of A, amygdala lesioned", les["fear"], "<", 0.05, model=circuit),
+        Check("appetitive_spared", "NAc value of B, lesioned / intact", les["value_b"] / i["value_b"], ">", 0.95,
+              model=circuit),
+        Check("negative_rpe_at_unexpected_shock", "phasic error at the first shock, intact", float(i["shock_rpe"][0]),
+              "<", -0.9, model=circuit),
+        Check("shock_becomes_predicted_intact", "|error at the shock|, last 5 A trials, intact",
+              float(np.abs(i["shock_rpe"][-5:]).mean()), "<", 0.2, model=circuit),
+        Check("dip_moves_to_cue_intact", "phasic error at A's onset (last 5), intact", i["dip"], "<", -0.5,
+              model=circuit),
+        Check("shock_stays_unpredicted_lesion", "error at the shock, last 5 A trials, lesioned",
+              float(les["shock_rpe"][-5:].mean()), "<", -0.9, model=circuit),
+    ]
+    groups = list(res)
+    out = xr.Dataset({
+        "fear": ("group", [res[g]["fear"] for g in groups]),
+        "value_b": ("group", [res[g]["value_b"] for g in groups]),
+        "shock_rpe": (("group", "a_trial"), np.stack([res[g]["shock_rpe"] for g in groups])),
+        "fear_curve": (("group", "a_trial"), np.stack([res[g]["fear_curve"] for g in groups]),
+                       {"long_name": "fear of A on the k-th A trial"}),
+        "value_b_curve": (("group", "a_trial"), np.stack([res[g]["value_b_curve"] for g in groups]),
+                          {"long_name": "NAc value of B on the k-th B trial"}),
+    }, coords={"group": groups, "a_trial": np.arange(1, 41)},
+        attrs={"experiment": NAME, "seed": seed, "n_agents": n_agents, **PARAMS})
+    return ExperimentResult(NAME, out, checks, lambda: figure(out), params=PARAMS)
+
+
+def figure(ds: xr.Dataset):
+    from ..plot import plt
+
+    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 3.8), constrained_layout=True)
+    for g, ls in zip(ds.group.values, ("-", "--")):
+        a.plot(ds.a_trial, ds.fear_curve.sel(group=g), ls, color="tab:red", label=f"fear of A, {g}")
+        a.plot(ds.a_trial, ds.value_b_curve.sel(group=g), ls, color="tab:green", label=f"value of B, {g}")
+        b.plot(ds.a_trial, ds.shock_rpe.sel(group=g), ls, color="k", label=str(g))
+    a.set_xlabel("trial of that cue")
+    a.set_title("Amygdala lesion: no fear of the shock cue, appetitive value intact", fontsize=10)
+    a.legend(fontsize=7, frameon=False)
+    b.axhline(0, color="0.3", lw=0.6)
+    b.set_xlabel("shock trial")
+    b.set_ylabel("phasic error at the shock")
+    b.set_title("Negative RPE at the shock: predicted away only with an amygdala", fontsize=10)
+    b.legend(fontsize=8, frameon=False)
+    fig.suptitle("Aversive learning needs the amygdala (circuit lesion)", fontsize=11)
+    return fig
