@@ -5,9 +5,10 @@
 """
 
 from .core import FULL, SIGNALS, Circuit, simulate_circuit
-from .manipulations import (DopamineAgonist, DopamineDepletion, Drug, Lesion, Manipulation, Opioid, Optogenetic,
+from .manipulations import (DopamineAgonist, DopamineDepletion, Drug, LDopa, Lesion, Manipulation, Opioid, Optogenetic,
                             PhysiologicalState)
 from .regions import REGIONS
+from .vigour import simulate_vigour
 
-__all__ = ["Circuit", "simulate_circuit", "FULL", "SIGNALS", "REGIONS", "Manipulation", "Lesion",
-           "DopamineDepletion", "DopamineAgonist", "Drug", "Opioid", "Optogenetic", "PhysiologicalState"]
+__all__ = ["Circuit", "simulate_circuit", "simulate_vigour", "FULL", "SIGNALS", "REGIONS", "Manipulation", "Lesion",
+           "DopamineDepletion", "DopamineAgonist", "LDopa", "Drug", "Opioid", "Optogenetic", "PhysiologicalState"]

@@ -26,7 +26,10 @@ NAc critic and VTA (the prediction compared is appetitive value minus fear)::
 Incentive salience at each step (Zhang et al. 2009): per feature, the cached
 prediction of the outcome o = (w_nac - w-) x is transformed by the physiological
 factor kappa of its cue — kappa o when o >= 0, o + log(kappa) x when o < 0 —
-then ``wanting = incentive_gain [sum]_+ + min(sum, 0)``. Liking is the hedonic
+then ``wanting = incentive_gain [sum]_+ + min(sum, 0) + aberrant``, where
+``aberrant = aberrant_salience * [incentive_gain - 1]_+`` whenever a cue is present:
+dopamine raised above normal lends salience to whatever is there, rewarded or
+not (the aberrant-salience hypothesis, Kapur 2003, Am J Psychiatry 160:13). Liking is the hedonic
 reaction to the US itself, ``liking = liking_gain [r]_+ - [-r]_+``: dopamine does
 not enter it. PFC: ``approach = sigmoid(beta_approach (wanting - threshold))``.
 """
@@ -173,7 +176,9 @@ class Circuit(Model):
             o = (w_nac - w_neg) * x  # cached prediction of the outcome, per feature
             transformed = jnp.where(o >= 0, inputs["kappa_mult"] * o, o + inputs["kappa_add"] * x)
             s = jnp.sum(transformed)
-            wanting = K["incentive_gain"] * jnp.maximum(s, 0.0) + jnp.minimum(s, 0.0)
+            # tonic dopamine above normal lends salience to whatever is present (Kapur 2003)
+            aberrant = params["aberrant_salience"] * max(K["incentive_gain"] - 1.0, 0.0) * (jnp.sum(x) > 0)
+            wanting = K["incentive_gain"] * jnp.maximum(s, 0.0) + jnp.minimum(s, 0.0) + aberrant
             liking = K["liking_gain"] * r_pos - r_neg
             w_nac = jnp.maximum(w_nac + params["alpha_nac"] * da * e_prev, 0.0)
         else:
@@ -187,6 +192,31 @@ class Circuit(Model):
         out = {"rpe": da, "tonic": tonic, "value": pred, "value_nac": v, "wanting": wanting, "liking": liking,
                "appetitive": ap, "fear": fear, "approach": approach, "lhb": lhb}
         return new, out
+
+    def actor(self, alpha_critic: float = 0.1, alpha_go: float = 0.1, alpha_nogo: float = 0.1, beta: float = 1.0,
+              pairs=None):
+        """The circuit's action-selection loop for choice tasks: the Go/NoGo (D1/D2)
+        opponent actor of :class:`~mesolimbic.models.OpAL` under this circuit's dopamine.
+
+        Bursts drive Go learning and dips NoGo learning, so the phasic scalings set
+        the rates, ``alpha_go * burst_scale`` and ``alpha_nogo * dip_scale``; the tonic
+        level sets the Go/NoGo balance at choice, ``rho = (t - 1) / (t + 1)`` with
+        ``t = tonic_scale`` (so that ``beta_G / beta_N = t``). Returns ``(model, params)``
+        for :func:`mesolimbic.instrumental.simulate_choices`. Needs PFC (the policy)
+        and VTA (the teaching signal)."""
+        from ..models import OpAL
+
+        for r in ("pfc", "vta"):
+            if r not in self.regions:
+                raise ValueError(f"the actor needs region {r!r}, which this circuit does not have")
+        K = self.knobs
+        vta = self.works("vta")
+        t = K["tonic_scale"]
+        params = {"alpha_critic": alpha_critic,
+                  "alpha_go": min(1.0, alpha_go * K["burst_scale"]) if vta else 1e-6,
+                  "alpha_nogo": min(1.0, alpha_nogo * K["dip_scale"]) if vta else 1e-6,
+                  "beta": beta if self.works("pfc") else 1e-6, "rho": (t - 1.0) / (t + 1.0)}
+        return OpAL(pairs), params
 
     def signals(self) -> list[str]:
         """The signals this circuit records (those of its regions)."""

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 
 from .._validate import check_range
 
-__all__ = ["Manipulation", "Lesion", "DopamineDepletion", "DopamineAgonist", "Drug", "Opioid",
+__all__ = ["Manipulation", "Lesion", "DopamineDepletion", "DopamineAgonist", "LDopa", "Drug", "Opioid",
            "Optogenetic", "PhysiologicalState", "KNOBS"]
 
 #: the numbers the circuit's step reads, with their untouched values
@@ -74,6 +74,25 @@ class DopamineAgonist(Manipulation):
 
     def knobs(self):
         return {"tonic_scale": self.gain, "incentive_gain": self.gain, "dip_scale": 1.0 / self.gain}
+
+
+@dataclass(frozen=True)
+class LDopa(Manipulation):
+    """L-DOPA, the dopamine precursor: every dopamine neuron releases ``gain`` times more,
+    so bursts, tonic level and incentive gain scale by ``gain`` — in Parkinson's,
+    ``gain = 1 / (1 - fraction depleted)`` restores them — while the raised tonic
+    occupancy of D2 receptors masks the pauses, so dips are scaled by 1 / ``gain``
+    (the "overdose" account of Cools 2006 and Frank 2005)."""
+
+    gain: float = 2.0
+
+    def __post_init__(self):
+        object.__setattr__(self, "region", "vta")
+        check_range("gain", self.gain, 1.0, math.inf)
+
+    def knobs(self):
+        return {"burst_scale": self.gain, "tonic_scale": self.gain, "incentive_gain": self.gain,
+                "dip_scale": 1.0 / self.gain}
 
 
 @dataclass(frozen=True)

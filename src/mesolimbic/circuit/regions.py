@@ -57,7 +57,8 @@ VTA = Region(
 )
 NAc = Region(
     "nac",
-    (Param("alpha_nac", 0.1, 0.0, 1.0, doc="critic learning rate"),),
+    (Param("alpha_nac", 0.1, 0.0, 1.0, doc="critic learning rate"),
+     Param("aberrant_salience", 0.5, 0.0, 10.0, doc="salience lent to any cue per unit of dopamine gain above 1")),
     ("value_nac", "wanting", "liking"),
     ("vta",),
     "Ventral striatum as critic (O'Doherty et al. 2004, Science 304:452) and incentive salience "

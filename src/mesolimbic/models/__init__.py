@@ -3,9 +3,10 @@
 from .base import Model, Param
 from .choice import ActorCritic, ChoiceModel, DeltaRule, OpAL, QLearning, SARSA, StimulusValueLearner
 from .distributional import DistributionalRPE
+from .hijack import HijackedDeltaRule
 from .gonogo import PavlovianBiasGoNoGo
 from .hybrid import HybridTwoStep
 from .rw import RescorlaWagner
 from .td import TD
 
-__all__ = ["ActorCritic", "ChoiceModel", "QLearning", "SARSA", "StimulusValueLearner", "DeltaRule", "DistributionalRPE", "OpAL", "HybridTwoStep", "PavlovianBiasGoNoGo", "Model", "Param", "RescorlaWagner", "TD"]
+__all__ = ["ActorCritic", "ChoiceModel", "QLearning", "SARSA", "StimulusValueLearner", "DeltaRule", "DistributionalRPE", "OpAL", "HijackedDeltaRule", "HybridTwoStep", "PavlovianBiasGoNoGo", "Model", "Param", "RescorlaWagner", "TD"]

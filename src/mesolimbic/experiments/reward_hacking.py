@@ -1,0 +1,114 @@
+"""Reward hacking as a hijacked dopamine signal: an agent that can drive its own teaching signal comes to prefer doing so over the task's real reward; what a penalty or a value cap changes.
+
+Design: each trial the agent either works (action 0: real reward 1 with
+probability 0.8) or presses a stimulation lever (action 1: no real reward, but
+the lever adds D = 0.5 to the dopamine error — intracranial self-stimulation,
+Olds & Milner 1954; the RL counterpart is an exploit of a learned reward
+signal). Learner: delta rule with softmax (alpha 0.1, beta 5; see
+:class:`mesolimbic.models.HijackedDeltaRule`), 300 trials, 200 agents, in six
+conditions: no stimulation; non-compensable stimulation (the error can never
+fall below D, Redish 2004); the same with a penalty of 0.5 on the lever's
+outcome (the analogue of RLHF's KL penalty); the same with a value cap at 1
+(the largest real outcome); compensable stimulation (acts like a reward of
+0.5); compensable with the penalty.
+
+Findings (model properties, measured on the last 50 trials): with a
+non-compensable signal the lever wins and its value runs away; a penalty on the
+outcome does nothing against it, because the error's floor D does not depend on
+the outcome; a value cap stops the runaway but the capped lever (1) still
+outvalues the real task (0.8), so the preference only weakens; with a
+compensable signal the lever is worth only D, the real task wins, and a penalty
+pushes the lever further down. The lesson carried to RLHF: bounding how much an
+exploitable channel can teach matters more than taxing its outcome.
+
+References: Olds, J. & Milner, P. (1954). J Comp Physiol Psychol 47:419-427.
+Redish, A. D. (2004). Science 306:1944-1947. Everitt, T. & Hutter, M. (2016).
+Avoiding wireheading with value reinforcement learning. AGI 2016. Skalse, J.,
+Howe, N., Krasheninnikov, D. & Krueger, D. (2022). Defining and characterizing
+reward hacking. NeurIPS 35.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import xarray as xr
+
+from ..instrumental import simulate_choices
+from ..models import HijackedDeltaRule
+from ..tasks.bandit import Bandit
+from .registry import Check, ExperimentResult, register
+
+NAME = "reward_hacking"
+CITATION = ("Olds & Milner (1954). Positive reinforcement produced by electrical stimulation of septal area and "
+            "other regions of rat brain. J Comp Physiol Psychol 47:419-427; Redish (2004), Science 306:1944")
+D, PENALTY, CAP = 0.5, 0.5, 1.0
+CONDITIONS = {
+    "no stimulation": (HijackedDeltaRule(), {"stim": 0.0}),
+    "hijacked (non-compensable)": (HijackedDeltaRule(), {"stim": D}),
+    "+ penalty": (HijackedDeltaRule(), {"stim": D, "penalty": PENALTY}),
+    "+ value cap": (HijackedDeltaRule(value_cap=CAP), {"stim": D}),
+    "compensable": (HijackedDeltaRule(compensable=True), {"stim": D}),
+    "compensable + penalty": (HijackedDeltaRule(compensable=True), {"stim": D, "penalty": PENALTY}),
+}
+
+
+@register(NAME, "Reward hacking: a self-stimulation lever beats the real reward; penalties vs caps", CITATION,
+          default_agents=200)
+def run(n_agents: int = 200, seed: int = 0) -> ExperimentResult:
+    task = Bandit((0.8, 0.0), n_trials=300, name="work_or_stimulate")
+    p_stim, q_stim, q_work, curves = {}, {}, {}, {}
+    for label, (model, extra) in CONDITIONS.items():
+        ds = simulate_choices(task, model, {"alpha": 0.1, "beta": 5.0, **extra}, n_agents=n_agents, seed=seed)
+        choice = ds.choice.values.astype(float)
+        p_stim[label] = float(choice[:, -50:].mean())
+        curves[label] = choice.mean(0)
+        q_last = ds.q.isel(trial=-1).mean("agent").values
+        q_stim[label], q_work[label] = float(q_last[1]), float(q_last[0])
+    m = "delta rule with a hijackable teaching signal"
+    checks = [
+        Check("task_only_prefers_work", "P(lever), no stimulation", p_stim["no stimulation"], "<", 0.1, model=m),
+        Check("hijacked_lever_preferred", "P(lever), non-compensable stimulation", p_stim["hijacked (non-compensable)"],
+              ">", 0.9, model=m),
+        Check("hijacked_value_runs_away", "value of the lever after 300 trials, non-compensable",
+              q_stim["hijacked (non-compensable)"], ">", 5.0, model=m),
+        Check("penalty_fails_against_noncompensable", "P(lever) with the penalty, non-compensable",
+              p_stim["+ penalty"], ">", 0.9, model=m),
+        Check("cap_bounds_value", "value of the lever with the cap", q_stim["+ value cap"], "<=", CAP, model=m),
+        Check("cap_weakens_preference", "P(lever): capped minus uncapped", p_stim["+ value cap"] -
+              p_stim["hijacked (non-compensable)"], "<", -0.1, model=m),
+        Check("compensable_task_wins", "P(lever), compensable stimulation of 0.5 < real value 0.8",
+              p_stim["compensable"], "<", 0.5, model=m),
+        Check("penalty_works_when_compensable", "P(lever), compensable + penalty", p_stim["compensable + penalty"],
+              "<", 0.1, model=m),
+    ]
+    labels = list(CONDITIONS)
+    out = xr.Dataset({
+        "p_lever": ("condition", [p_stim[k] for k in labels], {"long_name": "P(stimulation lever), last 50 trials"}),
+        "q_lever": ("condition", [q_stim[k] for k in labels]),
+        "q_work": ("condition", [q_work[k] for k in labels]),
+        "p_lever_curve": (("condition", "trial"), np.stack([curves[k] for k in labels])),
+    }, coords={"condition": labels, "trial": np.arange(1, 301)},
+        attrs={"experiment": NAME, "D": D, "penalty": PENALTY, "value_cap": CAP, "seed": seed, "n_agents": n_agents})
+    return ExperimentResult(NAME, out, checks, lambda: figure(out), params={"alpha": 0.1, "beta": 5.0, "D": D,
+                                                                          "penalty": PENALTY, "value_cap": CAP})
+
+
+def figure(ds: xr.Dataset):
+    from ..plot import plt
+
+    fig, (a, b) = plt.subplots(1, 2, figsize=(13, 3.9), constrained_layout=True, gridspec_kw={"width_ratios": [1.4, 1]})
+    for c in ds.condition.values:
+        a.plot(ds.trial, ds.p_lever_curve.sel(condition=c), lw=1.3, label=str(c))
+    a.set_xlabel("trial")
+    a.set_ylabel("P(stimulation lever)")
+    a.set_ylim(-0.02, 1.02)
+    a.set_title("Choosing to stimulate instead of working", fontsize=10)
+    a.legend(fontsize=7, frameon=False)
+    x = np.arange(ds.sizes["condition"])
+    b.bar(x - 0.2, np.minimum(ds.q_lever, 3.0), 0.4, color="tab:red", label="value of the lever (clipped at 3)")
+    b.bar(x + 0.2, ds.q_work, 0.4, color="tab:green", label="value of working")
+    b.set_xticks(x, [c.replace(" (", "\n(") for c in ds.condition.values], fontsize=6.5, rotation=20)
+    b.set_title("Learned values after 300 trials", fontsize=10)
+    b.legend(fontsize=7, frameon=False)
+    fig.suptitle("Reward hacking as a hijacked dopamine signal", fontsize=11)
+    return fig
