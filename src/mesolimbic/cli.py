@@ -132,6 +132,87 @@ def reproduce(
         raise typer.Exit(code=1)
 
 
+@app.command()
+def fit(
+    data_path: Path = typer.Argument(..., help="trial table (TSV/CSV), one row per trial, hBayesDM columns"),
+    task: str = typer.Option(..., "--task", help="bandit2arm, prl, prl_multipleB, ts, gng or pst"),
+    model: str = typer.Option(..., "--model", help="model name, e.g. bandit2arm_delta (see mesolimbic.fitting.MODELS)"),
+    method: str = typer.Option("mle", "--method", help="mle, map, approx (empirical Bayes) or hierarchical (NUTS)"),
+    out_dir: Path = typer.Option(Path("fit"), "--out", "-o", help="output folder"),
+    drop_nan: bool = typer.Option(False, "--drop-nan", help="drop rows with missing values (reported per subject)"),
+    chains: int = typer.Option(4, "--chains"), warmup: int = typer.Option(1000, "--warmup"),
+    draws: int = typer.Option(3000, "--draws"), seed: int = typer.Option(0, "--seed"),
+    force: bool = typer.Option(False, "--force", help="overwrite existing outputs"),
+) -> None:
+    """Fit a model to subjects' choices: writes params.csv, regressors.tsv, diagnostics.json,
+    ppc.png (and posterior.nc for the hierarchical method)."""
+    import json
+
+    from .fitting import fit_approx, fit_hierarchical, fit_mle, get_model, load_choices
+    from .fitting.diagnostics_io import write_fit
+    from .io import check_writable
+
+    try:
+        if method not in ("mle", "map", "approx", "hierarchical"):
+            raise ValueError(f"--method must be one of mle, map, approx, hierarchical, got {method!r}")
+        fm = get_model(model)
+        paths = [out_dir / n for n in ("params.csv", "regressors.tsv", "diagnostics.json", "ppc.png")]
+        if method == "hierarchical":
+            paths.append(out_dir / "posterior.nc")
+        check_writable(paths, force)
+        data = load_choices(data_path, task, drop_nan=drop_nan)
+        if data.dropped:
+            err.print(f"dropped rows with missing values, per subject: {data.dropped}")
+        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err,
+                      transient=True) as progress:
+            progress.add_task(f"fitting {fm.name} ({method}) to {data.n_subjects} subjects", total=None)
+            if method == "hierarchical":
+                result = fit_hierarchical(data, fm, chains=chains, warmup=warmup, draws=draws, seed=seed)
+            elif method == "approx":
+                result = fit_approx(data, fm, seed=seed)
+            else:
+                result = fit_mle(data, fm, seed=seed, prior_sd=2.0 if method == "map" else None)
+        summary = write_fit(result, fm, data, out_dir, method)
+    except (ValueError, FileExistsError, OSError) as e:
+        _fail(str(e))
+    out.print(json.dumps({k: v for k, v in summary.items() if k != "files"}, indent=1, default=str), highlight=False)
+    out.print(f"wrote {', '.join(str(p) for p in summary['files'])}")
+
+
+@app.command()
+def recover(
+    model: str = typer.Option(..., "--model", help="model to recover, e.g. bandit2arm_delta"),
+    subjects: int = typer.Option(100, "--subjects"), trials: int = typer.Option(200, "--trials"),
+    against: list[str] = typer.Option(None, "--against", help="other models for model recovery (repeatable)"),
+    out_dir: Path = typer.Option(Path("recovery"), "--out", "-o"), seed: int = typer.Option(0, "--seed"),
+    force: bool = typer.Option(False, "--force"),
+) -> None:
+    """Parameter (and, with --against, model) recovery: recovery.nc, recovery.png, and the
+    correlations printed."""
+    from .fitting.recovery import model_recovery, parameter_recovery, recovery_figure
+    from .io import check_writable, save_figure, save_netcdf
+
+    try:
+        files = [out_dir / "recovery.nc", out_dir / "recovery.png"] + ([out_dir / "confusion.csv"] if against else [])
+        check_writable(files, force)
+        ds = parameter_recovery(model, n_subjects=subjects, n_trials=trials, seed=seed)
+        conf = model_recovery([model, *against], n_subjects=max(10, subjects // 3), n_trials=trials, seed=seed) \
+            if against else None
+        out_dir.mkdir(parents=True, exist_ok=True)
+        save_netcdf(ds, files[0])
+        save_figure(recovery_figure(ds, conf), files[1])
+        if conf is not None:
+            conf.to_csv(files[2])
+    except (ValueError, FileExistsError, OSError) as e:
+        _fail(str(e))
+    for k, v in ds.attrs.items():
+        if k.startswith("r_"):
+            out.print(f"{k[2:]}: r = {v:.3f}")
+    if conf is not None:
+        out.print(conf.round(2).to_string())
+    out.print(f"wrote {', '.join(map(str, files))}")
+
+
 def main() -> None:
     app()
 

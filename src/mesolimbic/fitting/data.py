@@ -71,7 +71,13 @@ class ChoiceData:
 
     @property
     def n_trials(self) -> np.ndarray:
+        """Trials per sequence."""
         return self.mask.sum(1)
+
+    @property
+    def n_trials_subject(self) -> np.ndarray:
+        """Trials per subject (summed over blocks)."""
+        return np.bincount(self.subject, weights=self.mask.sum(1), minlength=self.n_subjects).astype(int)
 
 
 def _read(source) -> pd.DataFrame:
@@ -123,10 +129,10 @@ def load_choices(source, task: str, *, drop_nan: bool = False, n_actions: int | 
             raise ValueError(f"{task} data: missing values (NaN) in required column(s) {counts}; fix the data or "
                              f"pass drop_nan=True to drop those rows")
         rows = nan.any(axis=1)
-        dropped = {k: int(v) for k, v in df.loc[rows, "subjID"].value_counts(dropna=False).items()}
+        dropped = {_py(k): int(v) for k, v in df.loc[rows, "subjID"].value_counts(dropna=False).items()}
         subjects_before = list(pd.unique(df["subjID"].dropna()))
         df = df.loc[~rows]
-        gone = [s for s in subjects_before if s not in set(df["subjID"])]
+        gone = [_py(s) for s in subjects_before if s not in set(df["subjID"])]
         if gone:
             raise ValueError(f"{task} data: subject(s) {gone} have no trials left after dropping rows with NaNs")
     if df.empty:
@@ -137,7 +143,7 @@ def load_choices(source, task: str, *, drop_nan: bool = False, n_actions: int | 
         dup = df.duplicated(keys + [trial_col], keep=False)
         if dup.any():
             r = df.loc[dup].iloc[0]
-            where = ", ".join(f"{k} {r[k]!r}" for k in keys)
+            where = ", ".join(f"{k} {_py(r[k])!r}" for k in keys)
             raise ValueError(f"{task} data: duplicated trial number {int(r[trial_col])} ({where}); "
                              f"{int(dup.sum())} rows are duplicates")
         df = df.sort_values(keys + [trial_col], kind="stable")
@@ -200,4 +206,10 @@ def _check_values(task, column, values, allowed, df) -> None:
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         raise ValueError(f"{task} data: column {column!r} must take values in {sorted(allowed)}; subject "
-                         f"{df['subjID'].iloc[i]!r} has {values[i]!r} ({int(bad.sum())} such row(s))")
+                         f"{_py(df['subjID'].iloc[i])!r} has {_py(values[i])!r} ({int(bad.sum())} such row(s))")
+
+
+def _py(x):
+    """A NumPy scalar as the plain Python value (for readable messages)."""
+    x = x.item() if hasattr(x, "item") else x
+    return int(x) if isinstance(x, float) and x.is_integer() else x

@@ -99,7 +99,7 @@ class DeltaRule(ChoiceModel):
         logits = params["beta"] * state["q"]
         if self.perseveration:
             logits = logits + params["kappa"] * state["prev"]
-        logp = jax.nn.log_softmax(logits)
+        logp = _log_softmax(logits)
         if self.lapse:
             k = state["q"].shape[0]
             logp = jnp.log((1.0 - params["epsilon"]) * jnp.exp(logp) + params["epsilon"] / k)
@@ -112,14 +112,26 @@ class DeltaRule(ChoiceModel):
         self._check_action(a, state["q"].shape[0])
         logp = self.policy(params, state)
         q = state["q"]
-        delta = r - q[a]
+        # one-hot arithmetic rather than a gather and a scatter: the same numbers,
+        # about 1.5x faster gradients under vmap on the CPU (fitting's inner loop)
+        chosen = (jnp.arange(q.shape[0]) == a).astype(jnp.float32)
+        delta = r - jnp.sum(q * chosen)
         if self.separate_rates:
             alpha = jnp.where(delta >= 0, params["alpha_pos"], params["alpha_neg"])
         else:
             alpha = params["alpha"]
-        new_q = q.at[a].add(alpha * delta)
-        prev = jax.nn.one_hot(a, q.shape[0], dtype=jnp.float32)
-        return {"q": new_q, "prev": prev}, {"rpe": delta, "q": q, "log_prob": logp[a], "p": jnp.exp(logp)}
+        new_q = q + chosen * (alpha * delta)
+        return {"q": new_q, "prev": chosen}, {"rpe": delta, "q": q, "log_prob": jnp.sum(logp * chosen),
+                                              "p": jnp.exp(logp)}
+
+
+def _log_softmax(logits):
+    """``log_softmax`` over the last axis; for two options as two softplus terms (elementwise,
+    which XLA fuses far better under ``vmap`` on the CPU than a reduction)."""
+    if logits.shape[-1] == 2:
+        d = logits[..., 1] - logits[..., 0]
+        return jnp.stack([-jax.nn.softplus(d), -jax.nn.softplus(-d)], axis=-1)
+    return jax.nn.log_softmax(logits)
 
 
 class QLearning(ChoiceModel):

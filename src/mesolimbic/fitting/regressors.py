@@ -1,0 +1,80 @@
+"""Trial-wise regressors: every internal signal of a fitted model on every trial, as a
+tidy table, and as BIDS-style events for fMRI design matrices (nilearn's
+``make_first_level_design_matrix`` takes ``onset``, ``duration``, ``trial_type``,
+``modulation``)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .data import ChoiceData
+from .likelihood import data_arrays, trial_outputs
+from .models import FitModel, get_model
+
+__all__ = ["regressors", "events", "posterior_point"]
+
+
+def regressors(model: FitModel | str, params: dict, data: ChoiceData) -> pd.DataFrame:
+    """One row per real trial: ``subjID`` (``block``), ``trial``, ``choice`` (1-based),
+    ``outcome``, and every output of the learner's step with ``params`` (per-subject
+    arrays): scalars by name (``rpe``, ...), ``p_choice`` (probability of the choice
+    made), and for per-action vectors (values ``q``, probabilities ``p``...) the
+    ``_chosen`` and ``_unchosen`` entries (the mean of the others when there are more
+    than two) and one column per action."""
+    model = get_model(model) if isinstance(model, str) else model
+    out = {k: np.asarray(v) for k, v in trial_outputs(model, params, data, data_arrays(model, data)).items()}
+    mask = data.mask
+    seq, trial = np.nonzero(mask)
+    df = pd.DataFrame({"subjID": np.asarray(data.subjects, dtype=object)[data.subject[seq]]})
+    if data.task == "prl_multipleB":
+        df["block"] = np.concatenate([np.full(n, i) for i, n in enumerate(data.n_trials)])  # sequence index
+    df["trial"] = trial + 1
+    choice = data.choice[seq, trial]
+    df["choice"] = choice + 1
+    df["outcome"] = data.outcome[seq, trial]
+    K = data.n_actions
+    for k, v in out.items():
+        v = v[seq, trial]
+        if k == "log_prob":
+            df["p_choice"] = np.exp(v)
+        elif v.ndim == 1:
+            df[k] = v
+        elif v.ndim == 2 and v.shape[1] == K and K >= 2:
+            chosen = v[np.arange(len(v)), choice] if v.shape[1] > int(choice.max()) else np.full(len(v), np.nan)
+            df[f"{k}_chosen"] = chosen
+            df[f"{k}_unchosen"] = (v.sum(1) - chosen) / (K - 1)
+            for a in range(K):
+                df[f"{k}_{a + 1}"] = v[:, a]
+        else:
+            for a in range(v.shape[1]):
+                df[f"{k}_{a + 1}"] = v[:, a]
+    return df
+
+
+def events(table: pd.DataFrame, onsets, names=("rpe",), duration: float = 0.0) -> pd.DataFrame:
+    """BIDS-style events from a regressor ``table``: one row per trial and regressor with
+    ``onset`` (seconds; a column of ``table`` or an array aligned with its rows),
+    ``duration``, ``trial_type`` (the regressor's name) and ``modulation`` (its value),
+    plus ``subjID``. Ready for ``nilearn.glm.first_level.make_first_level_design_matrix``
+    (one subject at a time)."""
+    on = table[onsets].to_numpy(float) if isinstance(onsets, str) else np.asarray(onsets, float)
+    if on.shape != (len(table),):
+        raise ValueError(f"onsets must give one time per row of the table ({len(table)}), got shape {on.shape}")
+    missing = [n for n in names if n not in table]
+    if missing:
+        raise ValueError(f"regressor(s) {missing} are not in the table; available: {list(table.columns)}")
+    rows = [pd.DataFrame({"subjID": table["subjID"].to_numpy(), "onset": on, "duration": float(duration),
+                          "trial_type": n, "modulation": table[n].to_numpy(float)}) for n in names]
+    return pd.concat(rows, ignore_index=True).sort_values(["subjID", "onset", "trial_type"], kind="stable") \
+        .reset_index(drop=True)
+
+
+def posterior_point(idata, model: FitModel | str, stat: str = "mean") -> dict:
+    """Per-subject parameters at the posterior mean or median of an InferenceData fit."""
+    model = get_model(model) if isinstance(model, str) else model
+    if stat not in ("mean", "median"):
+        raise ValueError(f"stat must be 'mean' or 'median', got {stat!r}")
+    post = idata.posterior
+    red = (lambda v: v.mean(("chain", "draw"))) if stat == "mean" else (lambda v: v.median(("chain", "draw")))
+    return {k: np.asarray(red(post[k]), float) for k in model.param_names}

@@ -1,0 +1,253 @@
+"""Fitting: data loading and validation on hBayesDM's files, likelihoods by hand, MLE
+against an independent optimiser, SEs, regressors and events, BMS, recovery, the
+approximate and hierarchical fits, and the command line."""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.optimize import minimize
+
+from mesolimbic.fitting import (MODELS, bms, compare_fits, events, fit_approx, fit_mle, get_model, load_choices,
+                                parameter_recovery, regressors)
+from mesolimbic.fitting.likelihood import subject_loglik
+
+DATA = Path(__file__).parent / "data" / "hbayesdm"
+SHARED = Path(__file__).parents[2] / "shared" / "data" / "hbayesdm"
+
+
+def path(name):
+    p = DATA / f"{name}_exampleData.txt"
+    return p if p.exists() else SHARED / f"{name}_exampleData.txt"
+
+
+# ------------------------------------------------------------------ data in
+@pytest.mark.parametrize("task, n_subj, shape", [("bandit2arm", 20, (20, 100)), ("prl", 20, (20, 100)),
+                                                 ("prl_multipleB", 3, (9, 200)), ("ts", 11, (11, 200)),
+                                                 ("gng", 10, (10, 240)), ("pst", 5, (5, 360))])
+def test_hbayesdm_files_load_as_they_are(task, n_subj, shape):
+    if not path(task).exists():
+        pytest.skip(f"{task} example data not available")
+    d = load_choices(path(task), task)
+    assert d.n_subjects == n_subj and d.choice.shape == shape
+    raw = pd.read_csv(path(task), sep="\t")
+    assert d.mask.sum() == len(raw)  # every row kept, nothing truncated
+    assert d.choice[d.mask].min() >= 0 and d.choice[d.mask].max() < d.n_actions
+
+
+def test_unequal_trial_counts_are_padded_and_masked():
+    d = load_choices(path("pst"), "pst")
+    counts = pd.read_csv(path("pst"), sep="\t").groupby("subjID", sort=False).size().to_numpy()
+    np.testing.assert_array_equal(d.n_trials_subject, counts)
+    assert counts.min() < counts.max() and not d.mask.all()
+
+
+def _table():
+    return pd.DataFrame({"subjID": [1, 1, 1, 2, 2], "trial": [1, 2, 3, 1, 2], "choice": [1, 2, 1, 2, 2],
+                         "outcome": [1, -1, 1, 1, -1]})
+
+
+def test_column_names_match_like_hbayesdm():
+    df = _table().rename(columns={"subjID": "SUBJ_ID", "choice": "Choice"})
+    d = load_choices(df, "bandit2arm")
+    assert d.subjects == [1, 2] and d.choice[0, :3].tolist() == [0, 1, 0]
+
+
+@pytest.mark.parametrize("edit, match", [
+    (lambda df: df.drop(columns="outcome"), r"missing required column\(s\) \['outcome'\]; the columns present are"),
+    (lambda df: df.assign(choice=[1, 3, 1, 2, 2]), r"column 'choice' must take values in \[1, 2\]; subject 1 has 3"),
+    (lambda df: df.assign(outcome=["1", "x", "1", "1", "1"]), r"column 'outcome' must be numeric; row 3 has 'x'"),
+    (lambda df: df.assign(outcome=[1, np.nan, 1, 1, -1]), r"missing values \(NaN\).*drop_nan=True"),
+    (lambda df: df.assign(trial=[1, 1, 3, 1, 2]), r"duplicated trial number 1 \(subjID 1\)"),
+])
+def test_bad_data(edit, match):
+    with pytest.raises(ValueError, match=match):
+        load_choices(edit(_table()), "bandit2arm")
+
+
+def test_drop_nan_reports_per_subject_and_empty_subjects_are_errors():
+    d = load_choices(_table().assign(outcome=[1, np.nan, 1, 1, -1]), "bandit2arm", drop_nan=True)
+    assert d.dropped == {1: 1} and d.n_trials_subject.tolist() == [2, 2]
+    with pytest.raises(ValueError, match=r"subject\(s\) \[2\] have no trials left"):
+        load_choices(_table().assign(outcome=[1, 1, 1, np.nan, np.nan]), "bandit2arm", drop_nan=True)
+    with pytest.raises(ValueError, match="unknown task"):
+        load_choices(_table(), "bandit3arm")
+
+
+# ------------------------------------------------------------------ likelihood by hand
+def delta_rule_loglik(choices, outcomes, alpha, beta):
+    """An independent NumPy implementation of hBayesDM's bandit2arm_delta likelihood."""
+    ev, ll = np.zeros(2), 0.0
+    for c, o in zip(choices, outcomes):
+        p = np.exp(beta * ev) / np.exp(beta * ev).sum()
+        ll += np.log(p[c])
+        ev[c] += alpha * (o - ev[c])
+    return ll
+
+
+def test_likelihood_by_hand_and_gradients_finite():
+    d = load_choices(path("bandit2arm"), "bandit2arm")
+    m = get_model("bandit2arm_delta")
+    ll = np.asarray(subject_loglik(m, {"alpha": np.full(20, 0.3), "beta": np.full(20, 1.5)}, d))
+    for s in (0, 7, 19):
+        assert ll[s] == pytest.approx(delta_rule_loglik(d.choice[s], d.outcome[s], 0.3, 1.5), rel=1e-5)
+    # first three trials of subject 1 by hand: p = 1/2, then values move by alpha * error
+    c, o = d.choice[0, :3], d.outcome[0, :3]
+    assert delta_rule_loglik(c[:1], o[:1], 0.3, 1.5) == pytest.approx(np.log(0.5))
+    import jax
+    import jax.numpy as jnp
+
+    for name in MODELS:
+        fm = MODELS[name]
+        if not path(fm.task).exists():
+            continue
+        dd = load_choices(path(fm.task), fm.task)
+        B = fm.bounds()
+        for q in (0.01, 0.5, 0.99):  # near the edges and the middle of every range
+            th = {k: jnp.full(dd.n_subjects, B[j, 0] + q * (B[j, 1] - B[j, 0]), jnp.float32)
+                  for j, k in enumerate(fm.param_names)}
+            g = jax.grad(lambda t: subject_loglik(fm, t, dd).sum())(th)
+            assert all(np.isfinite(np.asarray(v)).all() for v in g.values()), (name, q)
+
+
+def test_mle_matches_an_independent_optimiser():
+    d = load_choices(path("bandit2arm"), "bandit2arm")
+    fit = fit_mle(d, "bandit2arm_delta", n_starts=3)
+    for s in (0, 5):
+        def nll(x):
+            a, b = 1 / (1 + np.exp(-x[0])), 50 / (1 + np.exp(-x[1]))
+            return -delta_rule_loglik(d.choice[s], d.outcome[s], a, b)
+        best = min((minimize(nll, x0, method="Nelder-Mead", options={"xatol": 1e-8, "fatol": 1e-10,
+                                                                     "maxiter": 5000})
+                    for x0 in ([0, 0], [-1, -2], [1, -3])), key=lambda r: r.fun)
+        assert -fit.loglik[s] == pytest.approx(best.fun, abs=1e-3)
+    t = fit.table()
+    assert {"alpha", "alpha_se", "beta", "beta_se", "aic", "bic"} <= set(t.columns)
+    np.testing.assert_allclose(t.aic, 2 * 2 - 2 * t.loglik)
+    np.testing.assert_allclose(t.bic, 2 * np.log(100) - 2 * t.loglik)
+    assert np.isfinite(t.alpha_se).sum() >= 15
+
+
+def test_regressors_and_events():
+    d = load_choices(path("bandit2arm"), "bandit2arm")
+    p = {"alpha": np.full(20, 0.5), "beta": np.full(20, 1.0)}
+    r = regressors("bandit2arm_delta", p, d)
+    assert len(r) == 2000 and {"rpe", "q_chosen", "q_unchosen", "p_choice"} <= set(r.columns)
+    first = r[r.subjID == r.subjID.iloc[0]].head(2)
+    assert first.rpe.iloc[0] == first.outcome.iloc[0]  # values start at 0
+    assert first.q_chosen.iloc[0] == 0 and first.p_choice.iloc[0] == pytest.approx(0.5)
+    ev = events(r, r["trial"] * 3.0, names=("rpe", "q_chosen"), duration=0.5)
+    assert list(ev.columns) == ["subjID", "onset", "duration", "trial_type", "modulation"]
+    assert len(ev) == 4000 and set(ev.trial_type) == {"rpe", "q_chosen"}
+    with pytest.raises(ValueError, match="one time per row"):
+        events(r, [1.0, 2.0])
+
+
+def test_bms_by_construction():
+    rng = np.random.default_rng(0)
+    L = np.stack([rng.normal(-100, 1, 40), rng.normal(-110, 1, 40)], 1)  # model 1 wins for every subject
+    res = bms(L)
+    assert res["expected_frequency"][0] > 0.9 and res["exceedance"][0] > 0.99 and res["bor"] < 0.05
+    tie = bms(np.zeros((40, 2)))  # no information: frequencies equal, omnibus risk high
+    assert tie["expected_frequency"] == pytest.approx([0.5, 0.5]) and tie["bor"] > 0.5
+    with pytest.raises(ValueError, match="at least 2 models"):
+        bms(np.zeros((5, 1)))
+
+
+def test_recovery_and_model_comparison():
+    ds = parameter_recovery("bandit2arm_delta", n_subjects=60, n_trials=200, seed=0)
+    assert ds.attrs["r_alpha"] >= 0.8 and ds.attrs["r_beta"] >= 0.8
+    d = load_choices(path("bandit2arm"), "bandit2arm")
+    table = compare_fits({m: fit_mle(d, m, n_starts=2) for m in ("bandit2arm_delta", "bandit2arm_delta_stick")})
+    assert set(table.model) == {"bandit2arm_delta", "bandit2arm_delta_stick"}
+    assert table.bms_expected_frequency.sum() == pytest.approx(1.0)
+
+
+def test_approximate_hierarchical_fit():
+    d = load_choices(path("bandit2arm"), "bandit2arm")
+    a = fit_approx(d, "bandit2arm_delta")
+    g = a.group()
+    mle = fit_mle(d, "bandit2arm_delta", n_starts=2)
+    # shrinkage: subject estimates are pulled together relative to MLE
+    assert np.std(a.params["alpha"]) < np.std(mle.params["alpha"])
+    assert 0.2 < g.at_group_mean[0] < 0.5 and np.isfinite(a.log_evidence).all()
+
+
+# ------------------------------------------------------------------ hierarchical Bayes (NumPyro NUTS)
+def phi_approx(x):
+    return 1 / (1 + np.exp(-(0.07056 * x ** 3 + 1.5976 * x)))
+
+
+def test_nuts_matches_quadrature_of_the_exact_posterior():
+    """With the group level removed (x_pr ~ N(0, 1), A = Phi_approx(x), tau = 5 Phi_approx(x)),
+    each subject's posterior is a 2-D integral: computed here on a grid with an
+    independent NumPy likelihood, and compared with NUTS within Monte Carlo error."""
+    import arviz as az
+
+    from mesolimbic.fitting import fit_hierarchical
+
+    raw = pd.read_csv(path("bandit2arm"), sep="\t")
+    subjects = raw.subjID.unique()[:3]
+    d = load_choices(raw[raw.subjID.isin(subjects)], "bandit2arm")
+    idata = fit_hierarchical(d, "bandit2arm_delta", parameterisation="independent", chains=2, warmup=500,
+                             draws=1500, seed=1, ppc_draws=20)
+    x = np.linspace(-5, 5, 201)
+    X1, X2 = np.meshgrid(x, x, indexing="ij")
+    A, tau = phi_approx(X1), 5 * phi_approx(X2)
+    for s in range(3):
+        ev = np.zeros((2,) + A.shape)
+        ll = np.zeros(A.shape)
+        for c, o in zip(d.choice[s], d.outcome[s]):
+            z = tau * (ev[1] - ev[0])
+            ll += -np.logaddexp(0, -z) if c == 1 else -np.logaddexp(0, z)
+            ev[c] += A * (o - ev[c])
+        w = np.exp(ll - ll.max() - 0.5 * (X1 ** 2 + X2 ** 2))
+        w /= w.sum()
+        for name, grid in (("alpha", A), ("beta", tau)):
+            draws = idata.posterior[name].isel(subject=s)
+            exact = float((w * grid).sum())
+            mcse = float(az.mcse(draws.to_dataset(name="v")).v)
+            assert float(draws.mean()) == pytest.approx(exact, abs=4 * mcse + 1e-3), (s, name)
+
+
+def test_hbayesdm_parameterisation_groups_and_warnings():
+    from mesolimbic.fitting import diagnostics, fit_hierarchical, loo_table, posterior_point
+
+    raw = pd.read_csv(path("bandit2arm"), sep="\t")
+    d = load_choices(raw[raw.subjID.isin(raw.subjID.unique()[:5])], "bandit2arm")
+    with pytest.warns(RuntimeWarning, match="effective sample size"):
+        idata = fit_hierarchical(d, "bandit2arm_delta", chains=2, warmup=100, draws=100, ppc_draws=10)
+    for g in ("posterior", "log_likelihood", "posterior_predictive", "observed_data", "sample_stats"):
+        assert g in idata.groups()
+    post = idata.posterior
+    assert {"mu_A", "mu_tau", "mu_pr", "sigma", "alpha", "beta"} <= set(post.data_vars)
+    assert float(post.mu_A.min()) > 0 and float(post.mu_tau.max()) < 5  # hBayesDM's ranges
+    assert idata.log_likelihood.log_lik.shape == (2, 100, 5)
+    assert idata.log_likelihood.log_lik_trial.shape == (2, 100, 5, 100)
+    np.testing.assert_allclose(idata.log_likelihood.log_lik_trial.sum("trial").values,
+                               idata.log_likelihood.log_lik.values, rtol=1e-4)
+    diag = diagnostics(idata, warn=False)
+    assert {"max_r_hat", "min_ess_bulk", "min_ess_tail", "divergences"} <= set(diag)
+    assert set(posterior_point(idata, "bandit2arm_delta")) == {"alpha", "beta"}
+    table = loo_table({"delta": idata}, per="subject")
+    assert "elpd_loo" in table.columns
+
+
+def test_cli_fit_and_recover(tmp_path):
+    from typer.testing import CliRunner
+
+    from mesolimbic.cli import app
+
+    r = CliRunner().invoke(app, ["fit", str(path("bandit2arm")), "--task", "bandit2arm", "--model",
+                                 "bandit2arm_delta", "--method", "map", "--out", str(tmp_path / "f")])
+    assert r.exit_code == 0, r.output
+    for f in ("params.csv", "regressors.tsv", "diagnostics.json", "ppc.png"):
+        assert (tmp_path / "f" / f).exists()
+    assert len(pd.read_csv(tmp_path / "f" / "regressors.tsv", sep="\t")) == 2000
+    r = CliRunner().invoke(app, ["fit", str(path("bandit2arm")), "--task", "gng", "--model", "bandit2arm_delta",
+                                 "--out", str(tmp_path / "g")])
+    assert r.exit_code == 2 and "missing required column" in r.output
+    r = CliRunner().invoke(app, ["recover", "--model", "bandit2arm_delta", "--subjects", "20", "--trials", "100",
+                                 "--out", str(tmp_path / "r")])
+    assert r.exit_code == 0 and "alpha: r =" in r.output
