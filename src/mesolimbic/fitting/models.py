@@ -81,6 +81,13 @@ MODELS = dict([
         "rho_rew": ("rhoRew", 0, 50), "rho_pun": ("rhoPun", 0, 50)},
        "hBayesDM gng_m4 (Cavanagh et al. 2013); hBayesDM leaves b and pi unbounded and puts rho on a log "
        "scale, here every parameter is bounded by the learner's declared range"),
+    *[_m(f"gng_{v}", "gng", PavlovianBiasGoNoGo(v),
+         {k: b for k, b in {"xi": ("xi", 0, 1), "ep": ("ep", 0, 1), "b": ("b", -20, 20), "pi": ("pi", -20, 20),
+                            "rho": ("rho", 0, 50)}.items() if k in PavlovianBiasGoNoGo.VARIANTS[v]},
+         f"hBayesDM gng_{v}; b and pi bounded here (unbounded in hBayesDM), rho on a bounded rather than a log "
+         f"scale") for v in ("m1", "m2", "m3")],
+    _m("pst_Q", "pst", StimulusValueLearner(PAIRS[:3], single_rate=True),
+       {"alpha": ("alpha", 0, 1), "beta": ("beta", 0, 10)}, "hBayesDM pst_Q (one learning rate)"),
     _m("pst_gainloss_Q", "pst", StimulusValueLearner(PAIRS[:3]),
        {"alpha_gain": ("alpha_pos", 0, 1), "alpha_loss": ("alpha_neg", 0, 1), "beta": ("beta", 0, 10)},
        "hBayesDM pst_gainloss_Q (Frank et al. 2007)"),

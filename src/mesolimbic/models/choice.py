@@ -296,7 +296,8 @@ class StimulusValueLearner(ChoiceModel):
        Q_i \mathrel{+}= \alpha_\pm (r - Q_i) \text{ when feedback is given}
 
     with ``alpha_gain`` for positive and ``alpha_loss`` for negative errors, both in
-    (0, 1], and ``beta`` in (0, 50]. ``pairs`` maps each observation to the two
+    (0, 1], and ``beta`` in (0, 50] (``single_rate=True``: one ``alpha``, hBayesDM's
+    ``pst_Q``). ``pairs`` maps each observation to the two
     stimuli shown (``ProbabilisticSelection.pairs``). Trials without feedback
     (the test phase) change nothing. Values start at 0.
 
@@ -307,20 +308,20 @@ class StimulusValueLearner(ChoiceModel):
     """
 
     name = "stimulus_value"
-    params = (
-        Param("alpha_gain", 0.2, 0.0, 1.0, low_open=True, doc="learning rate, positive RPE"),
-        Param("alpha_loss", 0.2, 0.0, 1.0, low_open=True, doc="learning rate, negative RPE"),
-        Param("beta", 3.0, 0.0, 50.0, low_open=True, doc="inverse temperature"),
-    )
 
-    def __init__(self, pairs) -> None:
+    def __init__(self, pairs, single_rate: bool = False) -> None:
         import numpy as np
 
         self.pairs = tuple(map(tuple, np.asarray(pairs, int).tolist()))
         self.n_stimuli = 1 + max(max(p) for p in self.pairs)
+        self.single_rate = bool(single_rate)
+        rates = ((Param("alpha", 0.2, 0.0, 1.0, low_open=True, doc="learning rate"),) if self.single_rate else
+                 (Param("alpha_gain", 0.2, 0.0, 1.0, low_open=True, doc="learning rate, positive RPE"),
+                  Param("alpha_loss", 0.2, 0.0, 1.0, low_open=True, doc="learning rate, negative RPE")))
+        self.params = rates + (Param("beta", 3.0, 0.0, 50.0, low_open=True, doc="inverse temperature"),)
 
     def options(self):
-        return {"pairs": self.pairs}
+        return {"pairs": self.pairs, "single_rate": self.single_rate}
 
     def init(self, params, n_actions=2, n_states=1):
         return {"q": jnp.zeros(self.n_stimuli, jnp.float32)}
@@ -337,7 +338,8 @@ class StimulusValueLearner(ChoiceModel):
         chosen = jnp.asarray(self.pairs)[s][a]
         q = state["q"]
         delta = r - q[chosen]
-        alpha = jnp.where(delta >= 0, params["alpha_gain"], params["alpha_loss"])
+        alpha = params["alpha"] if self.single_rate else jnp.where(delta >= 0, params["alpha_gain"],
+                                                                      params["alpha_loss"])
         q = q.at[chosen].add(jnp.where(feedback, alpha * delta, 0.0))
         return {"q": q}, {"rpe": jnp.where(feedback, delta, 0.0), "log_prob": logp[a], "p": jnp.exp(logp)}
 
