@@ -104,10 +104,11 @@ def test_likelihood_by_hand_and_gradients_finite():
             continue
         dd = load_choices(path(fm.task), fm.task)
         B = fm.bounds()
+        grad = jax.jit(jax.grad(lambda t: subject_loglik(fm, t, dd).sum()))  # one compilation per model
         for q in (0.01, 0.5, 0.99):  # near the edges and the middle of every range
             th = {k: jnp.full(dd.n_subjects, B[j, 0] + q * (B[j, 1] - B[j, 0]), jnp.float32)
                   for j, k in enumerate(fm.param_names)}
-            g = jax.grad(lambda t: subject_loglik(fm, t, dd).sum())(th)
+            g = grad(th)
             assert all(np.isfinite(np.asarray(v)).all() for v in g.values()), (name, q)
 
 
@@ -166,7 +167,7 @@ def test_recovery_and_model_comparison():
 
 def test_approximate_hierarchical_fit():
     d = load_choices(path("bandit2arm"), "bandit2arm")
-    a = fit_approx(d, "bandit2arm_delta")
+    a = fit_approx(d, "bandit2arm_delta", max_iter=15)
     g = a.group()
     mle = fit_mle(d, "bandit2arm_delta", n_starts=2)
     # shrinkage: subject estimates are pulled together relative to MLE

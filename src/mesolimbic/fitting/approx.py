@@ -88,9 +88,10 @@ def fit_approx(data: ChoiceData, model: FitModel | str, *, max_iter: int = 100, 
         return (nll + 0.5 * jnp.sum((zz - m_) ** 2 / v_, -1)).sum()
 
     hess = jax.jit(lambda zz, m_, v_: hessian_blocks(lambda x: nlp(x, m_, v_), zz))
-    converged, it = False, 0
+    converged, it, fns = False, 0, None
     for it in range(1, max_iter + 1):
-        z, _, _ = _optimise(model, data, inputs, z, jnp.asarray(m, jnp.float32), jnp.asarray(v, jnp.float32))
+        z, _, _, fns = _optimise(model, data, inputs, z, jnp.asarray(m, jnp.float32), jnp.asarray(v, jnp.float32),
+                                 fns=fns)
         H = np.asarray(hess(jnp.asarray(z[0], jnp.float32), jnp.asarray(m, jnp.float32),
                             jnp.asarray(v, jnp.float32)), float)
         S = np.linalg.inv(H + 1e-6 * np.eye(P))

@@ -78,14 +78,15 @@ def hessian_blocks(f, x):
     return jnp.stack(cols, axis=-1)
 
 
-def _optimise(model, data, inputs, z0, prior_mean=None, prior_var=None, maxiter=2000):
-    """Minimise the summed per-subject negative log-posterior over ``z0`` ``[R, N, P]``;
-    returns the optimum and the per-start, per-subject objective."""
+def _objective(model, data, inputs, shape, with_prior: bool):
+    """Jitted ``(value_and_grad, per-subject)`` of the summed negative log-posterior over
+    ``z`` of ``shape`` ``[R, N, P]``, taking the prior mean and variance as arguments
+    (so an EM loop that changes the prior does not recompile)."""
     names = model.param_names
     bounds = jnp.asarray(model.bounds(), jnp.float32)
-    R, N, P = z0.shape
+    R, N, P = shape
 
-    def per(zflat):
+    def per(zflat, m, v):
         z = zflat.reshape(R, N, P)
 
         def one(zs):
@@ -93,20 +94,30 @@ def _optimise(model, data, inputs, z0, prior_mean=None, prior_var=None, maxiter=
             return -subject_loglik(model, {k: theta[:, j] for j, k in enumerate(names)}, data, inputs)
 
         out = jax.vmap(one)(z)
-        if prior_mean is not None:
-            out = out + 0.5 * jnp.sum((z - prior_mean) ** 2 / prior_var, -1)
+        if with_prior:
+            out = out + 0.5 * jnp.sum((z - m) ** 2 / v, -1)
         return out
 
-    vg = jax.jit(jax.value_and_grad(lambda z: per(z).sum()))
+    return jax.jit(jax.value_and_grad(lambda z, m, v: per(z, m, v).sum())), jax.jit(per)
+
+
+def _optimise(model, data, inputs, z0, prior_mean=None, prior_var=None, maxiter=2000, fns=None):
+    """Minimise the summed per-subject negative log-posterior over ``z0`` ``[R, N, P]``;
+    returns the optimum, the per-start, per-subject objective, success, and the
+    compiled functions (pass them back as ``fns`` to reuse them)."""
+    with_prior = prior_mean is not None
+    vg, per = fns if fns is not None else _objective(model, data, inputs, z0.shape, with_prior)
+    m = jnp.asarray(0.0 if prior_mean is None else prior_mean, jnp.float32)
+    v = jnp.asarray(1.0 if prior_var is None else prior_var, jnp.float32)
 
     def f(z):
-        v, g = vg(jnp.asarray(z, jnp.float32))
-        return float(v), np.asarray(g, float)
+        val, g = vg(jnp.asarray(z, jnp.float32), m, v)
+        return float(val), np.asarray(g, float)
 
     res = minimize(f, np.asarray(z0, float).ravel(), jac=True, method="L-BFGS-B",
                    options={"maxiter": maxiter, "gtol": 1e-6})
-    z = res.x.reshape(R, N, P)
-    return z, np.asarray(jax.jit(per)(jnp.asarray(z.ravel(), jnp.float32))), bool(res.success)
+    z = res.x.reshape(z0.shape)
+    return z, np.asarray(per(jnp.asarray(z.ravel(), jnp.float32), m, v)), bool(res.success), (vg, per)
 
 
 def fit_mle(data: ChoiceData, model: FitModel | str, *, n_starts: int = 5, seed: int = 0,
@@ -124,7 +135,7 @@ def fit_mle(data: ChoiceData, model: FitModel | str, *, n_starts: int = 5, seed:
     z0 = rng.normal(0.0, 1.0, (n_starts, N, P))
     z0[0] = 0.0  # one start at the middle of every range
     prior = (None, None) if prior_sd is None else (0.0, prior_sd ** 2)
-    z, per, ok = _optimise(model, data, inputs, z0, *prior, maxiter=maxiter)
+    z, per, ok, _ = _optimise(model, data, inputs, z0, *prior, maxiter=maxiter)
     zb = z[np.argmin(per, 0), np.arange(N)]
     theta = np.asarray(natural(jnp.asarray(zb, jnp.float32), bounds), float)
     params = {k: theta[:, j] for j, k in enumerate(names)}
@@ -140,6 +151,6 @@ def fit_mle(data: ChoiceData, model: FitModel | str, *, n_starts: int = 5, seed:
             d = np.diag(np.linalg.inv(H[s]))
             se[s] = np.where(interior[s] & (d > 0), np.sqrt(np.abs(d)), np.nan)
         except np.linalg.LinAlgError:
-            pass
+            continue  # a singular Hessian: this subject's standard errors stay NaN
     return MLEFit(model, data, params, {k: se[:, j] for j, k in enumerate(names)}, ll, ok,
                   "map" if prior_sd is not None else "mle")
