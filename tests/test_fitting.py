@@ -252,3 +252,23 @@ def test_cli_fit_and_recover(tmp_path):
     r = CliRunner().invoke(app, ["recover", "--model", "bandit2arm_delta", "--subjects", "20", "--trials", "100",
                                  "--out", str(tmp_path / "r")])
     assert r.exit_code == 0 and "alpha: r =" in r.output
+
+
+def test_fictitious_update_by_hand():
+    from mesolimbic.models import FictitiousUpdate
+
+    m = FictitiousUpdate()
+    p = {"eta": 0.5, "alpha": 0.2, "beta": 2.0}
+    s = m.init(p, 2)
+    s, out = m.step(p, s, {"action": 1, "outcome": 1.0})
+    # P(option 1) = sigmoid(beta ((Q0 - Q1) - alpha)) = sigmoid(-0.4); the choice was option 2
+    assert float(np.exp(out["log_prob"])) == pytest.approx(1 - 1 / (1 + np.exp(0.4)))
+    np.testing.assert_allclose(s["q"], [-0.5, 0.5])  # chosen toward +1, unchosen toward -1
+    assert float(out["rpe_fictitious"]) == -1.0
+    d = load_choices(path("prl"), "prl") if path("prl").exists() else None
+    if d is not None:
+        ll = np.asarray(subject_loglik(get_model("prl_fictitious"), {"eta": np.full(20, 0.3), "alpha": np.zeros(20),
+                                                                     "beta": np.full(20, 1.0)}, d))
+        assert np.isfinite(ll).all() and (ll < 0).all()
+    with pytest.raises(ValueError, match="two-option"):
+        m.init(p, 3)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..models import ActorCritic, DeltaRule, HybridTwoStep, OpAL, PavlovianBiasGoNoGo, StimulusValueLearner
+from ..models import ActorCritic, DeltaRule, FictitiousUpdate, HybridTwoStep, OpAL, PavlovianBiasGoNoGo, StimulusValueLearner
 from ..models.base import Model, Param
 from ..tasks.pst import PAIRS
 
@@ -71,6 +71,10 @@ MODELS = dict([
     _m("prl_rp_multipleB", "prl_multipleB", DeltaRule(separate_rates=True),
        {"alpha_pos": ("Arew", 0, 1), "alpha_neg": ("Apun", 0, 1), "beta": ("beta", 0, 10)},
        "hBayesDM prl_rp_multipleB: values restart in every block", sign_outcome=True),
+    _m("prl_fictitious", "prl", FictitiousUpdate(),
+       {"eta": ("eta", 0, 1), "alpha": ("alpha", -10, 10), "beta": ("beta", 0, 5)},
+       "hBayesDM prl_fictitious (Glascher et al. 2009); hBayesDM leaves the indecision point alpha unbounded, "
+       "here it is bounded to [-10, 10]", sign_outcome=True),
     _m("ts_par7", "ts", HybridTwoStep(),
        {"alpha1": ("a1", 0, 1), "alpha2": ("a2", 0, 1), "lam": ("lambda", 0, 1), "beta1": ("beta1", 0, 20),
         "beta2": ("beta2", 0, 20), "w": ("w", 0, 1), "persev": ("pi", -5, 5)},

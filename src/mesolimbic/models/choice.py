@@ -16,7 +16,7 @@ import jax.numpy as jnp
 
 from .base import Model, Param
 
-__all__ = ["ActorCritic", "ChoiceModel", "DeltaRule", "OpAL", "QLearning", "SARSA", "StimulusValueLearner"]
+__all__ = ["ActorCritic", "ChoiceModel", "DeltaRule", "FictitiousUpdate", "OpAL", "QLearning", "SARSA", "StimulusValueLearner"]
 
 
 class ChoiceModel(Model):
@@ -426,3 +426,51 @@ class OpAL(ChoiceModel):
         v = state["v"].at[s].add(params["alpha_critic"] * delta)
         return {"v": v, "g": g, "n": n}, {"rpe": delta, "value": state["v"][s], "log_prob": logp[a],
                                           "p": jnp.exp(logp)}
+
+
+class FictitiousUpdate(ChoiceModel):
+    r"""Two-option learner that also updates the unchosen option as if it had given the
+    opposite outcome (fictitious, counterfactual updating), with an indecision point.
+
+    .. math::
+       P(a = 0) &= \sigma\big(\beta\,[(Q_0 - Q_1) - \alpha]\big)\\
+       \delta &= r - Q(a), \qquad \delta_{nc} = -r - Q(\bar a), \qquad
+       Q(a) \mathrel{+}= \eta\,\delta, \quad Q(\bar a) \mathrel{+}= \eta\,\delta_{nc}
+
+    Suited to reversal learning with anticorrelated options (outcomes coded +1/-1).
+    Parameters: ``eta`` in (0, 1], ``alpha`` (indecision point) in [-10, 10],
+    ``beta`` in (0, 50]. Values start at 0. This is hBayesDM's ``prl_fictitious``,
+    except that its ``alpha`` is unbounded there.
+
+    Reference: Glascher, J., Hampton, A. N. & O'Doherty, J. P. (2009). Determining a
+    role for ventromedial prefrontal cortex in encoding action-based value signals
+    during reward-related decision making. Cereb Cortex 19:483-495.
+    """
+
+    name = "fictitious_update"
+    params = (
+        Param("eta", 0.3, 0.0, 1.0, low_open=True, doc="learning rate"),
+        Param("alpha", 0.0, -10.0, 10.0, doc="indecision point"),
+        Param("beta", 2.0, 0.0, 50.0, low_open=True, doc="inverse temperature"),
+    )
+
+    def init(self, params, n_actions=2, n_states=1):
+        if n_actions != 2:
+            raise ValueError(f"FictitiousUpdate is a two-option learner, got n_actions={n_actions}")
+        return {"q": jnp.zeros(2, jnp.float32)}
+
+    def policy(self, params, state, obs=0):
+        z = params["beta"] * ((state["q"][0] - state["q"][1]) - params["alpha"])
+        return jnp.stack([-jax.nn.softplus(-z), -jax.nn.softplus(z)])
+
+    def step(self, params, state, inputs):
+        a, r = inputs["action"], inputs["outcome"]
+        self._check_action(a, 2)
+        logp = self.policy(params, state)
+        q = state["q"]
+        chosen = (jnp.arange(2) == a).astype(jnp.float32)
+        delta = r - jnp.sum(q * chosen)
+        delta_nc = -r - jnp.sum(q * (1.0 - chosen))
+        new_q = q + params["eta"] * (chosen * delta + (1.0 - chosen) * delta_nc)
+        return {"q": new_q}, {"rpe": delta, "rpe_fictitious": delta_nc, "q": q, "log_prob": jnp.sum(logp * chosen),
+                              "p": jnp.exp(logp)}
