@@ -272,3 +272,24 @@ def test_fictitious_update_by_hand():
         assert np.isfinite(ll).all() and (ll < 0).all()
     with pytest.raises(ValueError, match="two-option"):
         m.init(p, 3)
+
+
+def test_stickiness_wrapper_equals_built_in_perseveration():
+    from mesolimbic.models import DeltaRule, Sticky
+
+    d = load_choices(path("bandit2arm"), "bandit2arm")
+    p = {"alpha": np.full(20, 0.3), "beta": np.full(20, 1.2), "kappa": np.full(20, 0.7)}
+    wrapped = get_model("bandit2arm_actor_critic_stick")
+    assert wrapped.param_names[-1] == "kappa" and "stickiness" in wrapped.mirrors
+    built_in = np.asarray(subject_loglik(get_model("bandit2arm_delta_stick"), p, d))
+    from dataclasses import replace
+
+    via_wrapper = np.asarray(subject_loglik(replace(get_model("bandit2arm_delta_stick"), learner=Sticky(DeltaRule())),
+                                            p, d))
+    np.testing.assert_allclose(via_wrapper, built_in, rtol=1e-5)
+    no_stick = np.asarray(subject_loglik(get_model("bandit2arm_delta"), p, d))
+    zero = np.asarray(subject_loglik(replace(get_model("bandit2arm_delta_stick"), learner=Sticky(DeltaRule())),
+                                     {**p, "kappa": np.zeros(20)}, d))
+    np.testing.assert_allclose(zero, no_stick, rtol=1e-5)  # kappa = 0: the inner learner
+    with pytest.raises(ValueError, match="already has a perseveration"):
+        Sticky(DeltaRule(perseveration=True))

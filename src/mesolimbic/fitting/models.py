@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..models import ActorCritic, DeltaRule, FictitiousUpdate, HybridTwoStep, OpAL, PavlovianBiasGoNoGo, StimulusValueLearner
+from ..models import (ActorCritic, DeltaRule, FictitiousUpdate, HybridTwoStep, OpAL, PavlovianBiasGoNoGo,
+                      StimulusValueLearner, Sticky)
 from ..models.base import Model, Param
 from ..tasks.pst import PAIRS
 
@@ -103,6 +104,22 @@ MODELS = dict([
        {"alpha_critic": ("alpha_c", 0, 1), "alpha_actor": ("alpha_a", 0, 1), "beta": ("beta", 0, 10)},
        "one-step actor-critic; not in hBayesDM"),
 ])
+
+
+def _with_stickiness(models: dict) -> dict:
+    """Every model without a perseveration parameter also comes as ``<name>_stick``:
+    the same learner wrapped in :class:`~mesolimbic.models.Sticky`."""
+    out = dict(models)
+    for name, m in models.items():
+        has = any(p.name in ("kappa", "persev") for p in m.learner.params)
+        if not has and f"{name}_stick" not in models:
+            out[f"{name}_stick"] = FitModel(f"{name}_stick", m.task, Sticky(m.learner), {**m.hbayes, **_STICK},
+                                            f"{m.mirrors}; plus choice perseveration kappa (stickiness on the "
+                                            f"previous action), not in hBayesDM", m.sign_outcome, dict(m.fixed))
+    return out
+
+
+MODELS = _with_stickiness(MODELS)
 
 
 def get_model(name: str) -> FitModel:
