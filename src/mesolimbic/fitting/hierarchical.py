@@ -139,7 +139,7 @@ def fit_hierarchical(data: ChoiceData, model: FitModel | str, *, parameterisatio
     sub = jax.tree_util.tree_map(lambda v: v[pick], params)
     probs = jax.lax.map(jax.jit(lambda p: _choice_prob(model, p, data, inputs)), sub, batch_size=64)
     u = np.random.default_rng(seed).random(np.shape(probs)[:3])
-    y_pred = np.where(data.mask[None], _draw(np.asarray(probs), u), -1)
+    y_pred = np.where(data.mask[None], (u < np.asarray(probs)).astype(np.int16), -1)
     stats = {"diverging": np.asarray(mcmc.get_extra_fields(group_by_chain=True)["diverging"]),
              "n_steps": np.asarray(mcmc.get_extra_fields(group_by_chain=True)["num_steps"]),
              "energy": np.asarray(mcmc.get_extra_fields(group_by_chain=True)["energy"])}
@@ -160,16 +160,9 @@ def fit_hierarchical(data: ChoiceData, model: FitModel | str, *, parameterisatio
 
 
 def _choice_prob(model, p, data, inputs):
-    """P(action) per trial ``[sequence, trial, action]`` (first-stage for the two-step task)."""
+    """P(choosing action 1) per trial ``[sequence, trial]`` (the first stage for the two-step task)."""
     out = trial_outputs(model, p, data, inputs)
-    if "p" in out:
-        return out["p"][..., 1] if out["p"].shape[-1] == 2 else out["p"][..., 1]
-    # two-step learner: first-stage probability of action 1 from its values is not an output; use log_prob
-    return jnp.exp(out["log_prob"])
-
-
-def _draw(p1, u):
-    return (u < p1).astype(np.int16)
+    return (out["p"] if "p" in out else out["p1"])[..., 1]
 
 
 def diagnostics(idata, warn: bool = True) -> dict:

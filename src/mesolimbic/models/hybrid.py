@@ -6,7 +6,7 @@ import jax
 import jax.numpy as jnp
 
 from .base import Param
-from .choice import ChoiceModel
+from .choice import ChoiceModel, _log_softmax
 
 __all__ = ["HybridTwoStep"]
 
@@ -61,11 +61,11 @@ class HybridTwoStep(ChoiceModel):
     def policy(self, params, state):
         """First-stage log-probabilities."""
         q = params["w"] * self.q_mb(state) + (1.0 - params["w"]) * state["q_mf"]
-        return _log_softmax2(params["beta1"] * q + params["persev"] * state["prev"])
+        return _log_softmax(params["beta1"] * q + params["persev"] * state["prev"])
 
     def policy2(self, params, state, s2):
         """Second-stage log-probabilities in state ``s2``."""
-        return _log_softmax2(params["beta2"] * state["q2"][s2])
+        return _log_softmax(params["beta2"] * state["q2"][s2])
 
     def step(self, params, state, inputs):
         """Learn from one trial: ``a1``, ``s2``, ``a2``, ``reward``. Outputs both RPEs,
@@ -74,7 +74,8 @@ class HybridTwoStep(ChoiceModel):
         for name, x in (("a1", a1), ("s2", s2), ("a2", a2)):
             if not isinstance(x, jax.core.Tracer) and int(x) not in (0, 1):
                 raise ValueError(f"{name} must be 0 or 1, got {x!r}")
-        logp = self.policy(params, state)[a1] + self.policy2(params, state, s2)[a2]
+        logp1 = self.policy(params, state)
+        logp = logp1[a1] + self.policy2(params, state, s2)[a2]
         q_mb = self.q_mb(state)
         q_mf, q2 = state["q_mf"], state["q2"]
         delta1 = q2[s2, a2] - q_mf[a1]
@@ -83,11 +84,6 @@ class HybridTwoStep(ChoiceModel):
         q2 = q2.at[s2, a2].add(params["alpha2"] * delta2)
         counts = state["counts"].at[a1, s2].add(1.0)
         new = {"q_mf": q_mf, "q2": q2, "counts": counts, "prev": jax.nn.one_hot(a1, 2, dtype=jnp.float32)}
-        return new, {"rpe1": delta1, "rpe2": delta2, "log_prob": logp, "q_mb": q_mb, "q_mf": state["q_mf"]}
+        return new, {"rpe1": delta1, "rpe2": delta2, "log_prob": logp, "p1": jnp.exp(logp1), "q_mb": q_mb,
+                     "q_mf": state["q_mf"]}
 
-
-def _log_softmax2(x):
-    """``log_softmax`` of two logits as two softplus terms: the same numbers, but
-    elementwise (no reduction), which XLA fuses far better under ``vmap`` on CPU."""
-    d = x[1] - x[0]
-    return jnp.stack([-jax.nn.softplus(d), -jax.nn.softplus(-d)])
