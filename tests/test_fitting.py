@@ -293,3 +293,61 @@ def test_stickiness_wrapper_equals_built_in_perseveration():
     np.testing.assert_allclose(zero, no_stick, rtol=1e-5)  # kappa = 0: the inner learner
     with pytest.raises(ValueError, match="already has a perseveration"):
         Sticky(DeltaRule(perseveration=True))
+
+
+def _hbayesdm_ts_loglik(df, a1, a2, b1, b2, pi, w, lam, trans=0.7):
+    """hBayesDM's ts_par7 Stan model block, written out in plain Python for one subject
+    (ts_par6: lam = 1; ts_par4: a1 = a2, b1 = b2, lam = 1). Independent of the JAX learner."""
+    v_mf, ll, prev = np.zeros(6), 0.0, None
+    for c1, c2, r in zip(df.level1_choice, df.level2_choice, df.reward):
+        v_mb = np.array([trans * max(v_mf[2], v_mf[3]) + (1 - trans) * max(v_mf[4], v_mf[5]),
+                         (1 - trans) * max(v_mf[2], v_mf[3]) + trans * max(v_mf[4], v_mf[5])])
+        v_h = w * v_mb + (1 - w) * v_mf[:2]
+        logit = b1 * (v_h[1] - v_h[0]) + (pi * (2 * prev - 3) if prev is not None else 0.0)
+        p2 = 1 / (1 + np.exp(-logit))
+        ll += np.log(p2 if c1 == 2 else 1 - p2)
+        v_mf[c1 - 1] += a1 * (v_mf[1 + c2] - v_mf[c1 - 1])
+        pair = (v_mf[5] - v_mf[4]) if c2 > 2 else (v_mf[3] - v_mf[2])
+        q2 = 1 / (1 + np.exp(-b2 * pair))
+        ll += np.log(q2 if c2 % 2 == 0 else 1 - q2)
+        v_mf[1 + c2] += a2 * (r - v_mf[1 + c2])
+        v_mf[c1 - 1] += lam * a1 * (r - v_mf[1 + c2])
+        prev = c1
+    return ll
+
+
+def test_two_step_models_match_hbayesdm_stan_code_by_hand():
+    raw = pd.read_csv(path("ts"), sep="\t")
+    d = load_choices(path("ts"), "ts")
+    subj = raw.groupby("subjID", sort=False)
+    n = d.n_subjects
+    cases = {"ts_par7": dict(alpha1=0.4, alpha2=0.6, lam=0.5, beta1=2.0, beta2=3.0, w=0.3, persev=0.8),
+             "ts_par6": dict(alpha1=0.4, alpha2=0.6, beta1=2.0, beta2=3.0, w=0.3, persev=0.8),
+             "ts_par4": dict(alpha=0.5, beta=2.5, w=0.6, persev=0.4)}
+    for name, p in cases.items():
+        ll = np.asarray(subject_loglik(get_model(name), {k: np.full(n, v) for k, v in p.items()}, d))
+        full = {"a1": p.get("alpha1", p.get("alpha")), "a2": p.get("alpha2", p.get("alpha")),
+                "b1": p.get("beta1", p.get("beta")), "b2": p.get("beta2", p.get("beta")), "pi": p["persev"],
+                "w": p["w"], "lam": p.get("lam", 1.0)}
+        ref = [_hbayesdm_ts_loglik(g, **full) for _, g in subj]
+        np.testing.assert_allclose(ll, ref, rtol=1e-4, err_msg=name)
+    # the published Daw et al. variant differs (learned transitions, trace before the update)
+    p7 = {k: np.full(n, v) for k, v in cases["ts_par7"].items()}
+    daw = np.asarray(subject_loglik(get_model("ts_daw2011"), p7, d))
+    assert np.abs(daw - np.asarray(subject_loglik(get_model("ts_par7"), p7, d))).max() > 0.1
+
+
+def test_two_step_stay_probabilities_by_hand():
+    from mesolimbic.fitting.ppc import ppc_figure, stay_probabilities
+
+    df = pd.DataFrame({"subjID": 1, "trial": [1, 2, 3, 4], "level1_choice": [1, 1, 2, 1],
+                       "level2_choice": [1, 3, 3, 2], "reward": [1, 0, 0, 1]})
+    d = load_choices(df, "ts")
+    st = stay_probabilities(d, np.full((1, 4), 0.7)).set_index(["reward", "transition"])
+    assert st.loc[("rewarded", "common"), ["observed", "predicted", "n"]].tolist() == [1.0, pytest.approx(0.3), 1]
+    assert st.loc[("unrewarded", "rare"), ["observed", "predicted"]].tolist() == [0.0, pytest.approx(0.3)]
+    assert st.loc[("unrewarded", "common"), ["observed", "predicted"]].tolist() == [0.0, pytest.approx(0.7)]
+    assert st.loc[("rewarded", "rare"), "n"] == 0 and np.isnan(st.loc[("rewarded", "rare"), "observed"])
+    assert len(ppc_figure(d, np.full((1, 4), 0.7)).axes) == 2
+    with pytest.raises(ValueError, match="two-step"):
+        stay_probabilities(load_choices(_table(), "bandit2arm"))

@@ -55,6 +55,8 @@ def _m(name, task, learner, hb, mirrors, **kw):
 
 
 _STICK = {"kappa": ("kappa", -10.0, 10.0)}
+_TS7 = {"alpha1": ("a1", 0, 1), "alpha2": ("a2", 0, 1), "lam": ("lambda", 0, 1), "beta1": ("beta1", 0, 20),
+        "beta2": ("beta2", 0, 20), "w": ("w", 0, 1), "persev": ("pi", -5, 5)}
 MODELS = dict([
     _m("bandit2arm_delta", "bandit2arm", DeltaRule(), {"alpha": ("A", 0, 1), "beta": ("tau", 0, 5)},
        "hBayesDM bandit2arm_delta (A = alpha, tau = beta: the inverse temperature); identical likelihood"),
@@ -76,11 +78,22 @@ MODELS = dict([
        {"eta": ("eta", 0, 1), "alpha": ("alpha", -10, 10), "beta": ("beta", 0, 5)},
        "hBayesDM prl_fictitious (Glascher et al. 2009); hBayesDM leaves the indecision point alpha unbounded, "
        "here it is bounded to [-10, 10]", sign_outcome=True),
-    _m("ts_par7", "ts", HybridTwoStep(),
-       {"alpha1": ("a1", 0, 1), "alpha2": ("a2", 0, 1), "lam": ("lambda", 0, 1), "beta1": ("beta1", 0, 20),
-        "beta2": ("beta2", 0, 20), "w": ("w", 0, 1), "persev": ("pi", -5, 5)},
-       "hBayesDM ts_par7 (Daw et al. 2011); the transition model here is learned by counting, as in "
-       "Daw et al.; hBayesDM fixes it at trans_prob = 0.7 — a difference"),
+    _m("ts_par7", "ts", HybridTwoStep(transition=0.7, trace_after_update=True), _TS7,
+       "hBayesDM ts_par7 (Daw et al. 2011 as coded in hBayesDM): transitions fixed at 0.7 and the eligibility "
+       "update uses r - Q2 after the second-stage update, as in hBayesDM's Stan code; differences: beta bounded "
+       "to [0, 20] (hBayesDM: exp, unbounded) and pi to [-5, 5] (hBayesDM: [0, 5], no alternation)"),
+    _m("ts_par6", "ts", HybridTwoStep(transition=0.7, trace_after_update=True),
+       {k: v for k, v in _TS7.items() if k != "lam"},
+       "hBayesDM ts_par6: ts_par7 with lambda fixed at 1 (hBayesDM's code keeps the eligibility update with "
+       "weight a1, i.e. lambda = 1, although its documentation says 'without lambda'); same bounds as ts_par7",
+       fixed={"lam": 1.0}),
+    _m("ts_par4", "ts", HybridTwoStep(transition=0.7, trace_after_update=True, shared=True),
+       {"alpha": ("a", 0, 1), "beta": ("beta", 0, 20), "w": ("w", 0, 1), "persev": ("pi", -5, 5)},
+       "hBayesDM ts_par4: one learning rate a and one inverse temperature beta for both stages, lambda = 1 as "
+       "in its code; same bounds as ts_par7", fixed={"lam": 1.0}),
+    _m("ts_daw2011", "ts", HybridTwoStep(), _TS7,
+       "Daw et al. (2011) as published: transition model learned by counting, eligibility update with the "
+       "second-stage error before its update; not in hBayesDM (closest: ts_par7)"),
     _m("gng_m4", "gng", PavlovianBiasGoNoGo(),
        {"xi": ("xi", 0, 1), "ep": ("ep", 0, 1), "b": ("b", -20, 20), "pi": ("pi", -20, 20),
         "rho_rew": ("rhoRew", 0, 50), "rho_pun": ("rhoPun", 0, 50)},

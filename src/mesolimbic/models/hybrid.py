@@ -31,6 +31,15 @@ class HybridTwoStep(ChoiceModel):
     [a2] in (0, 1]; ``lam`` [lambda] and ``w`` in [0, 1]; ``beta1``, ``beta2`` in
     (0, 50]; ``persev`` [pi] in [-10, 10]. Values start at 0.
 
+    Options, for one-to-one comparison with hBayesDM's ``ts_par4/6/7`` Stan models:
+    ``transition=0.7`` fixes :math:`\hat T` at the common-transition probability
+    instead of learning it; ``trace_after_update=True`` applies the eligibility
+    update with the second-stage error recomputed *after* the second-stage update,
+    :math:`Q_{MF}(a_1) \mathrel{+}= \alpha_1 \lambda (r - Q_2'(s, a_2)) = \alpha_1
+    \lambda (1 - \alpha_2) \delta_2`, as hBayesDM's code does (Daw et al. use
+    :math:`\delta_2` before the update); ``shared=True`` uses one learning rate
+    ``alpha`` and one inverse temperature ``beta`` for both stages (``ts_par4``).
+
     Reference: Daw, N. D., Gershman, S. J., Seymour, B., Dayan, P. & Dolan, R. J.
     (2011). Model-based influences on humans' choices and striatal prediction
     errors. Neuron 69:1204-1215.
@@ -47,11 +56,36 @@ class HybridTwoStep(ChoiceModel):
         Param("persev", 0.0, -10.0, 10.0, doc="first-stage perseveration"),
     )
 
+    def __init__(self, transition="learned", trace_after_update: bool = False, shared: bool = False) -> None:
+        if transition != "learned":
+            if isinstance(transition, str) or not 0.0 < float(transition) < 1.0:
+                raise ValueError(f"transition must be 'learned' or a common-transition probability in (0, 1), "
+                                 f"got {transition!r}")
+            transition = float(transition)
+        self.transition, self.trace_after_update, self.shared = transition, bool(trace_after_update), bool(shared)
+        if self.shared:
+            by = {p.name: p for p in type(self).params}
+            self.params = (Param("alpha", 0.5, 0.0, 1.0, low_open=True, doc="learning rate, both stages"),
+                           Param("beta", 5.0, 0.0, 50.0, low_open=True, doc="inverse temperature, both stages"),
+                           by["lam"], by["w"], by["persev"])
+
+    def options(self):
+        return {"transition": self.transition, "trace_after_update": self.trace_after_update, "shared": self.shared}
+
+    def _rates(self, params):
+        """(alpha1, alpha2, beta1, beta2), shared or per stage."""
+        if self.shared:
+            return params["alpha"], params["alpha"], params["beta"], params["beta"]
+        return params["alpha1"], params["alpha2"], params["beta1"], params["beta2"]
+
     def init(self, params, n_actions=2):
         return {"q_mf": jnp.zeros(2, jnp.float32), "q2": jnp.zeros((2, 2), jnp.float32),
                 "counts": jnp.zeros((2, 2), jnp.float32), "prev": jnp.zeros(2, jnp.float32)}
 
     def transition_model(self, state):
+        if self.transition != "learned":
+            p = self.transition
+            return jnp.array([[p, 1.0 - p], [1.0 - p, p]], jnp.float32)
         c = state["counts"]
         return (c + 1.0) / (c.sum(1, keepdims=True) + 2.0)
 
@@ -61,11 +95,11 @@ class HybridTwoStep(ChoiceModel):
     def policy(self, params, state):
         """First-stage log-probabilities."""
         q = params["w"] * self.q_mb(state) + (1.0 - params["w"]) * state["q_mf"]
-        return _log_softmax(params["beta1"] * q + params["persev"] * state["prev"])
+        return _log_softmax(self._rates(params)[2] * q + params["persev"] * state["prev"])
 
     def policy2(self, params, state, s2):
         """Second-stage log-probabilities in state ``s2``."""
-        return _log_softmax(params["beta2"] * state["q2"][s2])
+        return _log_softmax(self._rates(params)[3] * state["q2"][s2])
 
     def step(self, params, state, inputs):
         """Learn from one trial: ``a1``, ``s2``, ``a2``, ``reward``. Outputs both RPEs,
@@ -78,10 +112,12 @@ class HybridTwoStep(ChoiceModel):
         logp = logp1[a1] + self.policy2(params, state, s2)[a2]
         q_mb = self.q_mb(state)
         q_mf, q2 = state["q_mf"], state["q2"]
+        alpha1, alpha2, _, _ = self._rates(params)
         delta1 = q2[s2, a2] - q_mf[a1]
         delta2 = r - q2[s2, a2]
-        q_mf = q_mf.at[a1].add(params["alpha1"] * delta1 + params["alpha1"] * params["lam"] * delta2)
-        q2 = q2.at[s2, a2].add(params["alpha2"] * delta2)
+        trace = delta2 * (1.0 - alpha2) if self.trace_after_update else delta2  # r - Q2 after its update
+        q_mf = q_mf.at[a1].add(alpha1 * delta1 + alpha1 * params["lam"] * trace)
+        q2 = q2.at[s2, a2].add(alpha2 * delta2)
         counts = state["counts"].at[a1, s2].add(1.0)
         new = {"q_mf": q_mf, "q2": q2, "counts": counts, "prev": jax.nn.one_hot(a1, 2, dtype=jnp.float32)}
         return new, {"rpe1": delta1, "rpe2": delta2, "log_prob": logp, "p1": jnp.exp(logp1), "q_mb": q_mb,
