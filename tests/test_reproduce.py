@@ -37,7 +37,11 @@ def test_every_check_is_as_expected(report_dir):
 def test_every_experiment_is_in_the_outputs(report_dir):
     summary = json.loads((report_dir / "summary.json").read_text())
     page = (report_dir / "report.html").read_text()
-    assert set(summary["experiments"]) == set(names())
+    from mesolimbic.experiments import get
+
+    skipped = {n for n in names() if get(n).missing()}
+    assert set(summary["experiments"]) == set(names()) - skipped
+    assert set(summary["skipped"]) == skipped
     assert summary["seed"] == 0 and summary["mesolimbic_version"]
     for name, exp in summary["experiments"].items():
         assert (report_dir / f"{name}.nc").exists() and (report_dir / f"{name}.png").exists()
@@ -109,3 +113,24 @@ def test_exit_code_names_failing_checks(tmp_path, monkeypatch):
     assert "broken:always_wrong" in res.output
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["ok"] is False and summary["experiments"]["broken"]["models"] == {"M": "fails"}
+
+
+def test_experiments_needing_a_missing_extra_are_skipped_with_a_note(tmp_path, monkeypatch):
+    import json
+
+    import mesolimbic.rlhf._extras as extras
+
+    monkeypatch.setattr(extras, "available", lambda *m: not any(x in ("torch", "transformers") for x in m))
+    res = runner.invoke(app, ["run", "rlhf_rpe_transfer", "--out", str(tmp_path / "r")])
+    assert res.exit_code == 2 and "mesolimbic[rlhf]" in res.output
+    res = runner.invoke(app, ["reproduce", "--out", str(tmp_path / "a"), "--only", "rlhf_rpe_transfer"])
+    assert res.exit_code == 2 and "mesolimbic[rlhf]" in res.output
+    res = runner.invoke(app, ["list"])
+    assert "rlhf_rpe_transfer" in res.output and "mesolimbic[rlhf]" in res.output
+    from mesolimbic.experiments import names
+    from mesolimbic.report import write_report
+
+    write_report([], tmp_path / "b", 0, {n: "needs x" for n in names() if n.startswith("rlhf")})
+    summary = json.loads((tmp_path / "b" / "summary.json").read_text())
+    assert summary["skipped"] == {"rlhf_rpe_transfer": "needs x"}
+    assert "skipped: rlhf_rpe_transfer" in (tmp_path / "b" / "report.html").read_text()

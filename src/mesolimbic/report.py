@@ -74,8 +74,9 @@ def _num(x: float) -> float | None:
     return None if x is None or (isinstance(x, float) and not math.isfinite(x)) else float(x)
 
 
-def summary_dict(runs: Sequence[SuiteRun], seed: int) -> dict:
+def summary_dict(runs: Sequence[SuiteRun], seed: int, skipped: dict[str, str] | None = None) -> dict:
     return {
+        "skipped": dict(skipped or {}),
         "mesolimbic_version": __version__,
         "seed": seed,
         "ok": all(r.result.ok for r in runs),
@@ -142,7 +143,7 @@ def _status_word(c) -> str:
             "unexpected pass": '<span class="xfail">unexpected pass</span>'}[c.status]
 
 
-def render_html(runs: Sequence[SuiteRun], seed: int) -> str:
+def render_html(runs: Sequence[SuiteRun], seed: int, skipped: dict[str, str] | None = None) -> str:
     e = html.escape
     models = list(dict.fromkeys(m for r in runs for m in r.result.model_status()))
     n_fail = sum(len(r.result.failures) for r in runs)
@@ -154,6 +155,8 @@ def render_html(runs: Sequence[SuiteRun], seed: int) -> str:
         "<h1>mesolimbic — published findings, reproduced</h1>",
         f"<p class='sub'>mesolimbic {e(__version__)} · seed {seed} · {len(runs)} experiments · "
         f"{'all checks as expected' if n_fail == 0 else f'{n_fail} check(s) failed'}</p>",
+        *([f"<p class='sub'>skipped: {e(', '.join(f'{k} ({v})' for k, v in skipped.items()))}</p>"]
+          if skipped else []),
         "<h2>Findings × models</h2><table><tr><th>finding</th>",
         *[f"<th>{e(m)}</th>" for m in families],
         "</tr>",
@@ -210,8 +213,10 @@ def output_paths(out_dir: Path, chosen: Sequence[str]) -> list[Path]:
     return paths
 
 
-def write_report(runs: Sequence[SuiteRun], out_dir: str | Path, seed: int) -> list[Path]:
-    """Write every output atomically; return the paths written."""
+def write_report(runs: Sequence[SuiteRun], out_dir: str | Path, seed: int,
+                 skipped: dict[str, str] | None = None) -> list[Path]:
+    """Write every output atomically; return the paths written. ``skipped`` (name: why)
+    lists experiments not run because an optional extra is missing."""
     out_dir = Path(out_dir)
     written: list[Path] = []
     try:
@@ -221,10 +226,10 @@ def write_report(runs: Sequence[SuiteRun], out_dir: str | Path, seed: int) -> li
                 tmp.write_bytes(r.png)
             written.append(out_dir / f"{r.experiment.name}.png")
         with atomic_path(out_dir / "summary.json") as tmp:
-            tmp.write_text(json.dumps(summary_dict(runs, seed), indent=2))
+            tmp.write_text(json.dumps(summary_dict(runs, seed, skipped), indent=2))
         written.append(out_dir / "summary.json")
         with atomic_path(out_dir / "report.html") as tmp:
-            tmp.write_text(render_html(runs, seed), encoding="utf-8")
+            tmp.write_text(render_html(runs, seed, skipped), encoding="utf-8")
         written.append(out_dir / "report.html")
     except BaseException:
         for p in written:  # never leave a partial set of outputs behind

@@ -101,16 +101,29 @@ class Experiment:
     run: Callable[..., ExperimentResult] = field(repr=False)
     default_agents: int = 200
     description: str = ""
+    requires: tuple[str, ...] = ()
+    extra: str = ""
+
+    def missing(self) -> str | None:
+        """None when the experiment can run here; else a note naming the extra to install."""
+        from ..rlhf._extras import available
+
+        if available(*self.requires):
+            return None
+        return f"needs the optional extra: pip install 'mesolimbic[{self.extra}]'"
 
 
 _REGISTRY: dict[str, Experiment] = {}
 
 
-def register(name: str, title: str, citation: str, default_agents: int = 200, description: str = ""):
+def register(name: str, title: str, citation: str, default_agents: int = 200, description: str = "",
+             requires: tuple[str, ...] = (), extra: str = ""):
     """Decorator: register ``run(n_agents=..., seed=...)`` as experiment ``name``.
 
     ``description`` is the design in one paragraph (shown in the report); by
     default the first paragraph of the defining module's docstring after its title.
+    ``requires`` lists modules of an optional ``extra`` the experiment needs; where
+    they are missing, ``mesolimbic reproduce`` skips it with a note.
     """
 
     def deco(run):
@@ -120,7 +133,7 @@ def register(name: str, title: str, citation: str, default_agents: int = 200, de
 
             doc = (sys.modules[run.__module__].__doc__ or "").strip().split("\n\n")
             desc = " ".join(doc[1].split()) if len(doc) > 1 else ""
-        _REGISTRY[name] = Experiment(name, title, citation, run, default_agents, desc)
+        _REGISTRY[name] = Experiment(name, title, citation, run, default_agents, desc, tuple(requires), extra)
         return run
 
     return deco
@@ -154,6 +167,8 @@ def _load_all() -> None:
         relative_validity,
         reversal_learning,
         reward_hacking,
+        reward_hacking_addiction,
+        rlhf_rpe_transfer,
         rw_acquisition_extinction,
         rw_failures,
         schultz1997,

@@ -40,6 +40,8 @@ def fit_gao(d, gold, form: str = "bon") -> dict:
     if d.shape != gold.shape or d.ndim != 1 or d.size < 3:
         raise ValueError(f"d and gold must be 1-D of equal length >= 3, got {d.shape} and {gold.shape}")
     ok = d > 0
+    if ok.sum() < 3:
+        raise ValueError(f"fitting the Gao et al. form needs at least 3 points with d > 0, got {int(ok.sum())}")
     f = (lambda x, a, b: x * (a - b * x)) if form == "bon" else (lambda x, a, b: x * (a - b * np.log(x)))
     (a, b), _ = curve_fit(f, d[ok], gold[ok], p0=(1.0, 0.1), maxfev=20_000)
     resid = gold[ok] - f(d[ok], a, b)
@@ -65,7 +67,14 @@ def overoptimisation_report(kl, proxy, gold) -> dict:
     return {"gold_peak": float(gold[i]), "kl_at_peak": float(kl[i]), "d_at_peak": float(d[i]),
             "gold_final": float(gold[-1]), "proxy_gain_after_peak": float(proxy[-1] - proxy[i]),
             "overoptimised": bool(i < len(gold) - 1 and gold[-1] < gold[i]),
-            "fit_bon": fit_gao(d, rel, "bon"), "fit_rl": fit_gao(d, rel, "rl")}
+            "fit_bon": _try_fit(d, rel, "bon"), "fit_rl": _try_fit(d, rel, "rl")}
+
+
+def _try_fit(d, rel, form):
+    try:
+        return fit_gao(d, rel, form)
+    except (ValueError, RuntimeError) as e:  # too few points, or no convergence: report, don't crash the monitor
+        return {"alpha": np.nan, "beta": np.nan, "r2": np.nan, "d_peak": np.nan, "note": str(e)}
 
 
 def from_log_history(history, kl_key: str = "kl", proxy_key: str = "reward", gold_key: str = "gold_reward"):

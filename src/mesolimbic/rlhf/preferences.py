@@ -25,7 +25,7 @@ from scipy.optimize import minimize
 
 from .._validate import check_range
 
-__all__ = ["bradley_terry_loglik", "fit_bradley_terry", "sample_preferences"]
+__all__ = ["bradley_terry_loglik", "fit_bradley_terry", "sample_preferences", "preference_pairs"]
 
 
 def bradley_terry_loglik(r_chosen, r_rejected):
@@ -77,3 +77,45 @@ def fit_bradley_terry(chosen, rejected, features=None, *, l2: float = 1e-3) -> d
         r = r - r.mean()
     return {"reward": r, "w": w, "loglik": float(np.sum(np.asarray(bradley_terry_loglik(r[chosen], r[rejected])))),
             "accuracy": float(np.mean(r[chosen] > r[rejected])), "converged": bool(res.success)}
+
+
+def preference_pairs(data) -> "pd.DataFrame":
+    """Check and normalise text preference data: a DataFrame, a dict of lists or a list
+    of dicts with ``chosen`` and ``rejected`` texts (and optionally ``prompt``,
+    prepended to both). Returns a DataFrame with ``chosen`` and ``rejected``.
+
+    Raises ValueError naming the problem: a missing column (listing those present),
+    columns of different lengths, non-text or empty texts (with the row numbers),
+    or no pairs at all."""
+    import pandas as pd
+
+    if isinstance(data, dict):
+        lengths = {k: len(v) for k, v in data.items() if hasattr(v, "__len__") and not isinstance(v, str)}
+        if len(set(lengths.values())) > 1:
+            raise ValueError(f"preference columns have different lengths: {lengths}")
+        df = pd.DataFrame(data)
+    elif isinstance(data, pd.DataFrame):
+        df = data
+    else:
+        df = pd.DataFrame(list(data))
+    missing = [c for c in ("chosen", "rejected") if c not in df.columns]
+    if missing:
+        raise ValueError(f"preference data has no {' or '.join(repr(m) for m in missing)} column; columns present: "
+                         f"{sorted(map(str, df.columns))}")
+    if len(df) == 0:
+        raise ValueError("preference data has no pairs")
+    cols = ["prompt", "chosen", "rejected"] if "prompt" in df.columns else ["chosen", "rejected"]
+    for c in cols:
+        bad = [i for i, t in enumerate(df[c]) if not isinstance(t, str)]
+        if bad:
+            raise ValueError(f"{c!r} must hold texts; rows {bad[:10]} are not strings (e.g. {df[c].iloc[bad[0]]!r})")
+    for c in ("chosen", "rejected"):
+        empty = [i for i, t in enumerate(df[c]) if not t.strip()]
+        if empty:
+            raise ValueError(f"{c!r} has empty texts in rows {empty[:10]}{' ...' if len(empty) > 10 else ''}")
+    out = df[["chosen", "rejected"]].reset_index(drop=True).copy()
+    if "prompt" in df.columns:
+        p = df["prompt"].reset_index(drop=True)
+        out["chosen"] = (p + " " + out["chosen"]).str.strip()
+        out["rejected"] = (p + " " + out["rejected"]).str.strip()
+    return out

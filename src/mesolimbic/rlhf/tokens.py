@@ -23,7 +23,7 @@ import numpy as np
 
 from ..rpe import gae
 
-__all__ = ["token_advantages", "kl_estimates"]
+__all__ = ["token_advantages", "kl_estimates", "last_token", "first_occurrence", "rpe_share"]
 
 
 def token_advantages(rewards, values, mask, *, gamma: float = 1.0, lam: float = 0.95) -> dict:
@@ -58,3 +58,35 @@ def kl_estimates(logp_policy, logp_ref, mask=None) -> dict:
     out = {k: np.asarray(v * m) for k, v in (("k1", k1), ("k2", k2), ("k3", k3))}
     out.update({f"{k}_sum": v.sum(-1) for k, v in list(out.items())})
     return out
+
+
+def last_token(mask) -> np.ndarray:
+    """Boolean ``[..., T]``: True at the last real token of each sequence (where the score arrives)."""
+    m = np.asarray(mask, bool)
+    n = m.sum(-1)
+    out = np.zeros_like(m)
+    idx = np.clip(n - 1, 0, None)
+    np.put_along_axis(out, idx[..., None], (n > 0)[..., None], axis=-1)
+    return out
+
+
+def first_occurrence(tokens, token_id: int, mask=None) -> np.ndarray:
+    """Boolean ``[..., T]``: True at the first real occurrence of ``token_id`` in each sequence."""
+    t = np.asarray(tokens)
+    hit = (t == token_id) & (np.ones(t.shape, bool) if mask is None else np.asarray(mask, bool))
+    return hit & (np.cumsum(hit, -1) == 1)
+
+
+def rpe_share(delta, where, mask=None, axis=(-2, -1)) -> np.ndarray:
+    """Share of the summed absolute prediction error that falls where ``where`` is True:
+    ``sum |delta| [where] / sum |delta|`` over ``axis`` (default: rollouts and tokens),
+    e.g. per PPO iteration. NaN where there is no error at all."""
+    d = np.abs(np.asarray(delta, float))
+    if mask is not None:
+        d = d * np.asarray(mask, bool)
+    w = np.asarray(where, bool)
+    if w.shape != d.shape:
+        raise ValueError(f"where has shape {w.shape} but delta has shape {d.shape}")
+    tot = d.sum(axis)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(tot > 0, (d * w).sum(axis) / tot, np.nan)
