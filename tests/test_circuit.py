@@ -177,3 +177,21 @@ def test_vigour_closed_form():
         simulate_vigour(Circuit(regions=("amygdala",)))
     with pytest.raises(ValueError, match=r"p_reward must be in \(0, 1\]"):
         simulate_vigour(Circuit(), p_reward=0.0)
+
+
+def test_planner_maps_the_circuit_to_the_hybrid_learner():
+    from mesolimbic.circuit import Circuit, DopamineDepletion, LDopa, Lesion
+
+    m, p = Circuit().planner(w=0.5)
+    assert p["w"] == 0.5 and p["alpha1"] == 0.5 and type(m).__name__ == "HybridTwoStep"
+    assert Circuit(manipulations=[Lesion("pfc")]).planner(w=0.8)[1]["w"] == 0.0
+    assert Circuit(regions=("vta", "nac")).planner(w=0.8)[1]["w"] == 0.0  # no PFC: model-free only
+    _, p = Circuit(manipulations=[LDopa(1.5)]).planner(w=0.5)
+    assert p["w"] == pytest.approx(0.6) and p["alpha1"] == pytest.approx(0.75)  # odds x 1.5; bursts x 1.5
+    _, p = Circuit(manipulations=[DopamineDepletion(0.5)]).planner(w=0.5)
+    assert p["w"] == pytest.approx(1 / 3)
+    assert Circuit(manipulations=[LDopa(3.0)]).planner(w=1.0)[1]["w"] == 1.0
+    with pytest.raises(ValueError, match=r"w must be in \[0, 1\]"):
+        Circuit().planner(w=1.5)
+    with pytest.raises(ValueError, match="needs region 'vta'"):
+        Circuit(regions=("amygdala",)).planner()

@@ -218,6 +218,41 @@ class Circuit(Model):
                   "beta": beta if self.works("pfc") else 1e-6, "rho": (t - 1.0) / (t + 1.0)}
         return OpAL(pairs), params
 
+    def planner(self, w: float = 0.5, alpha1: float = 0.5, alpha2: float = 0.5, lam: float = 0.6,
+                beta1: float = 5.0, beta2: float = 5.0, persev: float = 0.0):
+        """The circuit on a task with a model-based component (the two-step task): the
+        hybrid learner of :class:`~mesolimbic.models.HybridTwoStep` under this circuit.
+
+        PFC holds the task model and computes the model-based values; its weight in the
+        choice is ``w``. Without PFC (absent or lesioned) control is model-free only,
+        ``w = 0`` — the direction of dorsolateral-PFC disruption in humans (Smittenaar et
+        al. 2013, Neuron 80:914), made absolute here. Tonic dopamine shifts the balance
+        towards model-based control, ``logit(w_eff) = logit(w) + log(tonic_scale)``, the
+        direction of L-DOPA in Wunderlich, Smittenaar & Dolan (2012, Neuron 75:418); this
+        odds form is this package's assumption, not a fitted law. Phasic dopamine scales
+        the model-free learning rates (``burst_scale``). Returns ``(model, params)`` for
+        :func:`mesolimbic.instrumental.simulate_two_step`. Needs VTA (the teaching signal)."""
+        from ..models import HybridTwoStep
+
+        if "vta" not in self.regions:
+            raise ValueError("the planner needs region 'vta', which this circuit does not have")
+        for name, v in (("w", w), ("alpha1", alpha1), ("alpha2", alpha2), ("lam", lam)):
+            if not 0.0 <= float(v) <= 1.0:
+                raise ValueError(f"{name} must be in [0, 1], got {v}")
+        K = self.knobs
+        t = K["tonic_scale"]
+        if not self.works("pfc"):
+            w_eff = 0.0
+        elif w in (0.0, 1.0):
+            w_eff = float(w)
+        else:
+            w_eff = t * w / (t * w + 1.0 - w)
+        scale = K["burst_scale"] if self.works("vta") else 0.0
+        params = {"w": w_eff, "alpha1": float(np.clip(alpha1 * scale, 1e-6, 1.0)),
+                  "alpha2": float(np.clip(alpha2 * scale, 1e-6, 1.0)), "lam": lam, "beta1": beta1, "beta2": beta2,
+                  "persev": persev}
+        return HybridTwoStep(), params
+
     def signals(self) -> list[str]:
         """The signals this circuit records (those of its regions)."""
         return [k for k, (reg, _) in SIGNALS.items() if reg in self.regions or k == "value"]

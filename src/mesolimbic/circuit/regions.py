@@ -19,8 +19,11 @@ visible in one place; the classes here document and validate.
   periaqueductal grey, McNally, Johansen & Blair 2011). The aversive association
   (fear) is subtracted from the prediction that VTA compares against.
 * :class:`PFC` — turns the incentive value of what is present into action:
-  here the probability of approaching a cue, a softmax/logistic policy
-  (the circuit's instrumental learners are in :mod:`mesolimbic.models`).
+  here the probability of approaching a cue, a softmax/logistic policy; in
+  choice tasks the policy of the Go/NoGo actor (:meth:`Circuit.actor`); and where
+  a task has a model (the two-step task) the model-based values and their
+  weight in the choice (:meth:`Circuit.planner`; Daw et al. 2011, Smittenaar et
+  al. 2013).
 * :class:`LHb` — lateral habenula: fires when outcomes are worse than predicted
   and inhibits dopamine neurons, carrying the negative part of the error
   (Matsumoto & Hikosaka 2007). Without it in the circuit, VTA computes its
@@ -80,7 +83,8 @@ PFC = Region(
     ("approach",),
     ("nac",),
     "Value-based choice as a softmax over incentive values (Daw et al. 2006, Nature 441:876; Rangel, "
-    "Camerer & Montague 2008, Nat Rev Neurosci 9:545).",
+    "Camerer & Montague 2008, Nat Rev Neurosci 9:545); model-based control in the two-step task depends on "
+    "dorsolateral PFC (Smittenaar et al. 2013, Neuron 80:914).",
 )
 LHb = Region(
     "lhb",

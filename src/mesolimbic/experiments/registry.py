@@ -162,6 +162,7 @@ def _load_all() -> None:
         niv2007_tonic_dopamine,
         overexpectation,
         overshadowing,
+        pfc_model_based,
         redish2004_addiction,
         reinforcement_schedules,
         relative_validity,
