@@ -7,7 +7,8 @@ compilation included, in a fresh process), bulk ESS and ESS per second for
 mu_A and mu_tau. Reference measured by the issue's author on this machine:
 PyStan 3, same model and settings, 34 s compile + 147 s sampling, about 78
 effective samples per second for mu_A (target: >= 10x that, compile included).
-(2) fit_approx (empirical-Bayes Laplace EM) on 1,000 simulated subjects x 200
+Chains run one per JAX CPU device (``--vectorized``: all four batched on one
+device, the previous default). (2) fit_approx (empirical-Bayes Laplace EM) on 1,000 simulated subjects x 200
 trials (target: under 60 s).
 
     python benchmarks/bench_fit.py [--skip-nuts] [--subjects 1000]
@@ -26,9 +27,15 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--skip-nuts", action="store_true")
     ap.add_argument("--subjects", type=int, default=1000)
+    ap.add_argument("--vectorized", action="store_true", help="run the chains vectorised on one device instead")
     args = ap.parse_args()
     t_import = time.perf_counter()
+    import numpyro
+
+    if not args.vectorized:
+        numpyro.set_host_device_count(4)  # before JAX starts: one CPU device per chain (as mesolimbic fit does)
     import arviz as az
+    import jax
 
     from mesolimbic.fitting import fit_approx, fit_hierarchical, load_choices
     from mesolimbic.fitting.recovery import simulate_dataset
@@ -41,8 +48,10 @@ def main() -> None:
     print(f"imports and data: {time.perf_counter() - t_import:.1f} s")
     if not args.skip_nuts:
         t0 = time.perf_counter()
-        idata = fit_hierarchical(d, "bandit2arm_delta")
+        method = "vectorized" if args.vectorized else "parallel"
+        idata = fit_hierarchical(d, "bandit2arm_delta", chain_method=method)
         wall = time.perf_counter() - t0
+        print(f"chains: {method} ({jax.local_device_count()} JAX CPU devices)")
         ess = {v: float(az.ess(idata, var_names=[v])[v]) for v in ("mu_A", "mu_tau")}
         print(f"NUTS, hBayesDM settings (4 x (1000 + 3000)), {d.n_subjects} subjects: {wall:.1f} s wall, "
               f"compile included")

@@ -20,6 +20,11 @@ def test_token_td_errors_and_gae_by_hand():
     np.testing.assert_allclose(full["returns"][0], [1, 1, 1, 0], atol=1e-6)
     with pytest.raises(ValueError, match=r"\[batch, tokens\]"):
         token_advantages(r[0], v[0], m[0])
+    with pytest.raises(ValueError, match=r"NaN or infinite on real tokens of sequences \[0\]"):
+        token_advantages([[0.0, np.nan, 1.0, 0.0]], v, m)
+    token_advantages(r, [[0.2, 0.5, 0.8, np.nan]], m)  # NaN on padding is ignored
+    with pytest.raises(ValueError, match="NaN or infinite values at items \[1\]"):
+        sample_preferences([0.0, np.nan, 1.0], 5)
 
 
 def test_kl_estimators():
@@ -379,6 +384,20 @@ def test_trl_grpo_recorder_and_reward_trainer(tiny, tmp_path):
     assert set(rep) >= {"gold_peak", "kl_at_peak", "fit_bon"}
     with pytest.raises(ValueError, match="num_generations"):
         RewardRecorder(task.count, task.gold, num_generations=1)
+    # RLOO, beta = 0: the leave-one-out advantages equal TRL's
+    rloo_rec = RewardRecorder(proxy=task.count, gold=task.gold, num_generations=4, method="rloo")
+    rloo = trl.RLOOTrainer(model=str(tmp_path / "policy"), reward_funcs=rloo_rec.reward_funcs,
+                           args=trl.RLOOConfig(**cpu_defaults(output_dir=str(tmp_path / "rloo"),
+                                                              per_device_train_batch_size=8, num_generations=4,
+                                                              max_completion_length=6, max_steps=2, beta=0.0,
+                                                              reward_weights=[1.0, 0.0], seed=0)),
+                           train_dataset=datasets.Dataset.from_dict({"prompt": ["<bos>"] * 16}),
+                           processing_class=tok, callbacks=[rloo_rec])
+    rloo.train()
+    r = rloo_rec.dataset()
+    np.testing.assert_allclose(r.advantage.values[-1], np.asarray(rloo._logs["advantages"])[-8:], atol=1e-4)
+    grp = r.proxy.values[-1].reshape(2, 4)  # by hand: reward minus the mean of the other three
+    np.testing.assert_allclose(r.advantage.values[-1], (grp - (grp.sum(1, keepdims=True) - grp) / 3).ravel())
     pairs = {"chosen": ["yes a b", "c yes"] * 8, "rejected": ["a b c", "d e"] * 8}
     _, log = train_reward_model_trl(tiny_reward_model(tok), tok, pairs, output_dir=tmp_path / "rm", epochs=2,
                                     batch_size=4)

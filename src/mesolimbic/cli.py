@@ -169,6 +169,9 @@ def fit(
         paths = [out_dir / n for n in ("params.csv", "regressors.tsv", "diagnostics.json", "ppc.png")]
         if method == "hierarchical":
             paths.append(out_dir / "posterior.nc")
+            import numpyro
+
+            numpyro.set_host_device_count(max(chains, 1))  # one CPU device per chain: chains run in parallel
         check_writable(paths, force)
         data = load_choices(data_path, task, drop_nan=drop_nan)
         if data.dropped:

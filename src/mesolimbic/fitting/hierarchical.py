@@ -66,12 +66,18 @@ def _params(model, data, x, mu_pr=None, sigma=None, hb=True):
 
 def fit_hierarchical(data: ChoiceData, model: FitModel | str, *, parameterisation: str = "hbayesdm",
                      chains: int = 4, warmup: int = 1000, draws: int = 3000, target_accept: float = 0.95,
-                     seed: int = 0, ppc_draws: int = 200, per_trial: bool | None = None, progress: bool = False):
+                     seed: int = 0, ppc_draws: int = 200, per_trial: bool | None = None, progress: bool = False,
+                     chain_method: str = "auto"):
     """NUTS fit of ``model`` to ``data``; returns ``arviz.InferenceData`` (see the module docstring).
 
     Defaults are hBayesDM's: 4 chains, 1,000 warm-up and 3,000 draws each, target
     acceptance 0.95. ``per_trial`` (default: when the array stays under ~50 M
     numbers) adds the per-trial log-likelihood for trial-wise LOO.
+    ``chain_method``: ``"vectorized"`` (all chains in one batched computation),
+    ``"parallel"`` (one JAX device per chain) or ``"auto"`` (parallel when JAX has
+    a device per chain: on CPU, set ``XLA_FLAGS=--xla_force_host_platform_device_count=4``
+    before JAX is first imported, or ``numpyro.set_host_device_count(4)`` at the top
+    of a script).
     """
     _need()
     import arviz as az
@@ -84,6 +90,11 @@ def fit_hierarchical(data: ChoiceData, model: FitModel | str, *, parameterisatio
     chains, warmup, draws = (check_count(n, v, 1) for n, v in (("chains", chains), ("warmup", warmup),
                                                                 ("draws", draws)))
     check_range("target_accept", target_accept, 0.0, 1.0, low_open=True, high_open=True)
+    check_choice("chain_method", chain_method, ("auto", "vectorized", "parallel"))
+    if chain_method == "auto":
+        import jax
+
+        chain_method = "parallel" if chains > 1 and jax.local_device_count() >= chains else "vectorized"
     names = model.param_names
     N, P = data.n_subjects, len(names)
     inputs = data_arrays(model, data)
@@ -100,7 +111,7 @@ def fit_hierarchical(data: ChoiceData, model: FitModel | str, *, parameterisatio
         numpyro.factor("loglik", subject_loglik(model, params, data, inputs).sum())
 
     mcmc = MCMC(NUTS(npmodel, target_accept_prob=target_accept), num_warmup=warmup, num_samples=draws,
-                num_chains=chains, chain_method="vectorized", progress_bar=progress)
+                num_chains=chains, chain_method=chain_method, progress_bar=progress)
     mcmc.run(jax.random.PRNGKey(seed), extra_fields=("diverging", "num_steps", "energy"))
     s = mcmc.get_samples(group_by_chain=True)
     flat = {k: v.reshape((chains * draws,) + v.shape[2:]) for k, v in s.items()}

@@ -38,6 +38,10 @@ def sample_preferences(reward, n_comparisons: int, *, seed: int = 0, temperature
     from the true ``reward`` per item (``temperature`` scales the noise). Returns
     ``(chosen, rejected)`` item indices."""
     reward = np.asarray(reward, float)
+    if reward.ndim != 1 or reward.size < 2:
+        raise ValueError(f"reward must be 1-D with at least 2 items, got shape {reward.shape}")
+    if not np.all(np.isfinite(reward)):
+        raise ValueError(f"reward has NaN or infinite values at items {np.flatnonzero(~np.isfinite(reward))[:10].tolist()}")
     check_range("temperature", temperature, 0.0, np.inf, low_open=True)
     rng = np.random.default_rng(seed)
     i = rng.integers(0, reward.size, n_comparisons)

@@ -38,6 +38,10 @@ def token_advantages(rewards, values, mask, *, gamma: float = 1.0, lam: float = 
     if not (r.shape == v.shape == m.shape) or r.ndim != 2:
         raise ValueError(f"rewards, values and mask must be [batch, tokens] of one shape, got "
                          f"{r.shape}, {v.shape}, {m.shape}")
+    bad = ~(jnp.isfinite(r) & jnp.isfinite(v)) & (m > 0)
+    if bool(bad.any()):
+        rows = sorted({int(i) for i in np.nonzero(np.asarray(bad))[0]})
+        raise ValueError(f"rewards or values are NaN or infinite on real tokens of sequences {rows[:10]}")
     r, v = r * m, v * m
     nxt = jnp.concatenate([m[:, 1:], jnp.zeros_like(m[:, :1])], axis=1)  # is there a next real token
     values_tp1 = jnp.concatenate([v, jnp.zeros_like(v[:, :1])], axis=1)  # [B, T+1]

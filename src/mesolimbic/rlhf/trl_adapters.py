@@ -11,7 +11,10 @@
   group-relative advantage (GRPO: reward minus its group's mean over the group's
   standard deviation, Shao et al. 2024; RLOO: reward minus the mean of the other
   completions of its prompt, Ahmadian et al. 2024), and per logging step the KL
-  and mean rewards that the trainer logs. ``recorder.dataset()`` is an xarray
+  and mean rewards that the trainer logs. The recorded advantage is that of the
+  proxy reward alone: GRPO's equals it (its KL acts in the loss, not the
+  reward); TRL's RLOO also subtracts beta x the sequence KL from the reward
+  before the leave-one-out baseline, so the two agree only with ``beta=0``. ``recorder.dataset()`` is an xarray
   Dataset; :func:`mesolimbic.rlhf.overoptimisation_report` reads it directly
   through ``recorder.monitor()``.
 
