@@ -136,7 +136,6 @@ def main() -> None:
 
     design = schultz_design()
     compiled = design.compile()
-    import jax
 
     types, reward, _ = compiled.sample_trials(0, args.agents)
     types, reward = np.asarray(types), np.asarray(reward)

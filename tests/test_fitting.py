@@ -351,3 +351,33 @@ def test_two_step_stay_probabilities_by_hand():
     assert len(ppc_figure(d, np.full((1, 4), 0.7)).axes) == 2
     with pytest.raises(ValueError, match="two-step"):
         stay_probabilities(load_choices(_table(), "bandit2arm"))
+
+
+def test_hbayesdm_joint_density_equals_the_stan_model_by_hand():
+    """The posterior NUTS targets, hBayesDM's bandit2arm_delta Stan model: its log density
+    (up to a constant) at random points equals the Stan model block written out in NumPy."""
+    from numpyro.infer.util import log_density
+
+    from mesolimbic.fitting.hierarchical import numpyro_model
+
+    d = load_choices(path("bandit2arm"), "bandit2arm")
+    npm = numpyro_model(d, "bandit2arm_delta")
+    rng = np.random.default_rng(0)
+
+    def by_hand(mu_pr, sigma, x_pr):
+        lp = -0.5 * np.sum(mu_pr ** 2) - 0.5 * np.sum((sigma / 0.2) ** 2) - 0.5 * np.sum(x_pr ** 2)
+        A = phi_approx(mu_pr[0] + sigma[0] * x_pr[:, 0])
+        tau = 5 * phi_approx(mu_pr[1] + sigma[1] * x_pr[:, 1])
+        for s in range(d.n_subjects):
+            ev = np.zeros(2)
+            for c, o in zip(d.choice[s][d.mask[s]], d.outcome[s][d.mask[s]]):
+                z = tau[s] * (ev[1] - ev[0])  # bernoulli_logit on choice 2
+                lp += -np.logaddexp(0, -z) if c == 1 else -np.logaddexp(0, z)
+                ev[c] += A[s] * (o - ev[c])
+        return lp
+
+    points = [(rng.normal(0, 1, 2), np.abs(rng.normal(0, 0.3, 2)), rng.normal(0, 1, (d.n_subjects, 2)))
+              for _ in range(3)]
+    ours = [float(log_density(npm, (), {}, {"mu_pr": m, "sigma": s, "x_pr": x})[0]) for m, s, x in points]
+    ref = [by_hand(*p) for p in points]
+    np.testing.assert_allclose(np.diff(ours), np.diff(ref), rtol=1e-4, atol=1e-2)

@@ -1,7 +1,6 @@
 """RPE functions: hand-computed cases, limits and batching (hypothesis)."""
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 import pytest
 from hypothesis import given, settings

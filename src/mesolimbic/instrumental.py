@@ -26,7 +26,6 @@ from ._validate import check_choice, check_count
 from .models.choice import ChoiceModel
 from .simulate import _param_sets
 from .models.hybrid import HybridTwoStep
-from .tasks.bandit import Bandit
 from .tasks.two_step import TwoStep
 
 __all__ = ["simulate_choices", "simulate_two_step", "log_likelihood", "to_dataframe", "two_step_dataframe",

@@ -145,7 +145,6 @@ def _status_word(c) -> str:
 
 def render_html(runs: Sequence[SuiteRun], seed: int, skipped: dict[str, str] | None = None) -> str:
     e = html.escape
-    models = list(dict.fromkeys(m for r in runs for m in r.result.model_status()))
     n_fail = sum(len(r.result.failures) for r in runs)
     families = list(dict.fromkeys(model_family(m) for r in runs for m in r.result.model_status()))
     parts = [

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..io import save_figure, save_netcdf
+from ..io import save_figure
 from .ppc import ppc_figure
 from .regressors import posterior_point, regressors
 

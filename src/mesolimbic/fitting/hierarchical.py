@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import warnings
 
-import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -44,7 +43,7 @@ from .data import ChoiceData
 from .likelihood import data_arrays, phi_approx, subject_loglik, trial_outputs
 from .models import FitModel, get_model
 
-__all__ = ["fit_hierarchical", "diagnostics"]
+__all__ = ["fit_hierarchical", "numpyro_model", "diagnostics"]
 
 RHAT_MAX, ESS_MIN = 1.01, 400
 
@@ -64,6 +63,35 @@ def _params(model, data, x, mu_pr=None, sigma=None, hb=True):
     return {k: theta[..., j] for j, k in enumerate(model.param_names)}
 
 
+def numpyro_model(data: ChoiceData, model: FitModel | str, parameterisation: str = "hbayesdm"):
+    """The NumPyro model that :func:`fit_hierarchical` samples (no arguments): with
+    ``"hbayesdm"``, ``mu_pr ~ N(0, 1)``, ``sigma ~ half-N(0, 0.2)``, ``x_pr ~ N(0, 1)``
+    per subject and parameter, ``theta = low + (high - low) Phi_approx(mu_pr + sigma x_pr)``;
+    with ``"independent"``, ``theta = low + (high - low) Phi_approx(x_pr)``; then the
+    learner's log-likelihood of the choices as a factor."""
+    _need()
+    import numpyro
+    import numpyro.distributions as dist
+
+    model = get_model(model) if isinstance(model, str) else model
+    check_choice("parameterisation", parameterisation, ("hbayesdm", "independent"))
+    N, P = data.n_subjects, len(model.param_names)
+    inputs = data_arrays(model, data)
+    hier = parameterisation == "hbayesdm"
+
+    def npmodel():
+        if hier:
+            mu_pr = numpyro.sample("mu_pr", dist.Normal(0.0, 1.0).expand([P]).to_event(1))
+            sigma = numpyro.sample("sigma", dist.HalfNormal(0.2).expand([P]).to_event(1))
+        else:
+            mu_pr = sigma = None
+        x_pr = numpyro.sample("x_pr", dist.Normal(0.0, 1.0).expand([N, P]).to_event(2))
+        params = _params(model, data, x_pr, mu_pr, sigma)
+        numpyro.factor("loglik", subject_loglik(model, params, data, inputs).sum())
+
+    return npmodel
+
+
 def fit_hierarchical(data: ChoiceData, model: FitModel | str, *, parameterisation: str = "hbayesdm",
                      chains: int = 4, warmup: int = 1000, draws: int = 3000, target_accept: float = 0.95,
                      seed: int = 0, ppc_draws: int = 200, per_trial: bool | None = None, progress: bool = False,
@@ -81,8 +109,6 @@ def fit_hierarchical(data: ChoiceData, model: FitModel | str, *, parameterisatio
     """
     _need()
     import arviz as az
-    import numpyro
-    import numpyro.distributions as dist
     from numpyro.infer import MCMC, NUTS
 
     model = get_model(model) if isinstance(model, str) else model
@@ -99,17 +125,7 @@ def fit_hierarchical(data: ChoiceData, model: FitModel | str, *, parameterisatio
     N, P = data.n_subjects, len(names)
     inputs = data_arrays(model, data)
     hier = parameterisation == "hbayesdm"
-
-    def npmodel():
-        if hier:
-            mu_pr = numpyro.sample("mu_pr", dist.Normal(0.0, 1.0).expand([P]).to_event(1))
-            sigma = numpyro.sample("sigma", dist.HalfNormal(0.2).expand([P]).to_event(1))
-        else:
-            mu_pr = sigma = None
-        x_pr = numpyro.sample("x_pr", dist.Normal(0.0, 1.0).expand([N, P]).to_event(2))
-        params = _params(model, data, x_pr, mu_pr, sigma)
-        numpyro.factor("loglik", subject_loglik(model, params, data, inputs).sum())
-
+    npmodel = numpyro_model(data, model, parameterisation)
     mcmc = MCMC(NUTS(npmodel, target_accept_prob=target_accept), num_warmup=warmup, num_samples=draws,
                 num_chains=chains, chain_method=chain_method, progress_bar=progress)
     mcmc.run(jax.random.PRNGKey(seed), extra_fields=("diverging", "num_steps", "energy"))

@@ -83,7 +83,7 @@ def fit_bradley_terry(chosen, rejected, features=None, *, l2: float = 1e-3) -> d
             "accuracy": float(np.mean(r[chosen] > r[rejected])), "converged": bool(res.success)}
 
 
-def preference_pairs(data) -> "pd.DataFrame":
+def preference_pairs(data):
     """Check and normalise text preference data: a DataFrame, a dict of lists or a list
     of dicts with ``chosen`` and ``rejected`` texts (and optionally ``prompt``,
     prepended to both). Returns a DataFrame with ``chosen`` and ``rejected``.
