@@ -1,26 +1,35 @@
-"""Reward-model over-optimisation (Gao, Schulman & Hilton 2023): optimising a proxy reward raises the proxy without end while the gold reward peaks and falls — when the proxy's error is heavy-tailed.
+"""Reward-model over-optimisation (Gao, Schulman & Hilton 2023): optimising a learned proxy reward raises the proxy without end while the gold reward peaks and falls — when the proxy's error is heavy-tailed.
 
-Design: best-of-n sampling. Each of 4,000 prompts has 1,000 candidate responses
-with a gold reward ~ N(0, 1); a proxy reward model sees gold + error, with the
-error either light-tailed (Gaussian, sd 1) or heavy-tailed (Student t, 2
-degrees of freedom). For n from 1 to 1,000 the candidate with the highest proxy
-is kept; the distance from the base policy is d = sqrt(KL), KL = log n -
-(n - 1)/n. The gold curve is fitted with Gao et al.'s best-of-n form
-R(d) = d (alpha - beta d) (:mod:`mesolimbic.rlhf.overoptimisation`).
+Design: best-of-n sampling against a *learned* reward model. Each response has
+four quality features (Gaussian) and a length feature; the gold reward is a
+fixed linear function of quality only (sd 1). Human labellers compare 5,000
+pairs of responses from a separate pool with Bradley–Terry noise (temperature
+0.5) and a bias towards longer answers (+0.3 per unit of length, the length
+bias of RLHF preference data, Singhal et al. 2023); a linear Bradley–Terry
+reward model is fitted to their choices (:func:`mesolimbic.rlhf.fit_bradley_terry`)
+and so learns the labellers' length preference. Then for each of 4,000 prompts
+with 1,000 candidates the candidate with the highest learned reward among the
+first n is kept, n = 1 ... 1,000; d = sqrt(KL), KL = log n - (n - 1)/n. Length
+is either light-tailed (Gaussian) or heavy-tailed (Student t, 2 degrees of
+freedom). The gold curve is fitted with Gao et al.'s best-of-n form R(d) = d
+(alpha - beta d) (:mod:`mesolimbic.rlhf.overoptimisation`).
 
-Signatures: with the heavy-tailed error the proxy keeps rising but the gold
-reward peaks at an intermediate KL and then falls (over-optimisation, fitted
-well by the best-of-n form); with the light-tailed error the gold reward keeps
-rising — selection on a proxy with independent, light-tailed error does not
-turn over. This is the difference between regressional Goodhart (light tails:
-the gain is only diluted) and extremal Goodhart (heavy tails: the top of the
-proxy is dominated by errors) (Manheim & Garrabrant 2018). Reinforcement
-learning against the proxy (the RL form) is not simulated here.
+Signatures: with heavy-tailed length the proxy keeps rising but the gold reward
+peaks at an intermediate KL and then falls (over-optimisation, fitted well by
+the best-of-n form); with light-tailed length the gold reward keeps rising —
+selection on a proxy whose error is independent and light-tailed does not turn
+over. This is the difference between regressional Goodhart (light tails: the
+gain is only diluted) and extremal Goodhart (heavy tails: the top of the proxy
+is dominated by errors) (Manheim & Garrabrant 2018). Reinforcement learning
+against a learned reward model (the RL form) is in ``reward_hacking_addiction``,
+with this package's PPO.
 
 References: Gao, L., Schulman, J. & Hilton, J. (2023). Scaling laws for reward model
 overoptimization. ICML 2023. Manheim, D. & Garrabrant, S. (2018). Categorizing
 variants of Goodhart's law. arXiv:1803.04585. Stiennon, N. et al. (2020).
-Learning to summarize from human feedback. NeurIPS 33 (best-of-n KL).
+Learning to summarize from human feedback. NeurIPS 33 (best-of-n KL). Singhal,
+P., Goyal, T., Xu, J. & Durrett, G. (2023). A long way to go: investigating
+length correlations in RLHF. arXiv:2310.03716.
 """
 
 from __future__ import annotations
@@ -28,7 +37,7 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from ..rlhf import overoptimisation_report
+from ..rlhf import fit_bradley_terry, overoptimisation_report
 from ..rlhf.overoptimisation import best_of_n_kl
 from .registry import Check, ExperimentResult, register
 
@@ -36,21 +45,36 @@ NAME = "gao2023_overoptimisation"
 CITATION = ("Gao, Schulman & Hilton (2023). Scaling laws for reward model overoptimization. ICML 2023, "
             "PMLR 202:10835-10866")
 PROMPTS, CANDIDATES = 4000, 1000
+N_QUALITY, POOL, N_PAIRS = 4, 3000, 5000
+LENGTH_BIAS, LABEL_TEMPERATURE = 0.3, 0.5
 NS = np.unique(np.round(np.logspace(0, 3, 25)).astype(int))
 
 
-@register(NAME, "Over-optimisation: gold reward peaks and falls under best-of-n with a heavy-tailed proxy error",
+@register(NAME, "Over-optimisation: best-of-n against a learned reward model; gold peaks and falls with heavy tails",
           CITATION, default_agents=1)
 def run(n_agents: int = 1, seed: int = 0) -> ExperimentResult:
     rng = np.random.default_rng(seed)
-    gold = rng.normal(size=(PROMPTS, CANDIDATES)).astype(np.float32)
-    errors = {"light-tailed (Gaussian)": rng.normal(size=gold.shape).astype(np.float32),
-              "heavy-tailed (Student t, 2 df)": rng.standard_t(2, size=gold.shape).astype(np.float32)}
+    w_true = rng.normal(size=N_QUALITY)
+    w_true /= np.linalg.norm(w_true)  # gold has sd 1
+    quality = rng.normal(size=(PROMPTS, CANDIDATES, N_QUALITY)).astype(np.float32)
+    gold = (quality @ w_true).astype(np.float32)
+    lengths = {"light-tailed (Gaussian)": lambda size: rng.normal(size=size),
+               "heavy-tailed (Student t, 2 df)": lambda size: rng.standard_t(2, size=size)}
     kl = best_of_n_kl(NS)
-    curves, reports = {}, {}
+    curves, reports, rms = {}, {}, {}
     rows = np.arange(PROMPTS)
-    for name, err in errors.items():
-        proxy = gold + err
+    for name, draw_length in lengths.items():
+        # the labellers' comparisons and the learned reward model
+        pool = np.column_stack([rng.normal(size=(POOL, N_QUALITY)), draw_length(POOL)])
+        liked = pool[:, :N_QUALITY] @ w_true + LENGTH_BIAS * pool[:, -1]
+        i, j = rng.integers(POOL, size=(2, N_PAIRS))
+        i_wins = rng.random(N_PAIRS) < 1 / (1 + np.exp(-(liked[i] - liked[j]) / LABEL_TEMPERATURE))
+        rm = fit_bradley_terry(np.where(i_wins, i, j), np.where(i_wins, j, i), pool)
+        w_hat = rm["w"] * LABEL_TEMPERATURE  # on the reward scale of the labellers
+        rms[name] = {"accuracy": rm["accuracy"], "w_length": float(w_hat[-1]),
+                     "quality_alignment": float(w_hat[:-1] @ w_true / np.linalg.norm(w_hat[:-1]))}
+        length = draw_length(gold.shape).astype(np.float32)
+        proxy = quality @ w_hat[:-1].astype(np.float32) + w_hat[-1] * length
         g, p = [], []
         for n in NS:
             pick = proxy[:, :n].argmax(1)
@@ -58,8 +82,9 @@ def run(n_agents: int = 1, seed: int = 0) -> ExperimentResult:
             p.append(float(proxy[rows, pick].mean()))
         curves[name] = (np.array(p), np.array(g))
         reports[name] = overoptimisation_report(kl, p, g)
-    light, heavy = reports["light-tailed (Gaussian)"], reports["heavy-tailed (Student t, 2 df)"]
-    m = "best-of-n against a proxy reward"
+    names = list(lengths)
+    light, heavy = (reports[k] for k in names)
+    m = "best-of-n against a learned reward model"
     checks = [
         Check("heavy_tail_gold_peaks_and_falls", "heavy: gold at the largest KL minus the gold peak",
               heavy["gold_final"] - heavy["gold_peak"], "<", -0.2, model=m),
@@ -71,35 +96,37 @@ def run(n_agents: int = 1, seed: int = 0) -> ExperimentResult:
         Check("light_tail_no_turnover", "light: gold at the largest KL minus its peak (0: still rising)",
               light["gold_final"] - light["gold_peak"], ">", -0.02, model=m),
     ]
-    names = list(errors)
-    ds = xr.Dataset({"proxy": (("error", "n"), np.stack([curves[k][0] for k in names])),
-                     "gold": (("error", "n"), np.stack([curves[k][1] for k in names]))},
-                    coords={"error": names, "n": NS, "kl": ("n", kl), "d": ("n", np.sqrt(kl))},
-                    attrs={"experiment": NAME, "seed": seed, "prompts": PROMPTS,
+    ds = xr.Dataset({"proxy": (("length", "n"), np.stack([curves[k][0] for k in names])),
+                     "gold": (("length", "n"), np.stack([curves[k][1] for k in names]))},
+                    coords={"length": names, "n": NS, "kl": ("n", kl), "d": ("n", np.sqrt(kl))},
+                    attrs={"experiment": NAME, "seed": seed, "prompts": PROMPTS, "length_bias": LENGTH_BIAS,
+                           **{f"{'heavy' if 'heavy' in k else 'light'}_rm_{q}": v for k, r in rms.items()
+                              for q, v in r.items()},
                            **{f"{k}_{q}": v for k, r in (("light", light), ("heavy", heavy)) for q, v in
                               (("kl_at_peak", r["kl_at_peak"]), ("bon_alpha", r["fit_bon"]["alpha"]),
                                ("bon_beta", r["fit_bon"]["beta"]), ("bon_r2", r["fit_bon"]["r2"]))}})
-    return ExperimentResult(NAME, ds, checks, lambda: figure(ds), params={"prompts": PROMPTS,
-                                                                          "candidates": CANDIDATES})
+    return ExperimentResult(NAME, ds, checks, lambda: figure(ds),
+                            params={"prompts": PROMPTS, "candidates": CANDIDATES, "preference_pairs": N_PAIRS,
+                                    "length_bias": LENGTH_BIAS, "label_temperature": LABEL_TEMPERATURE})
 
 
 def figure(ds):
     from ..plot import plt
 
     fig, axes = plt.subplots(1, 2, figsize=(11, 3.8), constrained_layout=True)
-    for ax, e in zip(axes, ds.error.values):
+    for ax, e in zip(axes, ds.length.values):
         key = "heavy" if "heavy" in str(e) else "light"
         a, b = ds.attrs[f"{key}_bon_alpha"], ds.attrs[f"{key}_bon_beta"]
         d = ds.d.values
-        ax.plot(d, ds.proxy.sel(error=e), "o-", ms=3, color="tab:blue", label="proxy reward")
+        ax.plot(d, ds.proxy.sel(length=e), "o-", ms=3, color="tab:blue", label="proxy reward")
         ax.set_ylabel("proxy reward", color="tab:blue")
         g = ax.twinx()  # the gold reward on its own scale, so its turnover shows
-        g.plot(d, ds.gold.sel(error=e), "o-", ms=3, color="tab:red", label="gold reward")
-        g.plot(d, float(ds.gold.sel(error=e)[0]) + d * (a - b * d), "--", color="tab:red", lw=1,
+        g.plot(d, ds.gold.sel(length=e), "o-", ms=3, color="tab:red", label="gold reward")
+        g.plot(d, float(ds.gold.sel(length=e)[0]) + d * (a - b * d), "--", color="tab:red", lw=1,
                label=f"fit d(α − βd), R² {ds.attrs[f'{key}_bon_r2']:.2f}")
         g.set_ylabel("gold reward", color="tab:red")
         ax.set_xlabel("d = √KL (best-of-n)")
-        ax.set_title(f"proxy error {e}", fontsize=10)
+        ax.set_title(f"length {e}", fontsize=10)
         g.legend(fontsize=8, frameon=False, loc="lower right")
-    fig.suptitle("Reward-model over-optimisation under best-of-n (Gao et al. 2023)", fontsize=11)
+    fig.suptitle("Over-optimisation of a learned reward model under best-of-n (Gao et al. 2023)", fontsize=11)
     return fig
