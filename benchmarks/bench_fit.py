@@ -60,6 +60,16 @@ def main() -> None:
         print(f"  vs PyStan 3 reference 78 ESS/s for mu_A: {ess['mu_A'] / wall / 78:.1f}x (target >= 10x)")
         print(f"  divergences: {int(idata.sample_stats.diverging.sum())}, mean tree size "
               f"{float(idata.sample_stats.n_steps.mean()):.1f}")
+        # how close the approximate method lands to NUTS on the same data (subject-level estimates)
+        t0 = time.perf_counter()
+        ap = fit_approx(d, "bandit2arm_delta")
+        t_ap = time.perf_counter() - t0
+        print(f"approximate (EB-Laplace) on the same data: {t_ap:.1f} s; per-subject estimates vs NUTS posterior means:")
+        for k in ("alpha", "beta"):
+            nuts = idata.posterior[k].mean(("chain", "draw")).values
+            r = np.corrcoef(nuts, ap.params[k])[0, 1]
+            print(f"  {k}: r = {r:.3f}, mean |difference| = {np.mean(np.abs(nuts - ap.params[k])):.3f} "
+                  f"(NUTS range {nuts.min():.2f}-{nuts.max():.2f})")
     rng = np.random.default_rng(0)
     n = args.subjects
     big = simulate_dataset("bandit2arm_delta", {"alpha": rng.uniform(0.1, 0.9, n), "beta": rng.uniform(0.5, 4.5, n)},

@@ -192,7 +192,7 @@ def test_nuts_matches_quadrature_of_the_exact_posterior():
     subjects = raw.subjID.unique()[:3]
     d = load_choices(raw[raw.subjID.isin(subjects)], "bandit2arm")
     idata = fit_hierarchical(d, "bandit2arm_delta", parameterisation="independent", chains=2, warmup=500,
-                             draws=1500, seed=1, ppc_draws=20)
+                             draws=1500, seed=1, ppc_draws=20, chain_method="vectorized")
     x = np.linspace(-5, 5, 201)
     X1, X2 = np.meshgrid(x, x, indexing="ij")
     A, tau = phi_approx(X1), 5 * phi_approx(X2)

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import warnings
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -118,8 +119,6 @@ def fit_hierarchical(data: ChoiceData, model: FitModel | str, *, parameterisatio
     check_range("target_accept", target_accept, 0.0, 1.0, low_open=True, high_open=True)
     check_choice("chain_method", chain_method, ("auto", "vectorized", "parallel"))
     if chain_method == "auto":
-        import jax
-
         chain_method = "parallel" if chains > 1 and jax.local_device_count() >= chains else "vectorized"
     names = model.param_names
     N, P = data.n_subjects, len(names)
