@@ -196,9 +196,9 @@ def train_ppo(policy, tokenizer, reward, prompts: Sequence[str], *, n_iterations
               on_iteration: Callable[[int, dict], None] | None = None) -> xr.Dataset:
     """Train ``policy`` in place with PPO for ``n_iterations`` and return the recorded Dataset.
 
-    ``policy``: a :class:`ValueHeadPolicy` or a causal LM (wrapped in one; the
-    wrapper is then in ``ds.attrs`` only by name — pass a ValueHeadPolicy to keep the
-    head). ``reward``: a sequence-classification model sharing ``tokenizer`` (its
+    ``policy``: a :class:`ValueHeadPolicy` or a causal LM (then wrapped in a new
+    one with a shared critic; the LM is trained in place but the value head is not
+    returned — pass a ValueHeadPolicy to keep it). ``reward``: a sequence-classification model sharing ``tokenizer`` (its
     score of prompt + response), or a function of the decoded response texts
     returning one score each. ``gold``: an optional function of the texts giving the
     true reward, recorded beside the proxy score (it does not train anything).
