@@ -27,7 +27,8 @@ def list_experiments() -> None:
     from .experiments import all_experiments
 
     for exp in all_experiments():
-        note = f" [yellow]({escape(exp.missing())})[/]" if exp.missing() else ""
+        why = exp.missing()
+        note = f" [yellow]({escape(why)})[/]" if why else ""
         out.print(f"[bold]{exp.name}[/]  {exp.title} — {exp.citation}{note}", highlight=False, soft_wrap=True)
 
 
@@ -100,10 +101,11 @@ def reproduce(
         chosen = list(only) if only else names()
         skipped = {}
         for n in chosen:
-            if get(n).missing():
-                if only:
-                    raise ValueError(f"experiment {n!r} {get(n).missing()}")
-                skipped[n] = get(n).missing()
+            why = get(n).missing()
+            if why and only:
+                raise ValueError(f"experiment {n!r} {why}")
+            if why:
+                skipped[n] = why
         chosen = [n for n in chosen if n not in skipped]
         for n, why in skipped.items():
             err.print(f"[yellow]skipped {n}:[/] {escape(why)}", highlight=False, soft_wrap=True)

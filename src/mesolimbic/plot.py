@@ -12,7 +12,21 @@ import xarray as xr  # noqa: E402
 
 from .neurons import spike_times  # noqa: E402
 
-__all__ = ["raster", "psth_bars", "rpe_heatmap", "mark_events", "plt"]
+__all__ = ["raster", "psth_bars", "rpe_heatmap", "mark_events", "stay_bars", "plt"]
+
+
+def stay_bars(ax, observed, model=None) -> None:
+    """Two-step stay probabilities as bars (common blue, rare red) after rewarded and
+    unrewarded trials, in the order of :data:`mesolimbic.tasks.two_step.STAY_CONDITIONS`;
+    ``model``: predicted values drawn as black dots on the bars."""
+    observed = np.asarray(observed)
+    x = {"common": np.array([0.0, 1.0]), "rare": np.array([0.38, 1.38])}
+    ax.bar(x["common"], observed[[0, 2]], 0.35, label="common", color="tab:blue")
+    ax.bar(x["rare"], observed[[1, 3]], 0.35, label="rare", color="tab:red")
+    if model is not None:
+        model = np.asarray(model)
+        ax.plot(np.r_[x["common"], x["rare"]], model[[0, 2, 1, 3]], "o", color="k", ms=5, label="model")
+    ax.set_xticks([0.19, 1.19], ["rewarded", "unrewarded"])
 
 
 def mark_events(ax, events: dict[str, float], *, top: bool = True) -> None:

@@ -25,7 +25,9 @@ import xarray as xr
 
 from ..instrumental import simulate_two_step
 from ..models import HybridTwoStep
+from ..tasks.two_step import STAY_CONDITIONS as CONDITIONS
 from ..tasks.two_step import TwoStep
+from ..tasks.two_step import stay_probabilities as _stay
 from .registry import Check, ExperimentResult, register
 
 NAME = "daw2011_two_step"
@@ -33,17 +35,12 @@ CITATION = ("Daw, Gershman, Seymour, Dayan & Dolan (2011). Model-based influence
             "prediction errors. Neuron 69:1204-1215")
 WEIGHTS = (0.0, 0.5, 1.0)
 PARAMS = {"alpha1": 0.5, "alpha2": 0.5, "lam": 0.6, "beta1": 5.0, "beta2": 5.0, "persev": 0.0}
-CONDITIONS = ("rewarded, common", "rewarded, rare", "unrewarded, common", "unrewarded, rare")
 
 
 def stay_probabilities(ds: xr.Dataset) -> np.ndarray:
     """``[param_set, 4]`` P(repeat the first-stage choice) after each previous-trial condition."""
-    c1 = ds.choice1.values
-    stay = c1[..., 1:] == c1[..., :-1]
-    rew = ds.reward.values[..., :-1] > 0
-    com = ds.common.values[..., :-1].astype(bool)
-    masks = (rew & com, rew & ~com, ~rew & com, ~rew & ~com)
-    return np.stack([[stay[i][m[i]].mean() for m in masks] for i in range(c1.shape[0])])
+    return np.stack([_stay(ds.choice1.values[i], ds.common.values[i], ds.reward.values[i])[0]
+                     for i in range(ds.sizes["param_set"])])
 
 
 @register(NAME, "Two-step task: model-free reward effect vs model-based reward x transition interaction",
@@ -75,14 +72,11 @@ def run(n_agents: int = 1000, seed: int = 0) -> ExperimentResult:
 
 
 def figure(ds: xr.Dataset):
-    from ..plot import plt
+    from ..plot import plt, stay_bars
 
     fig, axes = plt.subplots(1, ds.sizes["w"], figsize=(11, 3.6), constrained_layout=True, sharey=True)
     for ax, w in zip(axes, ds.w.values):
-        s = ds.stay.sel(w=w).values
-        ax.bar([0, 1], s[[0, 2]], 0.35, label="common", color="tab:blue")
-        ax.bar([0.38, 1.38], s[[1, 3]], 0.35, label="rare", color="tab:red")
-        ax.set_xticks([0.19, 1.19], ["rewarded", "unrewarded"])
+        stay_bars(ax, ds.stay.sel(w=w).values)
         ax.set_ylim(0.3, 0.9)
         ax.set_title({0.0: "w = 0: model-free", 0.5: "w = 0.5: hybrid", 1.0: "w = 1: model-based"}.get(float(w),
                      f"w = {w:g}"), fontsize=10)

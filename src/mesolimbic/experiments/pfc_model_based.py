@@ -38,9 +38,7 @@ import xarray as xr
 
 from ..circuit import Circuit, DopamineDepletion, LDopa, Lesion
 from ..instrumental import simulate_two_step
-from ..tasks.two_step import TwoStep
-from .daw2011_two_step import CONDITIONS as STAY_CONDITIONS
-from .daw2011_two_step import stay_probabilities
+from ..tasks.two_step import STAY_CONDITIONS, TwoStep, stay_probabilities
 from .registry import Check, ExperimentResult, register
 
 NAME = "pfc_model_based"
@@ -57,12 +55,12 @@ def run(n_agents: int = 1000, seed: int = 0) -> ExperimentResult:
     for manips in CIRCUITS.values():
         model, params = Circuit(manipulations=manips).planner(w=0.5)
         sim = simulate_two_step(TwoStep(), model, params, n_agents=n_agents, seed=seed)
-        stay.append(stay_probabilities(sim.expand_dims("param_set"))[0])
+        stay.append(stay_probabilities(sim.choice1.values, sim.common.values, sim.reward.values)[0])
         w_eff.append(params["w"])
     # how much of the L-DOPA effect is the faster learning alone (w held at the intact value)?
     model, params = Circuit(manipulations=CIRCUITS["L-DOPA"]).planner(w=0.5)
-    rates_only = stay_probabilities(simulate_two_step(TwoStep(), model, dict(params, w=0.5), n_agents=n_agents,
-                                                      seed=seed).expand_dims("param_set"))[0]
+    ro = simulate_two_step(TwoStep(), model, dict(params, w=0.5), n_agents=n_agents, seed=seed)
+    rates_only = stay_probabilities(ro.choice1.values, ro.common.values, ro.reward.values)[0]
     stay = np.array(stay)
     mf = (stay[:, 0] + stay[:, 1]) / 2 - (stay[:, 2] + stay[:, 3]) / 2
     mb = (stay[:, 0] - stay[:, 1]) - (stay[:, 2] - stay[:, 3])
@@ -91,16 +89,13 @@ def run(n_agents: int = 1000, seed: int = 0) -> ExperimentResult:
 
 
 def figure(ds: xr.Dataset):
-    from ..plot import plt
+    from ..plot import plt, stay_bars
 
     n = ds.sizes["circuit"]
     fig, axes = plt.subplots(1, n + 1, figsize=(15, 3.6), constrained_layout=True,
                              gridspec_kw={"width_ratios": [1] * n + [1.3]})
     for ax, c in zip(axes, ds.circuit.values):
-        s = ds.stay.sel(circuit=c).values
-        ax.bar([0, 1], s[[0, 2]], 0.35, label="common", color="tab:blue")
-        ax.bar([0.38, 1.38], s[[1, 3]], 0.35, label="rare", color="tab:red")
-        ax.set_xticks([0.19, 1.19], ["rewarded", "unrewarded"])
+        stay_bars(ax, ds.stay.sel(circuit=c).values)
         ax.set_ylim(0.3, 0.95)
         ax.set_title(f"{c} (w = {float(ds.w_effective.sel(circuit=c)):.2f})", fontsize=9)
     axes[0].set_ylabel("P(repeat first-stage choice)")

@@ -71,14 +71,11 @@ def rlhf_series(seed: int) -> dict:
 
     from ..rlhf.ppo import PPOConfig, ValueHeadPolicy, train_ppo
     from ..rlhf.preferences import sample_preferences
-    from ..rlhf.tiny import SPECIAL, KeywordTask, special_ids, tiny_causal_lm, word_tokenizer
+    from ..rlhf.tiny import SPECIAL, KeywordTask, one_thread, special_ids, tiny_causal_lm, word_tokenizer
 
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        tok = word_tokenizer()
-        task = KeywordTask()
-        vocab = [w for w in tok.get_vocab() if w not in SPECIAL]
+    tok, task = word_tokenizer(), KeywordTask()
+    vocab = [w for w in tok.get_vocab() if w not in SPECIAL]
+    with one_thread():
         lm = tiny_causal_lm(tok, seed=seed)
         torch.manual_seed(seed)
         with torch.no_grad():
@@ -98,8 +95,6 @@ def rlhf_series(seed: int) -> dict:
         ds = train_ppo(ValueHeadPolicy(lm), tok, proxy, ["<bos>"], n_iterations=N_ITER,
                        config=PPOConfig(stop_at_eos=False, learning_rate=1e-3, kl_coef=0.02, seed=seed),
                        gold=task.gold, suppress_tokens=special_ids(tok))
-    finally:
-        torch.set_num_threads(threads)
     yes = tok.convert_tokens_to_ids(task.keyword)
     return {"kl": np.maximum(ds.kl_mean.values, 0.0), "proxy": ds.score_mean.values, "gold": ds.gold_mean.values,
             "n_yes": (ds.token_id.values == yes).sum(-1).mean(-1), "w_yes": float(w[vocab.index(task.keyword)]),

@@ -44,22 +44,15 @@ CONDITIONS = {"critic only (policy fixed)": ("separate", False, 3e-3), "full PPO
 
 
 def _one_run(critic: str, train_policy: bool, lr: float, seed: int):
-    import torch
-
     from ..rlhf.ppo import PPOConfig, ValueHeadPolicy, train_ppo
-    from ..rlhf.tiny import KeywordTask, special_ids, tiny_causal_lm, word_tokenizer
+    from ..rlhf.tiny import KeywordTask, one_thread, special_ids, tiny_causal_lm, word_tokenizer
 
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # tiny models: one thread is fastest, and stays fast on a busy machine
-    try:
-        tok = word_tokenizer()
-        task = KeywordTask()
+    tok, task = word_tokenizer(), KeywordTask()
+    with one_thread():
         policy = ValueHeadPolicy(tiny_causal_lm(tok, seed=seed), critic=critic)
         cfg = PPOConfig(stop_at_eos=False, train_policy=train_policy, learning_rate=lr, seed=seed)
         ds = train_ppo(policy, tok, lambda texts: (task.count(texts) > 0).astype(float), ["<bos>"],
                        n_iterations=N_ITER, config=cfg, gold=task.gold, suppress_tokens=special_ids(tok))
-    finally:
-        torch.set_num_threads(threads)
     return ds, tok.convert_tokens_to_ids(task.keyword)
 
 

@@ -11,7 +11,8 @@ __all__ = ["ppc_figure", "stay_probabilities"]
 
 
 def stay_probabilities(data, predicted=None):
-    """Two-step stay probabilities by the previous trial's reward and transition.
+    """Two-step stay probabilities by the previous trial's reward and transition:
+    :func:`mesolimbic.tasks.two_step.stay_probabilities` on fitted data.
 
     Observed: the share of first-stage choices that repeat the previous one.
     Predicted (``predicted``: the model's one-step-ahead P(first-stage option 2),
@@ -20,30 +21,21 @@ def stay_probabilities(data, predicted=None):
     rare), ``observed``, ``predicted`` and ``n`` (trials)."""
     import pandas as pd
 
+    from ..tasks.two_step import stay_probabilities as stay
+
     if data.task != "ts" or "state2" not in data.extra:
         raise ValueError(f"stay probabilities need two-step data (task 'ts'), got task {data.task!r}")
-    c, s2, r, m = data.choice, data.extra["state2"], data.outcome, data.mask
-    prev_c, prev_s2, prev_r = c[:, :-1], s2[:, :-1], r[:, :-1]
-    ok = m[:, 1:] & m[:, :-1]
-    stay = (c[:, 1:] == prev_c).astype(float)
-    if predicted is not None:
-        p2 = np.asarray(predicted, float)[:, 1:]
-        p_stay = np.where(prev_c == 1, p2, 1 - p2)
-    rows = []
-    for rew, rname in ((1, "rewarded"), (0, "unrewarded")):
-        for common, tname in ((True, "common"), (False, "rare")):
-            sel = ok & ((prev_r > 0) == bool(rew)) & ((prev_s2 == prev_c) == common)
-            rows.append({"reward": rname, "transition": tname, "n": int(sel.sum()),
-                         "observed": float(stay[sel].mean()) if sel.any() else np.nan,
-                         "predicted": float(p_stay[sel].mean()) if (predicted is not None and sel.any()) else np.nan})
-    return pd.DataFrame(rows)
+    obs, pred, n = stay(data.choice, data.extra["state2"] == data.choice, data.outcome, data.mask, predicted)
+    return pd.DataFrame({"reward": ["rewarded", "rewarded", "unrewarded", "unrewarded"],
+                         "transition": ["common", "rare", "common", "rare"], "n": n, "observed": obs,
+                         "predicted": pred if pred is not None else np.full(4, np.nan)})
 
 
 def ppc_figure(data, predicted, band=None, title: str = ""):
     """Observed share of choices of option 2 per trial (mean over sequences) against the
     model's mean predicted probability (``predicted``: ``[sequence, trial]``); ``band``:
     ``(low, high)`` arrays of the same shape for an interval of the prediction's mean."""
-    from ..plot import plt
+    from ..plot import plt, stay_bars
 
     mask = data.mask
     obs = np.where(mask, (data.choice == 1).astype(float), np.nan)
@@ -53,13 +45,7 @@ def ppc_figure(data, predicted, band=None, title: str = ""):
         fig, (ax, ax2) = plt.subplots(1, 2, figsize=(12, 3.6), constrained_layout=True,
                                       gridspec_kw={"width_ratios": [2, 1]})
         st = stay_probabilities(data, predicted)
-        x = np.arange(2)
-        for j, (tname, col) in enumerate((("common", "tab:blue"), ("rare", "tab:red"))):
-            sub = st[st.transition == tname]
-            ax2.bar(x + (j - 0.5) * 0.38, sub.observed, 0.36, color=col, alpha=0.55, label=f"observed, {tname}")
-            ax2.plot(x + (j - 0.5) * 0.38, sub.predicted, "o", color="k", ms=5,
-                     label="model" if j == 0 else None)
-        ax2.set_xticks(x, ["rewarded", "unrewarded"])
+        stay_bars(ax2, st.observed.to_numpy(), st.predicted.to_numpy())
         ax2.set_ylim(0, 1)
         ax2.set_ylabel("P(repeat first-stage choice)")
         ax2.set_title("Stay probabilities", fontsize=10)

@@ -86,19 +86,20 @@ class PPOConfig:
     seed: int = 0
 
     def __post_init__(self):
-        for name in ("n_rollouts", "max_new_tokens", "ppo_epochs", "minibatch_size"):
-            if int(getattr(self, name)) < 1:
-                raise ValueError(f"PPOConfig.{name} must be >= 1, got {getattr(self, name)}")
-        if self.minibatch_size > self.n_rollouts:
-            raise ValueError(f"PPOConfig.minibatch_size ({self.minibatch_size}) must be <= n_rollouts "
-                             f"({self.n_rollouts})")
-        for name, lo, hi in (("gamma", 0, 1), ("lam", 0, 1), ("clip_range", 0, None), ("kl_coef", 0, None),
-                             ("learning_rate", 0, None), ("temperature", 0, None), ("vf_coef", 0, None),
-                             ("clip_range_value", 0, None), ("max_grad_norm", 0, None)):
-            v = getattr(self, name)
-            if not np.isfinite(v) or v < lo or (hi is not None and v > hi) or (name in ("temperature", "learning_rate") and v == 0):
-                rng = f"[{lo}, {hi}]" if hi is not None else f">= {lo}" if name not in ("temperature", "learning_rate") else "> 0"
-                raise ValueError(f"PPOConfig.{name} must be {rng}, got {v}")
+        from .._validate import check_count, check_range
+
+        try:
+            for name in ("n_rollouts", "max_new_tokens", "ppo_epochs", "minibatch_size"):
+                check_count(name, getattr(self, name), 1)
+            check_range("minibatch_size", self.minibatch_size, 1, self.n_rollouts)
+            for name in ("gamma", "lam"):
+                check_range(name, getattr(self, name), 0.0, 1.0)
+            for name in ("learning_rate", "temperature"):
+                check_range(name, getattr(self, name), 0.0, low_open=True, high_open=True)
+            for name in ("clip_range", "kl_coef", "vf_coef", "clip_range_value", "max_grad_norm"):
+                check_range(name, getattr(self, name), 0.0, high_open=True)
+        except ValueError as e:
+            raise ValueError(f"PPOConfig.{e}") from None
 
 
 class ValueHeadPolicy(nn.Module):

@@ -18,11 +18,14 @@ LoRA) and pass them to :func:`mesolimbic.rlhf.ppo.train_ppo` in place of these.
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 
 from ._extras import require
 
-__all__ = ["word_tokenizer", "tiny_causal_lm", "tiny_reward_model", "KeywordTask", "SPECIAL", "special_ids"]
+__all__ = ["word_tokenizer", "tiny_causal_lm", "tiny_reward_model", "KeywordTask", "SPECIAL", "special_ids",
+           "one_thread"]
 
 SPECIAL = ("<pad>", "<eos>", "<bos>", "<unk>")
 FILLERS = tuple("abcdefghijklmn")
@@ -42,6 +45,19 @@ def word_tokenizer(words=("yes", "no") + FILLERS):
                                                 bos_token="<bos>", unk_token="<unk>")
     fast.padding_side = "left"
     return fast
+
+
+@contextlib.contextmanager
+def one_thread():
+    """Run torch on one thread, then restore: tiny models are fastest that way, and stay
+    fast on a busy machine (two threads on a loaded 2-core machine were 10-20x slower)."""
+    (torch,) = require("torch", feature="one_thread")
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def special_ids(tokenizer) -> list[int]:

@@ -18,10 +18,41 @@ from dataclasses import dataclass
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from .._validate import check_count, check_range
 
-__all__ = ["TwoStep"]
+__all__ = ["TwoStep", "stay_probabilities", "STAY_CONDITIONS"]
+
+#: the previous-trial conditions of the stay analysis, in the order returned
+STAY_CONDITIONS = ("rewarded, common", "rewarded, rare", "unrewarded, common", "unrewarded, rare")
+
+
+def stay_probabilities(choice1, common, reward, mask=None, p_choice2=None):
+    """P(repeat the first-stage choice) after each previous-trial condition (Daw et al.
+    2011, Fig. 2), pooled over every sequence; trials on the last axis.
+
+    ``choice1`` (0/1), ``common`` (the transition was common), ``reward`` (> 0 is
+    rewarded), ``mask`` (real trials; default all); ``p_choice2``: a model's
+    one-step-ahead P(first-stage action 1), whose mean probability of repeating the
+    previous choice is the prediction. Returns ``(observed, predicted, n)``, each of
+    length 4 in the order of :data:`STAY_CONDITIONS` (``predicted`` None without a
+    model; NaN where a condition never occurs)."""
+    c, com, r = np.asarray(choice1), np.asarray(common, bool), np.asarray(reward) > 0
+    ok = np.ones(c.shape, bool) if mask is None else np.asarray(mask, bool)
+    ok = ok[..., 1:] & ok[..., :-1]
+    prev_c, prev_com, prev_r = c[..., :-1], com[..., :-1], r[..., :-1]
+    stay = (c[..., 1:] == prev_c).astype(float)
+    if p_choice2 is not None:
+        p2 = np.asarray(p_choice2, float)[..., 1:]
+        p_stay = np.where(prev_c == 1, p2, 1 - p2)
+    obs, pred, n = [], [], []
+    for rew, com_ in ((True, True), (True, False), (False, True), (False, False)):
+        sel = ok & (prev_r == rew) & (prev_com == com_)
+        n.append(int(sel.sum()))
+        obs.append(float(stay[sel].mean()) if sel.any() else np.nan)
+        pred.append(float(p_stay[sel].mean()) if p_choice2 is not None and sel.any() else np.nan)
+    return np.array(obs), (np.array(pred) if p_choice2 is not None else None), np.array(n)
 
 
 @dataclass(frozen=True)
