@@ -136,7 +136,9 @@ def fit_hierarchical(data: ChoiceData, model: FitModel | str, *, parameterisatio
     # one pass over the draws: the per-trial log-likelihood, summed per subject
     seq_subject = jnp.asarray(data.subject)
     trial_fn = jax.jit(lambda p: subject_loglik(model, p, data, inputs, per_trial=True))
-    lt = jax.lax.map(trial_fn, params, batch_size=512)  # [draws, S, T]
+    S, T = data.mask.shape
+    batch = int(np.clip(4_000_000 // (S * T), 1, chains * draws))  # ~16 MB of log-likelihood per batch
+    lt = jax.lax.map(trial_fn, params, batch_size=batch)  # [draws, S, T]
     ll = jax.vmap(lambda x: jax.ops.segment_sum(x.sum(-1), seq_subject, num_segments=N))(lt)
     posterior = {k: np.asarray(v).reshape(chains, draws, N) for k, v in params.items()}
     coords = {"subject": list(map(str, data.subjects)), "parameter": list(names)}
@@ -152,7 +154,6 @@ def fit_hierarchical(data: ChoiceData, model: FitModel | str, *, parameterisatio
     dims["x_pr"] = ["subject", "parameter"]
     log_lik = {"log_lik": np.asarray(ll).reshape(chains, draws, N)}
     dims["log_lik"] = ["subject"]
-    S, T = data.mask.shape
     if per_trial is None:
         per_trial = chains * draws * S * T <= 50_000_000
     if per_trial:

@@ -67,10 +67,17 @@ def trial_outputs(model: FitModel, params: dict, data: ChoiceData, inputs: dict 
     """Every output of the learner on every trial (``[sequence, trial, ...]``), with
     per-subject parameter arrays ``params[name]`` ``[subject]`` (or scalars)."""
     inputs = data_arrays(model, data) if inputs is None else inputs
-    seq_subject = jnp.asarray(data.subject)
-    p = {k: jnp.broadcast_to(jnp.asarray(v, jnp.float32), (data.n_subjects,))[seq_subject]
-         for k, v in {**model.fixed, **params}.items()}
+    one_each = _one_sequence_each(data)
+    p = {}
+    for k, v in {**model.fixed, **params}.items():
+        v = jnp.broadcast_to(jnp.asarray(v, jnp.float32), (data.n_subjects,))
+        # one sequence per subject, in order: no gather (and no scatter-add in the gradient)
+        p[k] = v if one_each else v[jnp.asarray(data.subject)]
     return _runner(model, data.n_actions, data.n_states)(p, inputs, jnp.asarray(data.mask))
+
+
+def _one_sequence_each(data: ChoiceData) -> bool:
+    return data.subject.shape[0] == data.n_subjects and bool(np.all(data.subject == np.arange(data.n_subjects)))
 
 
 def subject_loglik(model: FitModel, params: dict, data: ChoiceData, inputs: dict | None = None,
@@ -80,4 +87,6 @@ def subject_loglik(model: FitModel, params: dict, data: ChoiceData, inputs: dict
     lp = jnp.where(jnp.asarray(data.mask), out["log_prob"], 0.0)
     if per_trial:
         return lp
+    if _one_sequence_each(data):
+        return lp.sum(1)
     return jax.ops.segment_sum(lp.sum(1), jnp.asarray(data.subject), num_segments=data.n_subjects)
