@@ -11,7 +11,7 @@ from scipy.optimize import minimize
 
 from mesolimbic.fitting import (MODELS, bms, compare_fits, events, fit_approx, fit_mle, get_model, load_choices,
                                 parameter_recovery, regressors)
-from mesolimbic.fitting.likelihood import subject_loglik
+from mesolimbic.fitting.likelihood import per_subject, subject_loglik
 
 DATA = Path(__file__).parent / "data" / "hbayesdm"
 SHARED = Path(__file__).parents[2] / "shared" / "data" / "hbayesdm"
@@ -136,6 +136,9 @@ def test_multiple_blocks_by_hand_with_different_parameters_per_subject():
                 ref += z[c] - np.log(np.exp(z).sum())
                 ev[c] += (th["alpha_pos"][i] if o > 0 else th["alpha_neg"][i]) * (o - ev[c])
         assert ll[i] == pytest.approx(ref, rel=1e-5), sid
+    # the per-trial path (as NUTS post-processing uses it, with a leading draws axis) sums the same way
+    lt = subject_loglik(m, th, d, per_trial=True)
+    np.testing.assert_allclose(np.asarray(per_subject(lt.sum(-1)[None], d))[0], ll, rtol=1e-6)
     # the gradient of subject i's log-likelihood lands on subject i's parameters only
     g = jax.grad(lambda t: subject_loglik(m, t, d)[1])({k: np.asarray(v, np.float32) for k, v in th.items()})
     for v in g.values():

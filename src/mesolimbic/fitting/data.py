@@ -75,6 +75,11 @@ class ChoiceData:
         return self.mask.sum(1)
 
     @property
+    def one_sequence_each(self) -> bool:
+        """True when sequence i is subject i (no blocks): parameters need no per-sequence copy."""
+        return len(self.subject) == self.n_subjects and bool(np.all(self.subject == np.arange(self.n_subjects)))
+
+    @property
     def n_trials_subject(self) -> np.ndarray:
         """Trials per subject (summed over blocks)."""
         return np.bincount(self.subject, weights=self.mask.sum(1), minlength=self.n_subjects).astype(int)

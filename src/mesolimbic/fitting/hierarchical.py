@@ -41,7 +41,7 @@ import numpy as np
 
 from .._validate import check_choice, check_count, check_range
 from .data import ChoiceData
-from .likelihood import data_arrays, phi_approx, subject_loglik, trial_outputs
+from .likelihood import data_arrays, per_subject, phi_approx, subject_loglik, trial_outputs
 from .models import FitModel, get_model
 
 __all__ = ["fit_hierarchical", "numpyro_model", "diagnostics"]
@@ -134,12 +134,11 @@ def fit_hierarchical(data: ChoiceData, model: FitModel | str, *, parameterisatio
     params = jax.jit(jax.vmap(lambda x, m, sg: _params(model, data, x, m if hier else None, sg)))(
         flat["x_pr"], flat.get("mu_pr", zeros), flat.get("sigma", zeros))
     # one pass over the draws: the per-trial log-likelihood, summed per subject
-    seq_subject = jnp.asarray(data.subject)
     trial_fn = jax.jit(lambda p: subject_loglik(model, p, data, inputs, per_trial=True))
     S, T = data.mask.shape
     batch = int(np.clip(4_000_000 // (S * T), 1, chains * draws))  # ~16 MB of log-likelihood per batch
     lt = jax.lax.map(trial_fn, params, batch_size=batch)  # [draws, S, T]
-    ll = jax.vmap(lambda x: jax.ops.segment_sum(x.sum(-1), seq_subject, num_segments=N))(lt)
+    ll = per_subject(lt.sum(-1), data)  # [draws, subject]
     posterior = {k: np.asarray(v).reshape(chains, draws, N) for k, v in params.items()}
     coords = {"subject": list(map(str, data.subjects)), "parameter": list(names)}
     dims = {k: ["subject"] for k in names}

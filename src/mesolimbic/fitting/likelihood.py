@@ -13,7 +13,8 @@ from ..models import HybridTwoStep
 from .data import ChoiceData
 from .models import FitModel
 
-__all__ = ["data_arrays", "trial_outputs", "subject_loglik", "natural", "unconstrained", "phi_approx"]
+__all__ = ["data_arrays", "trial_outputs", "subject_loglik", "per_sequence", "per_subject", "natural",
+           "unconstrained", "phi_approx"]
 
 
 def phi_approx(x):
@@ -67,17 +68,24 @@ def trial_outputs(model: FitModel, params: dict, data: ChoiceData, inputs: dict 
     """Every output of the learner on every trial (``[sequence, trial, ...]``), with
     per-subject parameter arrays ``params[name]`` ``[subject]`` (or scalars)."""
     inputs = data_arrays(model, data) if inputs is None else inputs
-    one_each = _one_sequence_each(data)
-    p = {}
-    for k, v in {**model.fixed, **params}.items():
-        v = jnp.broadcast_to(jnp.asarray(v, jnp.float32), (data.n_subjects,))
-        # one sequence per subject, in order: no gather (and no scatter-add in the gradient)
-        p[k] = v if one_each else v[jnp.asarray(data.subject)]
+    p = {k: per_sequence(jnp.broadcast_to(jnp.asarray(v, jnp.float32), (data.n_subjects,)), data)
+         for k, v in {**model.fixed, **params}.items()}
     return _runner(model, data.n_actions, data.n_states)(p, inputs, jnp.asarray(data.mask))
 
 
-def _one_sequence_each(data: ChoiceData) -> bool:
-    return data.subject.shape[0] == data.n_subjects and bool(np.all(data.subject == np.arange(data.n_subjects)))
+def per_sequence(v, data: ChoiceData):
+    """A per-subject array ``[subject]`` copied to each of the subject's sequences ``[sequence]``
+    (the same array, with no gather, when every subject is one sequence)."""
+    return v if data.one_sequence_each else v[jnp.asarray(data.subject)]
+
+
+def per_subject(x, data: ChoiceData):
+    """Sum a per-sequence array ``[..., sequence]`` over each subject's sequences, ``[..., subject]``
+    (the transpose of :func:`per_sequence`; no scatter-add when every subject is one sequence)."""
+    if data.one_sequence_each:
+        return x
+    s = jax.ops.segment_sum(jnp.moveaxis(x, -1, 0), jnp.asarray(data.subject), num_segments=data.n_subjects)
+    return jnp.moveaxis(s, 0, -1)
 
 
 def subject_loglik(model: FitModel, params: dict, data: ChoiceData, inputs: dict | None = None,
@@ -85,8 +93,4 @@ def subject_loglik(model: FitModel, params: dict, data: ChoiceData, inputs: dict
     """Log-likelihood per subject ``[subject]`` (or per trial ``[sequence, trial]``, 0 on padding)."""
     out = trial_outputs(model, params, data, inputs)
     lp = jnp.where(jnp.asarray(data.mask), out["log_prob"], 0.0)
-    if per_trial:
-        return lp
-    if _one_sequence_each(data):
-        return lp.sum(1)
-    return jax.ops.segment_sum(lp.sum(1), jnp.asarray(data.subject), num_segments=data.n_subjects)
+    return lp if per_trial else per_subject(lp.sum(1), data)
