@@ -1,9 +1,10 @@
 """Instrumental speed: the two-step task with the hybrid learner, and the Gymnasium environments.
 
 (1) 10,000 simulated subjects x 200 trials of the two-step task (Daw et al. 2011)
-with the hybrid model-based / model-free learner: ``mesolimbic.instrumental.
-simulate_two_step`` against a plain NumPy implementation vectorised over
-subjects (subjects on the contiguous axis), measured in the same run.
+with the hybrid model-based / model-free learner: ``mesolimbic.simulate`` (the
+session kernel, two stages per trial) against a plain NumPy implementation
+vectorised over subjects (subjects on the contiguous axis), measured in the
+same run.
 (2) Gymnasium environments: steps per second of ``env.step`` on one thread with
 a fixed action sequence.
 
@@ -18,16 +19,16 @@ import time
 
 import numpy as np
 
-from mesolimbic.instrumental import simulate_two_step
+from mesolimbic import simulate
 from mesolimbic.models import HybridTwoStep
 from mesolimbic.tasks.two_step import TwoStep
 
-P = {"alpha1": 0.5, "alpha2": 0.5, "lam": 0.6, "beta1": 5.0, "beta2": 5.0, "w": 0.5, "persev": 0.2}
+P = {"alpha1": 0.5, "alpha2": 0.5, "lam": 0.6, "beta1": 5.0, "beta2": 5.0, "w": 0.5, "kappa": 0.2}
 
 
 def numpy_two_step(n: int, n_trials: int, rng: np.random.Generator) -> np.ndarray:
     """The same learner and task, vectorised over subjects with NumPy."""
-    a1p, a2p, lam, b1, b2, w, pers = (P[k] for k in ("alpha1", "alpha2", "lam", "beta1", "beta2", "w", "persev"))
+    a1p, a2p, lam, b1, b2, w, pers = (P[k] for k in ("alpha1", "alpha2", "lam", "beta1", "beta2", "w", "kappa"))
     idx = np.arange(n)
     q_mf = np.zeros((n, 2))
     q2 = np.zeros((n, 2, 2))
@@ -81,17 +82,18 @@ def main() -> None:
     task, model = TwoStep(), HybridTwoStep()
     n = args.subjects
     t0 = time.perf_counter()
-    simulate_two_step(task, model, P, n_agents=n, seed=0)
+    simulate(task, model, P, n_agents=n, seed=0)
     first = time.perf_counter() - t0
     best = np.inf
     for s in range(3):
         t0 = time.perf_counter()
-        ds = simulate_two_step(task, model, P, n_agents=n, seed=s + 1)
+        ds = simulate(task, model, P, n_agents=n, seed=s + 1)
         best = min(best, time.perf_counter() - t0)
     t0 = time.perf_counter()
     ch = numpy_two_step(n, task.n_trials, np.random.default_rng(0))
     t_np = time.perf_counter() - t0
-    stay_ml = float((ds.choice1.values[:, 1:] == ds.choice1.values[:, :-1]).mean())
+    c1 = ds.choice.sel(stage=0).isel(param_set=0).values
+    stay_ml = float((c1[:, 1:] == c1[:, :-1]).mean())
     stay_np = float((ch[:, 1:] == ch[:, :-1]).mean())
     print(f"two-step, hybrid learner, {n} subjects x {task.n_trials} trials:")
     print(f"  mesolimbic {best:.3f} s (best of 3; first call incl. compile {first:.2f} s)  "

@@ -7,7 +7,8 @@ import pytest
 import mesolimbic as ml
 from mesolimbic.circuit import (Circuit, DopamineAgonist, DopamineDepletion, Drug, LDopa, Lesion, Opioid,
                                 Optogenetic, PhysiologicalState, simulate_circuit, simulate_vigour)
-from mesolimbic.models import DistributionalRPE, HijackedDeltaRule
+from mesolimbic.models import DistributionalRPE, HijackedDeltaRule, Spec
+from mesolimbic.results import single
 from mesolimbic.models.distributional import decode_expectiles, expectiles
 
 P = {"alpha_nac": 0.5, "alpha_amygdala": 0.5, "gamma": 1.0, "lam": 0.0, "alpha_tonic": 0.1,
@@ -22,7 +23,7 @@ def step(c, state, x, r, reset=False, stim=0.0):
 
 def test_one_step_by_hand():
     c = Circuit()
-    s = c.init(P, 2)
+    s = c.init(P, Spec(n_features=2))
     s["w_nac"] = s["w_nac"].at[0].set(0.4)
     s["w_neg"] = s["w_neg"].at[1].set(0.3)
     s, _ = step(c, s, [1, 1], 0.0, reset=True)  # previous state: cue features 0 and 1 on
@@ -38,7 +39,7 @@ def test_one_step_by_hand():
 
 def test_wanting_liking_and_physiological_state_by_hand():
     c = Circuit()
-    s = c.init(P, 2)
+    s = c.init(P, Spec(n_features=2))
     s["w_nac"] = s["w_nac"].at[0].set(0.8)
     s["w_neg"] = s["w_neg"].at[1].set(0.5)
     kappa = np.exp(1.0)
@@ -49,7 +50,7 @@ def test_wanting_liking_and_physiological_state_by_hand():
     _, out = c.step(P, s, {**inp, "x": np.array([0, 1], np.float32)})
     assert float(out["wanting"]) == pytest.approx(-0.5 + np.log(kappa))  # aversive: -0.5 + log kappa
     op = Circuit(manipulations=[Opioid(3.0)])
-    _, out = op.step(P, op.init(P, 2), {**inp, "r": np.float32(1.0)})
+    _, out = op.step(P, op.init(P, Spec(n_features=2)), {**inp, "r": np.float32(1.0)})
     assert float(out["liking"]) == 3.0
     ag = Circuit(manipulations=[DopamineAgonist(2.0)])
     _, out = ag.step(P, s, inp)
@@ -70,20 +71,20 @@ def test_manipulations_compose():
 
 def test_lesions_drug_lhb_and_optogenetics_in_simulation():
     d = ml.PavlovianDesign.from_notation([("t", {"A+": 30})], name="t")
-    base = simulate_circuit(d, Circuit(), n_agents=2)
-    no_vta = simulate_circuit(d, Circuit(manipulations=[Lesion("vta")]), n_agents=2)
+    base = single(simulate_circuit(d, Circuit(), n_agents=2))
+    no_vta = single(simulate_circuit(d, Circuit(manipulations=[Lesion("vta")]), n_agents=2))
     assert float(np.abs(no_vta.rpe_us).max()) == 0.0 and float(np.abs(no_vta.w_nac).max()) == 0.0
     assert float(base.value_nac_cs[:, -1].mean()) > 0.5
-    drug = simulate_circuit(d, Circuit(manipulations=[Drug(0.3)]), n_agents=2)
+    drug = single(simulate_circuit(d, Circuit(manipulations=[Drug(0.3)]), n_agents=2))
     assert float(drug.rpe_us.min()) >= 0.3 - 1e-6  # never below D at the drug
     # LHb carries the dips: omission after training gives a dip, gone when LHb is lesioned
     om = ml.PavlovianDesign.from_notation([("t", {"A+": 40}), ("o", {"A-": 1})], name="o")
-    with_lhb = simulate_circuit(om, Circuit(regions=("vta", "nac", "lhb")), n_agents=1)
-    no_lhb = simulate_circuit(om, Circuit(regions=("vta", "nac", "lhb"), manipulations=[Lesion("lhb")]), n_agents=1)
+    with_lhb = single(simulate_circuit(om, Circuit(regions=("vta", "nac", "lhb")), n_agents=1))
+    no_lhb = single(simulate_circuit(om, Circuit(regions=("vta", "nac", "lhb"), manipulations=[Lesion("lhb")]), n_agents=1))
     assert float(with_lhb.rpe_us[0, -1]) < -0.5 and float(with_lhb.lhb_us[0, -1]) > 0.5
     assert float(no_lhb.rpe_us[0, -1]) == 0.0
     # optogenetic excitation at the US adds to the phasic signal there
-    opto = simulate_circuit(d, Circuit(manipulations=[Optogenetic(at=1.0, size=0.5)]), n_agents=1)
+    opto = single(simulate_circuit(d, Circuit(manipulations=[Optogenetic(at=1.0, size=0.5)]), n_agents=1))
     assert float(opto.rpe_us[0, 0]) == pytest.approx(float(base.rpe_us[0, 0]) + 0.5)
     assert base.rpe_cs.attrs["region"] == "vta" and base.fear_cs.attrs["region"] == "amygdala"
     assert "Drug" in drug.attrs["manipulations"]
@@ -92,8 +93,8 @@ def test_lesions_drug_lhb_and_optogenetics_in_simulation():
 def test_physiological_state_only_in_its_phases():
     d = ml.PavlovianDesign.from_notation([("train", {"A+": 10}), ("test", {"A-": 2})], name="p")
     c = Circuit(manipulations=[PhysiologicalState(4.0, ("A",), phases=("test",))])
-    a = simulate_circuit(d, c, n_agents=1)
-    b = simulate_circuit(d, Circuit(), n_agents=1)
+    a = single(simulate_circuit(d, c, n_agents=1))
+    b = single(simulate_circuit(d, Circuit(), n_agents=1))
     np.testing.assert_allclose(a.wanting_cs[0, :10], b.wanting_cs[0, :10])
     np.testing.assert_allclose(a.wanting_cs[0, 10], 4.0 * b.wanting_cs[0, 10], rtol=1e-5)
 
@@ -119,15 +120,15 @@ def test_bad_circuits(make, match):
 def test_bad_circuit_runs():
     d = ml.PavlovianDesign.from_notation([("t", {"A+": 3})], name="t")
     with pytest.raises(ValueError, match=r"cue\(s\) \['Z'\]"):
-        simulate_circuit(d, Circuit(manipulations=[PhysiologicalState(2.0, ("Z",))]))
+        single(simulate_circuit(d, Circuit(manipulations=[PhysiologicalState(2.0, ("Z",))])))
     with pytest.raises(ValueError, match=r"phase\(s\) \['test'\]"):
-        simulate_circuit(d, Circuit(manipulations=[PhysiologicalState(2.0, ("A",), phases=("test",))]))
+        single(simulate_circuit(d, Circuit(manipulations=[PhysiologicalState(2.0, ("A",), phases=("test",))])))
     with pytest.raises(ValueError, match="trial_types"):
-        simulate_circuit(d, Circuit(manipulations=[Optogenetic(at=0.0, trial_types=("B-",))]))
+        single(simulate_circuit(d, Circuit(manipulations=[Optogenetic(at=0.0, trial_types=("B-",))])))
     with pytest.raises(ValueError, match="must be a mesolimbic.circuit.Circuit"):
-        simulate_circuit(d, ml.TD())
+        single(simulate_circuit(d, ml.TD()))
     with pytest.raises(ValueError, match=r"alpha_nac must be in \[0, 1\]"):
-        simulate_circuit(d, Circuit(), {"alpha_nac": 2.0})
+        single(simulate_circuit(d, Circuit(), {"alpha_nac": 2.0}))
 
 
 # ------------------------------------------------------------------ distributional RPE
@@ -154,7 +155,7 @@ def test_expectiles_and_distributional_units():
 def test_hijacked_delta_rule_by_hand():
     p = {"alpha": 0.5, "beta": 1.0, "stim": 0.5, "penalty": 0.2}
     m = HijackedDeltaRule()
-    s = m.init(p, 2)
+    s = m.init(p, Spec(n_actions=2))
     s["q"] = s["q"].at[1].set(2.0)
     s2, out = m.step(p, s, {"action": 1, "outcome": 0.0})
     assert float(out["rpe"]) == pytest.approx(0.5)  # max(0 - 0.2 - 2 + 0.5, 0.5)
@@ -164,15 +165,16 @@ def test_hijacked_delta_rule_by_hand():
     s2, out = m.step(p, s, {"action": 0, "outcome": 1.0})
     assert float(out["rpe"]) == 1.0  # the other action is untouched by the hijack
     with pytest.raises(ValueError, match="hijack_action"):
-        HijackedDeltaRule(hijack_action=3).init(p, 2)
+        HijackedDeltaRule(hijack_action=3).init(p, Spec(n_actions=2))
 
 
 def test_vigour_closed_form():
     # at equilibrium R = p m / tau and tau = sqrt(C / (s R))  =>  tau = C / (s p m)
     for manips, s in (([], 1.0), ([DopamineDepletion(0.5)], 0.5), ([DopamineAgonist(2.0)], 2.0)):
-        ds = simulate_vigour(Circuit(manipulations=manips), reward=2.0, p_reward=0.5, noise=0.0, n_agents=2,
-                             n_responses=2000, alpha_rate=0.05)
-        assert float(ds.latency[:, -1].mean()) == pytest.approx(1.0 / (s * 0.5 * 2.0), rel=0.02)
+        ds = single(simulate_vigour(Circuit(manipulations=manips), reward=2.0, p_reward=0.5, noise=0.0, n_agents=4,
+                                    n_responses=3000, alpha_rate=0.05))
+        # the learned rate fluctuates with every reward (sd of tau about 8 %): average the last 1,000 responses
+        assert float(ds.latency[:, -1000:].mean()) == pytest.approx(1.0 / (s * 0.5 * 2.0), rel=0.02)
     with pytest.raises(ValueError, match="needs region 'vta'"):
         simulate_vigour(Circuit(regions=("amygdala",)))
     with pytest.raises(ValueError, match=r"p_reward must be in \(0, 1\]"):

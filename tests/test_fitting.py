@@ -7,6 +7,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+
+from mesolimbic.models import Spec
 from scipy.optimize import minimize
 
 from mesolimbic.fitting import (MODELS, bms, compare_fits, events, fit_approx, fit_mle, get_model, load_choices,
@@ -295,20 +297,20 @@ def test_fictitious_update_by_hand():
     from mesolimbic.models import FictitiousUpdate
 
     m = FictitiousUpdate()
-    p = {"eta": 0.5, "alpha": 0.2, "beta": 2.0}
-    s = m.init(p, 2)
+    p = {"alpha": 0.5, "indecision": 0.2, "beta": 2.0}
+    s = m.init(p, Spec(n_actions=2))
     s, out = m.step(p, s, {"action": 1, "outcome": 1.0})
-    # P(option 1) = sigmoid(beta ((Q0 - Q1) - alpha)) = sigmoid(-0.4); the choice was option 2
+    # P(option 1) = sigmoid(beta ((Q0 - Q1) - phi)) = sigmoid(-0.4); the choice was option 2
     assert float(np.exp(out["log_prob"])) == pytest.approx(1 - 1 / (1 + np.exp(0.4)))
     np.testing.assert_allclose(s["q"], [-0.5, 0.5])  # chosen toward +1, unchosen toward -1
     assert float(out["rpe_fictitious"]) == -1.0
     d = load_choices(path("prl"), "prl") if path("prl").exists() else None
     if d is not None:
-        ll = np.asarray(subject_loglik(get_model("prl_fictitious"), {"eta": np.full(20, 0.3), "alpha": np.zeros(20),
+        ll = np.asarray(subject_loglik(get_model("prl_fictitious"), {"alpha": np.full(20, 0.3), "indecision": np.zeros(20),
                                                                      "beta": np.full(20, 1.0)}, d))
         assert np.isfinite(ll).all() and (ll < 0).all()
     with pytest.raises(ValueError, match="two-option"):
-        m.init(p, 3)
+        m.init(p, Spec(n_actions=3))
 
 
 def test_stickiness_wrapper_equals_built_in_perseveration():
@@ -358,13 +360,13 @@ def test_two_step_models_match_hbayesdm_stan_code_by_hand():
     d = load_choices(path("ts"), "ts")
     subj = raw.groupby("subjID", sort=False)
     n = d.n_subjects
-    cases = {"ts_par7": dict(alpha1=0.4, alpha2=0.6, lam=0.5, beta1=2.0, beta2=3.0, w=0.3, persev=0.8),
-             "ts_par6": dict(alpha1=0.4, alpha2=0.6, beta1=2.0, beta2=3.0, w=0.3, persev=0.8),
-             "ts_par4": dict(alpha=0.5, beta=2.5, w=0.6, persev=0.4)}
+    cases = {"ts_par7": dict(alpha1=0.4, alpha2=0.6, lam=0.5, beta1=2.0, beta2=3.0, w=0.3, kappa=0.8),
+             "ts_par6": dict(alpha1=0.4, alpha2=0.6, beta1=2.0, beta2=3.0, w=0.3, kappa=0.8),
+             "ts_par4": dict(alpha=0.5, beta=2.5, w=0.6, kappa=0.4)}
     for name, p in cases.items():
         ll = np.asarray(subject_loglik(get_model(name), {k: np.full(n, v) for k, v in p.items()}, d))
         full = {"a1": p.get("alpha1", p.get("alpha")), "a2": p.get("alpha2", p.get("alpha")),
-                "b1": p.get("beta1", p.get("beta")), "b2": p.get("beta2", p.get("beta")), "pi": p["persev"],
+                "b1": p.get("beta1", p.get("beta")), "b2": p.get("beta2", p.get("beta")), "pi": p["kappa"],
                 "w": p["w"], "lam": p.get("lam", 1.0)}
         ref = [_hbayesdm_ts_loglik(g, **full) for _, g in subj]
         np.testing.assert_allclose(ll, ref, rtol=1e-4, err_msg=name)
@@ -375,19 +377,19 @@ def test_two_step_models_match_hbayesdm_stan_code_by_hand():
 
 
 def test_two_step_stay_probabilities_by_hand():
-    from mesolimbic.fitting.ppc import ppc_figure, stay_probabilities
+    from mesolimbic.fitting.ppc import ppc_figure, stay_table
 
     df = pd.DataFrame({"subjID": 1, "trial": [1, 2, 3, 4], "level1_choice": [1, 1, 2, 1],
                        "level2_choice": [1, 3, 3, 2], "reward": [1, 0, 0, 1]})
     d = load_choices(df, "ts")
-    st = stay_probabilities(d, np.full((1, 4), 0.7)).set_index(["reward", "transition"])
+    st = stay_table(d, np.full((1, 4), 0.7)).set_index(["reward", "transition"])
     assert st.loc[("rewarded", "common"), ["observed", "predicted", "n"]].tolist() == [1.0, pytest.approx(0.3), 1]
     assert st.loc[("unrewarded", "rare"), ["observed", "predicted"]].tolist() == [0.0, pytest.approx(0.3)]
     assert st.loc[("unrewarded", "common"), ["observed", "predicted"]].tolist() == [0.0, pytest.approx(0.7)]
     assert st.loc[("rewarded", "rare"), "n"] == 0 and np.isnan(st.loc[("rewarded", "rare"), "observed"])
     assert len(ppc_figure(d, np.full((1, 4), 0.7)).axes) == 2
     with pytest.raises(ValueError, match="two-step"):
-        stay_probabilities(load_choices(_table(), "bandit2arm"))
+        stay_table(load_choices(_table(), "bandit2arm"))
 
 
 def test_hbayesdm_joint_density_equals_the_stan_model_by_hand():

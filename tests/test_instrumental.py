@@ -5,7 +5,8 @@ import pytest
 
 import mesolimbic as ml
 from mesolimbic.instrumental import log_likelihood, read_table, simulate_choices, to_dataframe
-from mesolimbic.models import DeltaRule
+from mesolimbic.models import DeltaRule, Spec
+from mesolimbic.results import single
 from mesolimbic.tasks.bandit import Bandit, reversal_learning
 
 
@@ -13,7 +14,7 @@ def test_delta_rule_by_hand():
     # Q starts at 0; alpha = .5: outcome 1 -> delta 1, Q = .5; outcome 0 -> delta -.5, Q = .25
     m = DeltaRule()
     p = {"alpha": 0.5, "beta": 2.0}
-    s = m.init(p, 2)
+    s = m.init(p, Spec(n_actions=2))
     s, out = m.step(p, s, {"action": 0, "outcome": 1.0})
     assert float(out["rpe"]) == pytest.approx(1.0) and float(out["log_prob"]) == pytest.approx(np.log(0.5))
     s, out = m.step(p, s, {"action": 0, "outcome": 0.0})
@@ -27,7 +28,7 @@ def test_options_separate_rates_perseveration_lapse():
     m = DeltaRule(separate_rates=True, perseveration=True, lapse=True)
     assert m.param_names == ("alpha_pos", "alpha_neg", "beta", "kappa", "epsilon")
     p = {"alpha_pos": 0.5, "alpha_neg": 0.1, "beta": 1.0, "kappa": 2.0, "epsilon": 0.2}
-    s = m.init(p, 2)
+    s = m.init(p, Spec(n_actions=2))
     s, _ = m.step(p, s, {"action": 1, "outcome": -1.0})
     np.testing.assert_allclose(s["q"], [0.0, -0.1])  # the negative rate
     probs = np.exp(m.policy(p, s))
@@ -37,7 +38,7 @@ def test_options_separate_rates_perseveration_lapse():
 
 
 def test_simulation_likelihood_is_the_same_step():
-    ds = simulate_choices(reversal_learning(n_trials=80), DeltaRule(), {"alpha": 0.3, "beta": 4.0}, n_agents=5, seed=2)
+    ds = single(simulate_choices(reversal_learning(n_trials=80), DeltaRule(), {"alpha": 0.3, "beta": 4.0}, n_agents=5, seed=2))
     ll = log_likelihood(DeltaRule(), {"alpha": 0.3, "beta": 4.0}, ds.choice.values, ds.outcome.values, 2)
     np.testing.assert_allclose(np.asarray(ll), ds.log_prob.values, atol=1e-6)
     # and the RPE the learner reports is the outcome minus the chosen value
@@ -46,19 +47,19 @@ def test_simulation_likelihood_is_the_same_step():
 
 
 def test_reversals_and_accuracy():
-    ds = simulate_choices(reversal_learning(n_trials=120, reversal_every=40), DeltaRule(),
-                          {"alpha": 0.4, "beta": 8.0}, n_agents=100, seed=0)
+    ds = single(simulate_choices(reversal_learning(n_trials=120, reversal_every=40), DeltaRule(),
+                          {"alpha": 0.4, "beta": 8.0}, n_agents=100, seed=0))
     assert (ds.reversed.sum("trial") == 3).all()  # after trials 40, 80 and 120
     acc = ds.correct.mean("agent").values
     assert acc[30:40].mean() > 0.8 and acc[40:43].mean() < 0.3  # the dip right after a reversal
-    crit = simulate_choices(reversal_learning(n_trials=200, reversal_every=None, reversal_criterion=8),
-                            DeltaRule(), {"alpha": 0.4, "beta": 8.0}, n_agents=20, seed=0)
+    crit = single(simulate_choices(reversal_learning(n_trials=200, reversal_every=None, reversal_criterion=8),
+                            DeltaRule(), {"alpha": 0.4, "beta": 8.0}, n_agents=20, seed=0))
     assert int(crit.reversed.sum()) > 20
 
 
 def test_restless_bandit_stays_in_bounds():
     task = Bandit((0.3, 0.5, 0.7, 0.4), n_trials=300, drift_sd=0.05, bounds=(0.25, 0.75))
-    ds = simulate_choices(task, DeltaRule(), n_agents=10, seed=1)
+    ds = single(simulate_choices(task, DeltaRule(), n_agents=10, seed=1))
     pr = ds.p_reward.values
     assert pr.min() >= 0.25 and pr.max() <= 0.75 and np.std(np.diff(pr, axis=1)) > 0.01
 
@@ -89,11 +90,11 @@ def test_bad_task(bad, match):
 
 def test_bad_learner_inputs():
     with pytest.raises(ValueError, match=r"beta must be in \(0, 50\], got 0.0"):
-        simulate_choices(Bandit(), DeltaRule(), {"beta": 0.0})
+        single(simulate_choices(Bandit(), DeltaRule(), {"beta": 0.0}))
     with pytest.raises(ValueError, match="choices must be in 0..1"):
         log_likelihood(DeltaRule(), {}, [[0, 2]], [[1.0, 0.0]], 2)
     with pytest.raises(ValueError, match="choice learner"):
-        simulate_choices(Bandit(), ml.TD())
+        single(simulate_choices(Bandit(), ml.TD()))
 
 
 def test_gymnasium_env():
@@ -127,7 +128,7 @@ from pathlib import Path  # noqa: E402
 
 import pandas as pd  # noqa: E402
 
-from mesolimbic.instrumental import simulate_two_step, two_step_dataframe, two_step_log_likelihood  # noqa: E402
+from mesolimbic.instrumental import score, two_step_dataframe  # noqa: E402
 from mesolimbic.models import HybridTwoStep  # noqa: E402
 from mesolimbic.tasks.two_step import TwoStep  # noqa: E402
 
@@ -136,11 +137,15 @@ DATA = Path(__file__).parent / "data" / "hbayesdm"
 
 def test_hybrid_by_hand():
     m = HybridTwoStep()
-    p = {"alpha1": 0.5, "alpha2": 0.5, "lam": 1.0, "beta1": 1.0, "beta2": 1.0, "w": 0.0, "persev": 0.0}
-    s = m.init(p)
-    s, out = m.step(p, s, {"a1": 0, "s2": 1, "a2": 1, "reward": 1.0})
+    p = {"alpha1": 0.5, "alpha2": 0.5, "lam": 1.0, "beta1": 1.0, "beta2": 1.0, "w": 0.0, "kappa": 0.0}
+    s = m.init(p, Spec(n_actions=2, n_states=3))
+    # first stage: a1 = 0, reaching state 1 (observation 2) where a2 = 1 is chosen
+    s, out1 = m.step(p, s, {"obs": 0, "action": 0, "outcome": 0.0, "next_obs": 2, "next_action": 1, "done": False})
+    # second stage: reward 1
+    s, out2 = m.step(p, s, {"obs": 2, "action": 1, "outcome": 1.0, "next_obs": 0, "next_action": 0, "done": True})
     # delta1 = Q2 - Q_MF = 0; delta2 = 1 - 0; Q_MF(0) += .5 * 0 + .5 * 1 * 1; Q2(1, 1) = .5
-    assert float(out["rpe1"]) == 0.0 and float(out["rpe2"]) == 1.0
+    assert float(out1["rpe"]) == 0.0 and float(out2["rpe"]) == 1.0
+    assert float(out1["log_prob"]) == pytest.approx(np.log(0.5)) and float(out2["log_prob"]) == pytest.approx(np.log(0.5))
     np.testing.assert_allclose(s["q_mf"], [0.5, 0.0])
     np.testing.assert_allclose(s["q2"], [[0, 0], [0, 0.5]])
     np.testing.assert_allclose(m.transition_model(s), [[1 / 3, 2 / 3], [0.5, 0.5]])
@@ -149,28 +154,30 @@ def test_hybrid_by_hand():
 
 
 def test_two_step_simulation_and_likelihood_agree():
-    ds = simulate_two_step(TwoStep(n_trials=60), HybridTwoStep(), {"w": 0.7}, n_agents=4, seed=3)
-    ll = two_step_log_likelihood(HybridTwoStep(), {"w": 0.7}, ds.choice1.values, ds.state2.values,
-                                 ds.choice2.values, ds.reward.values)
-    np.testing.assert_allclose(np.asarray(ll), ds.log_prob.values, atol=1e-5)
-    common = ds.common.values
+    ds = simulate_choices(TwoStep(n_trials=60), HybridTwoStep(), {"w": 0.7}, n_agents=4, seed=3)
+    ll = score(HybridTwoStep(), ds)
+    np.testing.assert_allclose(ll.values, ds.log_prob.values, atol=1e-5)
+    common = ds.common.sel(stage=0).values
     assert 0.6 < common.mean() < 0.8
-    np.testing.assert_array_equal(ds.state2.values == ds.choice1.values, common)
+    state2 = ds.cue.sel(stage=1).values - 1
+    np.testing.assert_array_equal(state2 == ds.choice.sel(stage=0).values, common)
+    assert (ds.done.sel(stage=1)).all() and not ds.done.sel(stage=0).any()
+    assert float(ds.outcome.sel(stage=0).max()) == 0.0
     df = two_step_dataframe(ds)
     assert list(df.columns) == ["subjID", "trial", "level1_choice", "level2_choice", "reward"]
     assert set(df.level2_choice) <= {1, 2, 3, 4}
 
 
 def test_two_step_likelihood_on_hbayesdm_data():
-    df = pd.read_csv(DATA / "ts_exampleData.txt", sep="\t")
-    s1 = df[df.subjID == df.subjID.iloc[0]]
-    c1 = s1.level1_choice.values - 1
-    s2 = (s1.level2_choice.values - 1) // 2
-    c2 = (s1.level2_choice.values - 1) % 2
-    ll = np.asarray(two_step_log_likelihood(HybridTwoStep(), {"beta1": 2.0, "beta2": 2.0}, c1, s2, c2,
-                                            s1.reward.values)).sum()
-    chance = len(s1) * 2 * np.log(0.5)
-    assert np.isfinite(ll) and ll > chance
+    from mesolimbic.fitting import get_model, load_choices
+    from mesolimbic.fitting.likelihood import subject_loglik
+
+    data = load_choices(DATA / "ts_exampleData.txt", "ts")
+    model = get_model("ts_daw2011")
+    params = {**{p.name: p.default for p in model.free}, "beta1": 2.0, "beta2": 2.0}
+    ll = np.asarray(subject_loglik(model, params, data))
+    chance = data.n_trials_subject * 2 * np.log(0.5)
+    assert np.isfinite(ll).all() and ll.sum() > chance.sum() + 300  # -2511 against chance -3040
 
 
 def test_delta_rule_likelihood_on_hbayesdm_bandit_data():
@@ -204,8 +211,11 @@ def test_two_step_env():
 def test_bad_two_step_inputs():
     with pytest.raises(ValueError, match=r"common \(transition probability\) must be in \[0, 1\]"):
         TwoStep(common=1.2)
-    with pytest.raises(ValueError, match="state2 must be 0 or 1"):
-        two_step_log_likelihood(HybridTwoStep(), {}, [[0]], [[3]], [[0]], [[1]])
+    with pytest.raises(ValueError, match="obs must be 0, 1 or 2"):
+        HybridTwoStep().step(HybridTwoStep().validate_params({}), HybridTwoStep().init({}, Spec(2, 2, 3)),
+                             {"obs": 3, "action": 0, "outcome": 1.0})
+    with pytest.raises(ValueError, match="learns the two-step task"):
+        simulate_choices(Bandit(), HybridTwoStep())
 
 
 # ------------------------------------------------------------------ go/no-go
@@ -215,8 +225,8 @@ from mesolimbic.tasks.gonogo import GoNoGo  # noqa: E402
 
 def test_gonogo_learner_by_hand():
     m = PavlovianBiasGoNoGo()
-    p = {"xi": 0.0, "ep": 0.5, "b": 0.0, "pi": 1.0, "rho_rew": 2.0, "rho_pun": 1.0}
-    s = m.init(p)
+    p = {"epsilon": 0.0, "alpha": 0.5, "go_bias": 0.0, "pi": 1.0, "sensitivity_rew": 2.0, "sensitivity_pun": 1.0}
+    s = m.init(p, Spec(n_actions=2, n_states=4))
     # go (1) to cue 0, reward 1: target = 2; Q(0, go) = 1, V(0) = 1
     s, out = m.step(p, s, {"obs": 0, "action": 1, "outcome": 1.0})
     assert float(out["rpe"]) == 2.0
@@ -230,7 +240,7 @@ def test_gonogo_learner_by_hand():
 
 
 def test_gonogo_task_and_tables(tmp_path):
-    ds = simulate_choices(GoNoGo(trials_per_cue=20), PavlovianBiasGoNoGo(), n_agents=3, seed=0)
+    ds = single(simulate_choices(GoNoGo(trials_per_cue=20), PavlovianBiasGoNoGo(), n_agents=3, seed=0))
     for c in range(4):
         assert int((ds.cue == c).sum()) == 3 * 20
     win = ds.cue.isin([0, 1]).values
@@ -262,7 +272,7 @@ from mesolimbic.models import ActorCritic, QLearning  # noqa: E402
 def test_q_learning_by_hand_softmax_and_epsilon_greedy():
     m = QLearning()
     p = {"alpha": 0.5, "beta": 1.0}
-    s = m.init(p, 2, 3)
+    s = m.init(p, Spec(n_actions=2, n_states=3))
     s, out = m.step(p, s, {"obs": 2, "action": 1, "outcome": 1.0})
     np.testing.assert_allclose(s["q"], [[0, 0], [0, 0], [0, 0.5]])
     assert float(out["log_prob"]) == pytest.approx(np.log(0.5))
@@ -279,7 +289,7 @@ def test_q_learning_by_hand_softmax_and_epsilon_greedy():
 def test_actor_critic_by_hand_and_learning():
     m = ActorCritic()
     p = {"alpha_critic": 0.5, "alpha_actor": 0.25, "beta": 1.0}
-    s = m.init(p, 2)
+    s = m.init(p, Spec(n_actions=2))
     s, out = m.step(p, s, {"obs": 0, "action": 0, "outcome": 1.0})
     assert float(out["rpe"]) == 1.0 and float(s["v"][0]) == 0.5
     np.testing.assert_allclose(s["h"][0], [0.25, 0.0])
@@ -287,7 +297,7 @@ def test_actor_critic_by_hand_and_learning():
     assert float(out["rpe"]) == -0.5  # the critic's error, shared by the actor
     np.testing.assert_allclose(s["h"][0], [0.25, -0.125])
     for model in (ActorCritic(), QLearning(), QLearning(policy="epsilon_greedy")):
-        ds = simulate_choices(Bandit((0.8, 0.2), n_trials=150), model, n_agents=100, seed=0)
+        ds = single(simulate_choices(Bandit((0.8, 0.2), n_trials=150), model, n_agents=100, seed=0))
         assert float(ds.correct.isel(trial=slice(-50, None)).mean()) > 0.7, model
         ll = log_likelihood(model, {}, ds.choice.values, ds.outcome.values, 2)
         np.testing.assert_allclose(np.asarray(ll), ds.log_prob.values, atol=1e-5)
@@ -300,8 +310,8 @@ from mesolimbic.tasks.pst import PAIRS, ProbabilisticSelection, choose_a_avoid_b
 
 def test_stimulus_value_learner_by_hand():
     m = StimulusValueLearner(PAIRS)
-    p = {"alpha_gain": 0.5, "alpha_loss": 0.1, "beta": 2.0}
-    s = m.init(p)
+    p = {"alpha_pos": 0.5, "alpha_neg": 0.1, "beta": 2.0}
+    s = m.init(p, Spec(n_actions=2, n_states=len(PAIRS)))
     s, out = m.step(p, s, {"obs": 0, "action": 0, "outcome": 1.0})  # chose A (pair AB), rewarded
     s, out = m.step(p, s, {"obs": 0, "action": 1, "outcome": 0.0})  # chose B: delta 0 - 0 = 0
     s, out = m.step(p, s, {"obs": 0, "action": 0, "outcome": 0.0})  # chose A, no reward: delta -.5, rate .1
@@ -315,7 +325,7 @@ def test_stimulus_value_learner_by_hand():
 def test_pst_task_and_measures():
     task = ProbabilisticSelection(training_per_pair=40, test_per_pair=2)
     m = StimulusValueLearner(task.pairs)
-    ds = simulate_choices(task, m, {"alpha_gain": 0.3, "alpha_loss": 0.3, "beta": 5.0}, n_agents=50, seed=0)
+    ds = single(simulate_choices(task, m, {"alpha_pos": 0.3, "alpha_neg": 0.3, "beta": 5.0}, n_agents=50, seed=0))
     train = ds.trial <= task.n_training
     assert set(np.unique(ds.cue.where(train, drop=True).values)) == {0, 1, 2}
     assert (ds.cue.where(~train, drop=True) >= 0).all() and int((~train).sum()) == 15 * 2
@@ -324,7 +334,7 @@ def test_pst_task_and_measures():
     assert acc > 0.65
     m_ab = choose_a_avoid_b(ds)
     assert 0.6 < float(m_ab["choose_a"]) <= 1 and 0.6 < float(m_ab["avoid_b"]) <= 1
-    ll = log_likelihood(m, {"alpha_gain": 0.3, "alpha_loss": 0.3, "beta": 5.0}, ds.choice.values,
+    ll = log_likelihood(m, {"alpha_pos": 0.3, "alpha_neg": 0.3, "beta": 5.0}, ds.choice.values,
                         ds.outcome.values, 2, ds.cue.values, task.n_states, feedback=ds.feedback.values)
     np.testing.assert_allclose(np.asarray(ll), ds.log_prob.values, atol=1e-5)
 

@@ -19,12 +19,12 @@ def test_td0_three_trials_by_hand(engine):
     # trial 2: delta = [0, .5, .5]        -> w = [.25, .75, 0]
     # trial 3: delta = [.25, .5, .25]     -> w = [.5, .875, 0]
     ds = ml.simulate(tiny(), ml.TD(), {"alpha": 0.5, "gamma": 1.0, "lam": 0.0}, engine=engine)
-    np.testing.assert_allclose(ds.rpe.isel(agent=0).values, [[0, 0, 1], [0, 0.5, 0.5], [0.25, 0.5, 0.25]], atol=1e-6)
-    np.testing.assert_allclose(ds.weights.isel(agent=0).values, [0.5, 0.875, 0.0], atol=1e-6)
-    np.testing.assert_allclose(ds.value.isel(agent=0, trial=2).values, [0.25, 0.75, 0.0], atol=1e-6)
-    np.testing.assert_allclose(ds.rpe_us.isel(agent=0).values, [1, 0.5, 0.25], atol=1e-6)
-    np.testing.assert_allclose(ds.rpe_cs.isel(agent=0).values, [0, 0, 0.25], atol=1e-6)
-    np.testing.assert_allclose(ds.value_pre_us.isel(agent=0).values, [0, 0.5, 0.75], atol=1e-6)
+    np.testing.assert_allclose(ds.rpe.isel(param_set=0, agent=0).values, [[0, 0, 1], [0, 0.5, 0.5], [0.25, 0.5, 0.25]], atol=1e-6)
+    np.testing.assert_allclose(ds.weights.isel(param_set=0, agent=0).values, [0.5, 0.875, 0.0], atol=1e-6)
+    np.testing.assert_allclose(ds.value.isel(param_set=0, agent=0, trial=2).values, [0.25, 0.75, 0.0], atol=1e-6)
+    np.testing.assert_allclose(ds.rpe_us.isel(param_set=0, agent=0).values, [1, 0.5, 0.25], atol=1e-6)
+    np.testing.assert_allclose(ds.rpe_cs.isel(param_set=0, agent=0).values, [0, 0, 0.25], atol=1e-6)
+    np.testing.assert_allclose(ds.value_pre_us.isel(param_set=0, agent=0).values, [0, 0.5, 0.75], atol=1e-6)
 
 
 @pytest.mark.parametrize("engine", ["step", "affine"])
@@ -32,7 +32,7 @@ def test_td1_is_monte_carlo(engine):
     # lambda = 1, gamma = 1: trial 1 credits f0 and f1 fully -> w = [.5, .5, 0];
     # trial 2: delta = [.5, 0, .5]
     ds = ml.simulate(tiny(2), ml.TD(), {"alpha": 0.5, "gamma": 1.0, "lam": 1.0}, engine=engine)
-    np.testing.assert_allclose(ds.rpe.isel(agent=0).values, [[0, 0, 1], [0.5, 0, 0.5]], atol=1e-6)
+    np.testing.assert_allclose(ds.rpe.isel(param_set=0, agent=0).values, [[0, 0, 1], [0.5, 0, 0.5]], atol=1e-6)
 
 
 @pytest.mark.parametrize("engine", ["step", "affine"])
@@ -43,7 +43,7 @@ def test_traces_with_a_present_cue(engine, trace, w_end):
     #   delta = -1 gives w = 1 - .5*3 = -0.5; replacing: e = 1 -> w = .5, then .25.
     ds = ml.simulate(tiny(1), ml.TD(trace=trace), {"alpha": 0.5, "gamma": 1.0, "lam": 1.0},
                      representation=ml.Presence(), engine=engine)
-    assert float(ds.weights.isel(agent=0, feature=0)) == pytest.approx(w_end, abs=1e-6)
+    assert float(ds.weights.isel(param_set=0, agent=0, feature=0)) == pytest.approx(w_end, abs=1e-6)
 
 
 def test_td_matches_tabular_pattern():
@@ -60,7 +60,7 @@ def test_td_matches_tabular_pattern():
                 V[s_prev] += alpha * delta
             s_prev = s
     ds = ml.simulate(d, ml.TD(), {"alpha": alpha, "gamma": gamma}, engine="step")
-    np.testing.assert_allclose(ds.weights.isel(agent=0).values, V[:3], rtol=1e-5)
+    np.testing.assert_allclose(ds.weights.isel(param_set=0, agent=0).values, V[:3], rtol=1e-5)
 
 
 def test_engines_agree_on_a_rich_design():
@@ -84,11 +84,11 @@ def test_rescorla_wagner_closed_form_and_blocking():
         [ml.TrialType("A+", cues=["A"], us_time=1.0), ml.TrialType("AB+", cues=["A", "B"], us_time=1.0)],
         [ml.Phase("pretraining", {"A+": 10}), ml.Phase("compound", {"AB+": 10})], dt=0.1, window=(0, 2))
     ds = ml.simulate(d, ml.RescorlaWagner(), {"alpha": 0.3})
-    vA = ds.weights.sel(cue="A").isel(agent=0).values
+    vA = ds.weights.sel(cue="A").isel(param_set=0, agent=0).values
     n = np.arange(1, 11)
     np.testing.assert_allclose(vA[:10], 1 - 0.7**n, rtol=1e-5)  # acquisition: V_n = 1 - (1 - alpha)^n
-    np.testing.assert_allclose(ds.rpe.isel(agent=0, trial=0), 1.0)
-    vB = float(ds.weights.sel(cue="B").isel(agent=0, trial=-1))
+    np.testing.assert_allclose(ds.rpe.isel(param_set=0, agent=0, trial=0), 1.0)
+    vB = float(ds.weights.sel(cue="B").isel(param_set=0, agent=0, trial=-1))
     assert vB < 0.05  # blocking: A already predicts the US
 
 
@@ -98,7 +98,7 @@ def test_rw_salience_and_nonreinforced_rate():
                            [ml.Phase("p", {"AB+": 1}), ml.Phase("q", {"A-": 1})], dt=0.1, window=(0, 2))
     ds = ml.simulate(d, ml.RescorlaWagner(salience={"B": 0.5}),
                      {"alpha": 0.2, "beta_nonreinforced": 0.5})
-    w = ds.weights.isel(agent=0)
+    w = ds.weights.isel(param_set=0, agent=0)
     np.testing.assert_allclose(w.isel(trial=0).values, [0.2, 0.1])  # dV = alpha * s * (1 - 0)
     # trial 2: delta = 0 - 0.2 on A alone, beta = 0.5 -> A = 0.2 - 0.2*0.5*0.2
     np.testing.assert_allclose(w.isel(trial=1).values, [0.2 - 0.02, 0.1], rtol=1e-6)
@@ -114,7 +114,7 @@ def test_sweep_equals_runs_one_by_one_and_is_reproducible():
     for i in range(4):
         one = ml.simulate(d, ml.TD(), {"alpha": float(sw["alpha"][i]), "lam": float(sw["lam"][i])},
                           n_agents=3, seed=7, record="trials")
-        np.testing.assert_allclose(batch.rpe_cs.isel(param_set=i).values, one.rpe_cs.values, atol=1e-6)
+        np.testing.assert_allclose(batch.rpe_cs.isel(param_set=i).values, one.rpe_cs.isel(param_set=0).values, atol=1e-6)
     again = ml.simulate(d, ml.TD(), sw, n_agents=3, seed=7, record="trials")
     assert again.identical(batch)
     other = ml.simulate(d, ml.TD(), sw, n_agents=3, seed=8, record="trials")
@@ -166,7 +166,7 @@ def test_stimulation_adds_to_the_rpe_and_drives_learning(engine):
     tt = ml.TrialType("t", cues=["a"], us_time=2.0, probability=0.0, stimulation=[(2.0, 1.0)])
     d = ml.PavlovianDesign([tt], [ml.Phase("p", {"t": 2})], dt=1.0, window=(0.0, 3.0))
     ds = ml.simulate(d, ml.TD(), {"alpha": 0.5, "gamma": 1.0}, engine=engine)
-    np.testing.assert_allclose(ds.rpe.isel(agent=0).values, [[0, 0, 1], [0, 0.5, 0.5]], atol=1e-6)
+    np.testing.assert_allclose(ds.rpe.isel(param_set=0, agent=0).values, [[0, 0, 1], [0, 0.5, 0.5]], atol=1e-6)
     with pytest.raises(ValueError, match="trial-level"):
         ml.simulate(d, ml.RescorlaWagner())
     with pytest.raises(ValueError, match="stimulation time"):
@@ -181,9 +181,9 @@ def test_reset_after_us_ends_the_trial_state(engine):
     tt = ml.TrialType("t", cues=["a"], us_time=2.0, reset_after_us=True)
     d = ml.PavlovianDesign([tt], [ml.Phase("p", {"t": 3})], dt=1.0, window=(0.0, 4.0))
     ds = ml.simulate(d, ml.TD(), {"alpha": 0.5, "gamma": 1.0}, engine=engine)
-    np.testing.assert_allclose(ds.rpe.isel(agent=0).values,
+    np.testing.assert_allclose(ds.rpe.isel(param_set=0, agent=0).values,
                                [[0, 0, 1, 0], [0, 0.5, 0.5, 0], [0.25, 0.5, 0.25, 0]], atol=1e-6)
-    np.testing.assert_allclose(ds.weights.isel(agent=0).values, [0.5, 0.875, 0.0, 0.0], atol=1e-6)
+    np.testing.assert_allclose(ds.weights.isel(param_set=0, agent=0).values, [0.5, 0.875, 0.0, 0.0], atol=1e-6)
 
 
 def test_negative_error_scale_learner_is_nonlinear_and_overestimates():

@@ -5,6 +5,9 @@ actor-critic), OpAL, and step-level input checks."""
 import numpy as np
 import pytest
 
+from mesolimbic.models import Spec
+from mesolimbic.results import single
+
 from mesolimbic.instrumental import log_likelihood, simulate_choices, to_dataframe
 from mesolimbic.models import SARSA, ActorCritic, DeltaRule, OpAL, QLearning
 from mesolimbic.tasks.aversive import ActiveAvoidance, fear_conditioning
@@ -82,7 +85,7 @@ def test_bad_schedules(kwargs, match):
 
 def test_simulated_schedule_respects_the_rules():
     task = Schedule("FR", 4, n_steps=300, n_extinction=100, cost=0.05)
-    ds = simulate_choices(task, SARSA(), {"alpha": 0.2, "beta": 5.0, "gamma": 0.9}, n_agents=20, seed=0)
+    ds = single(simulate_choices(task, SARSA(), {"alpha": 0.2, "beta": 5.0, "gamma": 0.9}, n_agents=20, seed=0))
     resp, rf = ds.choice.values, ds.reinforced.values
     assert not rf[:, 300:].any()  # extinction
     for a in range(20):  # exactly every 4th response is reinforced during acquisition
@@ -96,7 +99,7 @@ def test_simulated_schedule_respects_the_rules():
 def test_sarsa_q_learning_actor_critic_by_hand():
     p = {"alpha": 0.5, "beta": 1.0, "gamma": 0.9}
     for model, target_next in ((SARSA(), 0.2), (QLearning(discounted=True), 0.8)):
-        s = model.init(p, 2, 3)
+        s = model.init(p, Spec(n_actions=2, n_states=3))
         s["q"] = s["q"].at[1].set(np.array([0.8, 0.2], np.float32))
         s, out = model.step(p, s, {"obs": 0, "action": 1, "outcome": 1.0, "next_obs": 1, "next_action": 1,
                                    "done": False})
@@ -108,7 +111,7 @@ def test_sarsa_q_learning_actor_critic_by_hand():
         assert float(out["rpe"]) == pytest.approx(-float(s["q"][0, 1]))  # no bootstrap at the episode end
     ac = ActorCritic(discounted=True)
     pa = {"alpha_critic": 0.5, "alpha_actor": 0.25, "beta": 1.0, "gamma": 0.5}
-    s = ac.init(pa, 2, 2)
+    s = ac.init(pa, Spec(n_actions=2, n_states=2))
     s["v"] = s["v"].at[1].set(-1.0)
     s, out = ac.step(pa, s, {"obs": 0, "action": 1, "outcome": 0.0, "next_obs": 1, "done": False})
     assert float(out["rpe"]) == pytest.approx(-0.5)  # 0 + 0.5 * (-1) - 0
@@ -123,7 +126,7 @@ def test_sarsa_likelihood_is_the_simulation():
                      (QLearning(discounted=True), {"alpha": 0.3, "beta": 4.0, "gamma": 0.9}),
                      (ActorCritic(discounted=True), {"alpha_critic": 0.3, "alpha_actor": 0.3, "beta": 2.0,
                                                      "gamma": 0.9})):
-        ds = simulate_choices(task, model, p, n_agents=5, seed=2)
+        ds = single(simulate_choices(task, model, p, n_agents=5, seed=2))
         ll = log_likelihood(model, p, ds.choice.values, ds.outcome.values, 2, cues=ds.cue.values,
                             n_states=task.n_states, done=False)
         # the last step's bootstrap is cut (the data end), so compare all but its effect (none on log-probs)
@@ -133,7 +136,7 @@ def test_sarsa_likelihood_is_the_simulation():
 def test_step_rejects_actions_outside_the_action_space():
     for model, n in ((DeltaRule(), 2), (QLearning(), 2), (SARSA(), 2), (ActorCritic(), 3), (OpAL(), 2)):
         p = {k: v.item() for k, v in model.validate_params({}).items()}
-        s = model.init(p, n, 1)
+        s = model.init(p, Spec(n_actions=n, n_states=1))
         for bad in (n, -1, 0.5):
             with pytest.raises(ValueError, match=rf"action must be an integer in \[0, {n - 1}\]"):
                 model.step(p, s, {"obs": 0, "action": bad, "outcome": 1.0})
@@ -143,7 +146,7 @@ def test_step_rejects_actions_outside_the_action_space():
 def test_opal_by_hand():
     m = OpAL()
     p = {"alpha_critic": 0.5, "alpha_go": 0.5, "alpha_nogo": 0.25, "beta": 1.0, "rho": 0.0}
-    s = m.init(p, 2, 1)
+    s = m.init(p, Spec(n_actions=2, n_states=1))
     s, out = m.step(p, s, {"obs": 0, "action": 0, "outcome": 1.0})
     assert float(out["rpe"]) == 1.0
     np.testing.assert_allclose(s["g"][0], [1.5, 1.0])  # G += a_G * G * delta
@@ -194,7 +197,7 @@ def test_multistep_envs_pass_the_checker():
 
 def test_schedule_table():
     task = Schedule("FR", 2, n_steps=30)
-    ds = simulate_choices(task, SARSA(), {"alpha": 0.2, "beta": 3.0, "gamma": 0.9}, n_agents=3, seed=0)
+    ds = single(simulate_choices(task, SARSA(), {"alpha": 0.2, "beta": 3.0, "gamma": 0.9}, n_agents=3, seed=0))
     df = to_dataframe(ds)
     assert list(df.columns)[:4] == ["subjID", "trial", "choice", "outcome"]
     assert len(df) == 90 and "reinforced" in df

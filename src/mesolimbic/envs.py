@@ -38,14 +38,15 @@ class _TaskEnv(gym.Env):
 
 
 class ChoiceTaskEnv(_TaskEnv):
-    """A task with one choice per trial or time step (bandit, reversal, go/no-go,
-    probabilistic selection, reinforcement schedule, active avoidance) as a
-    Gymnasium episode of ``task.n_trials`` trials (steps).
+    """A choice task (bandit, reversal, go/no-go, probabilistic selection, reinforcement
+    schedule, active avoidance, the two-step task) as a Gymnasium episode of
+    ``task.n_trials`` trials of ``task.n_stages`` steps each.
 
-    Observation: the cue or state shown (``Discrete(n_states)``; a bandit has one).
-    Action: ``Discrete(n_actions)``. Reward: the outcome. ``info`` carries the
-    task's own per-trial information (bandits: ``correct``, ``reversed``,
-    ``p_reward``; schedules: ``reinforced``, ``extinction``; ...).
+    Observation: the cue or state shown (``Discrete(n_states)``; a bandit has one; the
+    two-step task shows 0 at the first stage and 1 / 2 in the second-stage states).
+    Action: ``Discrete(n_actions)``. Reward: the outcome. ``info`` carries the task's
+    own per-step information (bandits: ``correct``, ``reversed``, ``p_reward``;
+    schedules: ``reinforced``, ``extinction``; two-step: ``common``, ``p_reward``...).
     """
 
     def __init__(self, task=None):
@@ -54,8 +55,11 @@ class ChoiceTaskEnv(_TaskEnv):
         self.observation_space = spaces.Discrete(getattr(self.task, "n_states", 1))
         self._state = None
 
+    def _finished(self) -> bool:
+        return bool(self._state["t"] >= self.task.n_trials)
+
     def _obs(self) -> int:
-        if self._state["t"] >= self.task.n_trials:
+        if self._finished():
             return 0  # after the last trial
         return int(self.task.observe(self._state))
 
@@ -68,51 +72,25 @@ class ChoiceTaskEnv(_TaskEnv):
         self._check(action)
         n_draws = getattr(self.task, "n_draws", 1)
         u = self.np_random.random() if n_draws == 1 else self.np_random.random(n_draws)
-        z = self.np_random.standard_normal(self.task.n_actions) if getattr(self.task, "drift_sd", 0) > 0 else None
+        n_z = getattr(self.task, "n_z", 0)
+        z = self.np_random.standard_normal(n_z) if n_z else None
         self._state, outcome, info = self.task.transition(np, self._state, int(action), u, z)
-        terminated = bool(self._state["t"] >= self.task.n_trials)
         out = {("p_reward" if k == "p" else k): (np.asarray(v) if np.ndim(v) else np.asarray(v).item())
                for k, v in info.items()}
-        return self._obs(), float(outcome), terminated, False, out
+        return self._obs(), float(outcome), self._finished(), False, out
 
 
 BanditEnv = ChoiceTaskEnv  # the name used for bandits
 
 
-class TwoStepEnv(_TaskEnv):
-    """The two-step task (Daw et al. 2011) as a Gymnasium episode of ``task.n_trials`` trials.
-
-    Observation ``Discrete(3)``: 0 = first stage, 1 / 2 = second-stage state 0 / 1.
-    Action ``Discrete(2)``. At the first stage the action moves to a second-stage
-    state (reward 0); there the action earns the outcome and the next trial
-    starts. ``info`` has ``common`` (after a first-stage step) and ``p_reward``.
-    The same :class:`~mesolimbic.tasks.two_step.TwoStep` logic as the batched
-    simulator, with NumPy and Gymnasium's seeded generator.
-    """
+class TwoStepEnv(ChoiceTaskEnv):
+    """The two-step task (Daw et al. 2011) as a Gymnasium episode: :class:`ChoiceTaskEnv`
+    with :class:`~mesolimbic.tasks.two_step.TwoStep` by default. Observation 0 = first
+    stage, 1 / 2 = second-stage state 0 / 1; at the first stage the action moves to a
+    second-stage state (reward 0); there the action earns the outcome and the next
+    trial starts."""
 
     def __init__(self, task=None):
         from .tasks.two_step import TwoStep
 
-        self.task = task if task is not None else TwoStep()
-        self.action_space = spaces.Discrete(2)
-        self.observation_space = spaces.Discrete(3)
-        self._state = None
-
-    def reset(self, *, seed: int | None = None, options: dict | None = None):
-        super().reset(seed=seed)
-        self._state = self.task.init(self.np_random, xp=np)
-        self._s2 = None
-        return 0, {}
-
-    def step(self, action):
-        self._check(action)
-        if self._s2 is None:  # first stage
-            s2, common = self.task.second_stage(np, int(action), self.np_random.random())
-            self._s2 = int(s2)
-            return 1 + self._s2, 0.0, False, False, {"common": bool(common)}
-        p_before = self._state["p"]
-        self._state, reward = self.task.outcome(np, self._state, self._s2, int(action), self.np_random.random(),
-                                                self.np_random.standard_normal(4))
-        self._s2 = None
-        terminated = bool(self._state["t"] >= self.task.n_trials)
-        return 0, float(reward), terminated, False, {"p_reward": p_before}
+        super().__init__(task if task is not None else TwoStep())

@@ -8,7 +8,7 @@ from .core import FULL, SIGNALS, Circuit, simulate_circuit
 from .manipulations import (DopamineAgonist, DopamineDepletion, Drug, LDopa, Lesion, Manipulation, Opioid, Optogenetic,
                             PhysiologicalState)
 from .regions import REGIONS
-from .vigour import simulate_vigour
+from .vigour import ResponseVigour, simulate_vigour
 
-__all__ = ["Circuit", "simulate_circuit", "simulate_vigour", "FULL", "SIGNALS", "REGIONS", "Manipulation", "Lesion",
+__all__ = ["Circuit", "simulate_circuit", "simulate_vigour", "ResponseVigour", "FULL", "SIGNALS", "REGIONS", "Manipulation", "Lesion",
            "DopamineDepletion", "DopamineAgonist", "LDopa", "Drug", "Opioid", "Optogenetic", "PhysiologicalState"]

@@ -36,7 +36,6 @@ not enter it. PFC: ``approach = sigmoid(beta_approach (wanting - threshold))``.
 
 from __future__ import annotations
 
-import functools
 import json
 import math
 from typing import Any, Mapping, Sequence
@@ -46,10 +45,8 @@ import jax.numpy as jnp
 import numpy as np
 import xarray as xr
 
-from .. import __version__
-from .._validate import check_count
-from ..models.base import Model
-from ..representations import CompleteSerialCompound, Representation
+from ..models.base import Model, Output, Prepared
+from ..representations import Representation
 from ..tasks.pavlovian import PavlovianDesign
 from .manipulations import KNOBS, Lesion, Manipulation, Optogenetic, PhysiologicalState
 from .regions import REGIONS
@@ -70,6 +67,10 @@ SIGNALS = {
     "approach": ("pfc", "probability of approaching what is present"),
     "lhb": ("lhb", "lateral habenula activity: the negative part of the error"),
 }
+
+
+UNITS = {"rpe": "a.u.", "tonic": "a.u.", "value": "a.u.", "value_nac": "a.u.", "wanting": "a.u.", "liking": "a.u.",
+         "appetitive": "a.u.", "fear": "a.u.", "approach": "1", "lhb": "a.u."}
 
 
 class Circuit(Model):
@@ -114,6 +115,11 @@ class Circuit(Model):
                 knobs[k] = knobs[k] + v if k in ("tonic_offset", "drug") else knobs[k] * v
         self.knobs = knobs
         self.params = tuple(p for r in regions for p in REGIONS[r].params)
+        self.outputs = {k: Output(SIGNALS[k][1], UNITS[k], region=SIGNALS[k][0]) for k in self.signals()}
+
+    final_state = {"w_nac": ("w_nac", "NAc critic weights after the last trial"),
+                   "w_pos": ("w_pos", "amygdala appetitive weights after the last trial"),
+                   "w_neg": ("w_neg", "amygdala aversive weights after the last trial")}
 
     def options(self):
         return {"regions": list(self.regions), "manipulations": [m.to_dict() for m in self.manipulations]}
@@ -121,8 +127,51 @@ class Circuit(Model):
     def works(self, region: str) -> bool:
         return region in self.regions and region not in self.lesioned
 
-    def init(self, params, n_features):
-        z = jnp.zeros(n_features, jnp.float32)
+    def prepare(self, compiled, representation) -> Prepared:
+        """The circuit's per-design inputs: optogenetic pulses (added to the design's
+        stimulation) and the physiological state of each cue's features, per trial
+        (``kappa_mult`` / ``kappa_add``; 1 / 0 where no state is manipulated)."""
+        names_t = list(compiled.type_names)
+        stim = None
+        for m in self.manipulations:
+            if isinstance(m, Optogenetic):
+                if m.trial_types:
+                    bad = set(m.trial_types) - set(names_t)
+                    if bad:
+                        raise ValueError(f"Optogenetic trial_types {sorted(bad)} are not in the design ({names_t})")
+                t0, t1 = compiled.design.window
+                if not t0 <= m.at < t1:
+                    raise ValueError(f"Optogenetic at={m.at} s is outside the design's window [{t0}, {t1})")
+                step = min(compiled.design.step_of(m.at), compiled.n_steps - 1)
+                stim = np.zeros((len(names_t), compiled.n_steps), np.float32) if stim is None else stim
+                for k, tn in enumerate(names_t):
+                    if m.trial_types is None or tn in m.trial_types:
+                        stim[k, step] += m.size
+        F = representation.n_features(len(compiled.cue_names), compiled.n_steps, compiled.design.dt)
+        NT = compiled.n_trials
+        k_mult = np.ones((NT, F), np.float32)  # per trial: the state can change between phases
+        k_add = np.zeros((NT, F), np.float32)
+        cues = list(compiled.cue_names)
+        phase_names = set(compiled.phase_names)
+        states = [m for m in self.manipulations if isinstance(m, PhysiologicalState)]
+        owners = _cue_of_features(compiled, representation) if states else None  # [C, F]
+        for m in states:
+            bad = [c for c in m.cues if c not in cues]
+            if bad:
+                raise ValueError(f"PhysiologicalState names cue(s) {bad} that the design does not have ({cues})")
+            bad = sorted(set(m.phases or ()) - phase_names)
+            if bad:
+                raise ValueError(f"PhysiologicalState names phase(s) {bad} that the design does not have "
+                                 f"({sorted(phase_names)})")
+            when = np.isin(compiled.trial_phase, m.phases) if m.phases else np.ones(NT, bool)
+            for c in m.cues:
+                own = owners[cues.index(c)]
+                k_mult[np.ix_(when, own)] *= m.kappa
+                k_add[np.ix_(when, own)] += math.log(m.kappa)
+        return Prepared(per_trial={"kappa_mult": k_mult, "kappa_add": k_add}, stim=stim)
+
+    def init(self, params, spec):
+        z = jnp.zeros(spec.n_features, jnp.float32)
         return {"w_nac": z, "w_pos": z, "w_neg": z, "e": z, "x_prev": z, "rbar": jnp.zeros((), jnp.float32)}
 
     def step(self, params, state, inputs):
@@ -191,7 +240,7 @@ class Circuit(Model):
         new = {"w_nac": w_nac, "w_pos": w_pos, "w_neg": w_neg, "e": e, "x_prev": x, "rbar": rbar}
         out = {"rpe": da, "tonic": tonic, "value": pred, "value_nac": v, "wanting": wanting, "liking": liking,
                "appetitive": ap, "fear": fear, "approach": approach, "lhb": lhb}
-        return new, out
+        return new, {k: out[k] for k in self.outputs}
 
     def actor(self, alpha_critic: float = 0.1, alpha_go: float = 0.1, alpha_nogo: float = 0.1, beta: float = 1.0,
               pairs=None):
@@ -219,7 +268,7 @@ class Circuit(Model):
         return OpAL(pairs), params
 
     def planner(self, w: float = 0.5, alpha1: float = 0.5, alpha2: float = 0.5, lam: float = 0.6,
-                beta1: float = 5.0, beta2: float = 5.0, persev: float = 0.0):
+                beta1: float = 5.0, beta2: float = 5.0, kappa: float = 0.0):
         """The circuit on a task with a model-based component (the two-step task): the
         hybrid learner of :class:`~mesolimbic.models.HybridTwoStep` under this circuit.
 
@@ -231,7 +280,7 @@ class Circuit(Model):
         direction of L-DOPA in Wunderlich, Smittenaar & Dolan (2012, Neuron 75:418); this
         odds form is this package's assumption, not a fitted law. Phasic dopamine scales
         the model-free learning rates (``burst_scale``). Returns ``(model, params)`` for
-        :func:`mesolimbic.instrumental.simulate_two_step`. Needs VTA (the teaching signal)."""
+        :func:`mesolimbic.simulate` on the two-step task. Needs VTA (the teaching signal)."""
         from ..models import HybridTwoStep
 
         if "vta" not in self.regions:
@@ -250,7 +299,7 @@ class Circuit(Model):
         scale = K["burst_scale"] if self.works("vta") else 0.0
         params = {"w": w_eff, "alpha1": float(np.clip(alpha1 * scale, 1e-6, 1.0)),
                   "alpha2": float(np.clip(alpha2 * scale, 1e-6, 1.0)), "lam": lam, "beta1": beta1, "beta2": beta2,
-                  "persev": persev}
+                  "kappa": kappa}
         return HybridTwoStep(), params
 
     def signals(self) -> list[str]:
@@ -261,137 +310,36 @@ class Circuit(Model):
 def _cue_of_features(compiled, rep: Representation) -> np.ndarray:
     """``[n_cues, F]``: which features belong to each cue (found by switching the cue on alone)."""
     pres = compiled.presence  # [K, S, C]
+    F = rep.n_features(pres.shape[-1], compiled.n_steps, compiled.design.dt)
     owners = []
     for c in range(pres.shape[-1]):
         alone = np.zeros_like(pres)
         alone[..., c] = pres[..., c]
         owners.append(np.any(np.stack([rep.features(alone[k], compiled.design.dt) for k in range(len(pres))]) != 0,
                              axis=(0, 1)))
-    return np.stack(owners)
-
-
-@functools.lru_cache(maxsize=32)
-def _circuit_runner(circuit: Circuit, record_steps: bool):
-    from ..simulate import _trial_fn
-
-    names = circuit.signals()
-
-    def run(P, feats, events, cs_idx, us_idx, types, reward, k_mult, k_add):
-        F = feats.shape[-1]
-
-        def agent(p, types1, reward1):
-            def trial(state, inp):
-                ty, rho, km, ka = inp
-
-                class _Wrapped:  # the circuit with this trial's physiological state bound
-                    def step(self, p_, s_, i_):
-                        return circuit.step(p_, s_, {**i_, "kappa_mult": km, "kappa_add": ka})
-
-                state, out = _trial_fn(_Wrapped(), p, feats[ty], events[ty], rho)(state)
-                cs = {k: jnp.where(cs_idx[ty] >= 0, out[k][jnp.maximum(cs_idx[ty], 0)], jnp.nan) for k in names}
-                us = {k: jnp.where(us_idx[ty] >= 0, out[k][jnp.maximum(us_idx[ty], 0)], jnp.nan) for k in names}
-                steps = {k: out[k] for k in names} if record_steps else None
-                return state, (cs, us, steps)
-
-            state, rec = jax.lax.scan(trial, circuit.init(p, F), (types1, reward1, k_mult, k_add))
-            return state, rec
-
-        over_agents = jax.vmap(agent, in_axes=(None, 0, 0))
-        return jax.vmap(over_agents, in_axes=(0, None, None))(P, types, reward)
-
-    return jax.jit(run)
+    return np.stack(owners) if owners else np.zeros((0, F), bool)
 
 
 def simulate_circuit(design: PavlovianDesign, circuit: Circuit, params: Mapping[str, Any] | None = None, *,
                      representation: Representation | None = None, n_agents: int = 1, seed: int = 0,
-                     record: str = "trials") -> xr.Dataset:
-    """Run ``circuit`` on a Pavlovian ``design`` for ``n_agents`` agents per parameter set.
+                     record="trials", precision: str = "float32") -> xr.Dataset:
+    """Run ``circuit`` on a Pavlovian ``design``: :func:`mesolimbic.simulate` with the
+    circuit's signals recorded per trial by default.
 
-    Returns a Dataset over ``agent`` x ``trial`` with every region's signal at the
-    first cue onset (``<signal>_cs``) and at the US time (``<signal>_us``), each
-    with its ``region``; with ``record="steps"`` also every signal at every time
-    step (dimension ``time``). Weights after the last trial: ``w_nac``, ``w_pos``,
-    ``w_neg`` over ``feature``. Parameters sweep as in :func:`mesolimbic.simulate`.
+    Returns a Dataset over ``param_set`` x ``agent`` x ``trial`` with every region's
+    signal at the first cue onset (``<signal>_cs``) and at the US time
+    (``<signal>_us``), each with its ``region``; with ``record="steps"`` also every
+    signal at every time step (dimension ``time``). Weights after the last trial:
+    ``w_nac``, ``w_pos``, ``w_neg`` over ``feature``. Parameters sweep as in
+    :func:`mesolimbic.simulate`.
     """
-    from .._validate import check_choice
-    from ..simulate import _features, _param_sets
+    from ..simulate import simulate
 
     if not isinstance(circuit, Circuit):
         raise ValueError(f"circuit must be a mesolimbic.circuit.Circuit, got {type(circuit).__name__}")
-    if not isinstance(design, PavlovianDesign):
-        raise ValueError(f"design must be a PavlovianDesign, got {type(design).__name__}")
-    n_agents = check_count("n_agents", n_agents, 1)
-    seed = check_count("seed", seed, 0)
-    record = check_choice("record", record, ("steps", "trials"))
-    P_np, M, swept = _param_sets(circuit, params)
-    compiled = design.compile()
-    rep = representation if representation is not None else CompleteSerialCompound()
-    feats = _features(compiled, rep)
-    events = compiled.event_vectors().copy()  # [K, 3, S]
-    names_t = list(compiled.type_names)
-    for m in circuit.manipulations:
-        if isinstance(m, Optogenetic):
-            step = compiled.design.step_of(m.at)
-            for k, tn in enumerate(names_t):
-                if m.trial_types is None or tn in m.trial_types:
-                    events[k, 1, step] += m.size
-            if m.trial_types:
-                bad = set(m.trial_types) - set(names_t)
-                if bad:
-                    raise ValueError(f"Optogenetic trial_types {sorted(bad)} are not in the design ({names_t})")
-    owners = _cue_of_features(compiled, rep)  # [C, F]
-    NT = compiled.n_trials
-    k_mult = np.ones((NT, feats.shape[-1]), np.float32)  # per trial: the state can change between phases
-    k_add = np.zeros((NT, feats.shape[-1]), np.float32)
-    cues = list(compiled.cue_names)
-    phase_names = {ph.name for ph in design.phases}
-    for m in circuit.manipulations:
-        if isinstance(m, PhysiologicalState):
-            bad = [c for c in m.cues if c not in cues]
-            if bad:
-                raise ValueError(f"PhysiologicalState names cue(s) {bad} that the design does not have ({cues})")
-            bad = sorted(set(m.phases or ()) - phase_names)
-            if bad:
-                raise ValueError(f"PhysiologicalState names phase(s) {bad} that the design does not have "
-                                 f"({sorted(phase_names)})")
-            when = np.isin(compiled.trial_phase, m.phases) if m.phases else np.ones(NT, bool)
-            for c in m.cues:
-                own = owners[cues.index(c)]
-                k_mult[np.ix_(when, own)] *= m.kappa
-                k_add[np.ix_(when, own)] += math.log(m.kappa)
-    types, reward, iti = compiled.sample_trials(seed, n_agents)
-    P = {k: jnp.asarray(v, jnp.float32) for k, v in P_np.items()}
-    state, (cs, us, steps) = _circuit_runner(circuit, record == "steps")(
-        P, jnp.asarray(feats), jnp.asarray(events), jnp.asarray(compiled.cs_step), jnp.asarray(compiled.us_step),
-        jnp.asarray(types), jnp.asarray(reward), jnp.asarray(k_mult), jnp.asarray(k_add))
-
-    sq = (lambda a: np.asarray(a)) if swept else (lambda a: np.asarray(a)[0])
-    dims = (("param_set",) if swept else ()) + ("agent", "trial")
-    data: dict[str, Any] = {}
-    for k in circuit.signals():
-        region, meaning = SIGNALS[k]
-        data[f"{k}_cs"] = (dims, sq(cs[k]), {"region": region, "long_name": f"{meaning}, at cue onset"})
-        data[f"{k}_us"] = (dims, sq(us[k]), {"region": region, "long_name": f"{meaning}, at the US time"})
-        if steps is not None:
-            data[k] = (dims + ("time",), sq(steps[k]), {"region": region, "long_name": meaning})
-    for w, region in (("w_nac", "nac"), ("w_pos", "amygdala"), ("w_neg", "amygdala")):
-        data[w] = (dims[:-1] + ("feature",), sq(state[w]), {"region": region})
-    names = np.asarray(names_t)
-    types_np = np.asarray(types)
-    data["trial_type"] = (("agent", "trial"), names[types_np])
-    data["reward"] = (("agent", "trial"), np.asarray(reward), {"long_name": "US magnitude delivered"})
-    coords: dict[str, Any] = {"agent": np.arange(n_agents), "trial": np.arange(1, compiled.n_trials + 1),
-                              "phase": ("trial", compiled.trial_phase),
-                              "feature": rep.labels(compiled.cue_names, compiled.n_steps, design.dt)}
-    if steps is not None:
-        coords["time"] = ("time", compiled.times.astype(float), {"units": "s"})
-    if swept:
-        coords["param_set"] = np.arange(M)
-        for k, v in P_np.items():
-            coords[k] = ("param_set", v)
-    attrs = {"model": "circuit", "regions": json.dumps(list(circuit.regions)),
-             "manipulations": json.dumps([m.to_dict() for m in circuit.manipulations]),
-             "lesioned": json.dumps(sorted(circuit.lesioned)), "design": design.to_json(), "seed": seed,
-             "n_agents": n_agents, "mesolimbic_version": __version__, "representation": json.dumps(rep.to_dict()),
-             "params": json.dumps({k: v.tolist() if swept else float(v[0]) for k, v in P_np.items()})}
-    return xr.Dataset(data, coords, attrs)
+    ds = simulate(design, circuit, params, representation=representation, n_agents=n_agents, seed=seed,
+                  record=record, precision=precision)
+    ds.attrs.update(regions=json.dumps(list(circuit.regions)),
+                    manipulations=json.dumps([m.to_dict() for m in circuit.manipulations]),
+                    lesioned=json.dumps(sorted(circuit.lesioned)))
+    return ds

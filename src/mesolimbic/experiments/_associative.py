@@ -21,6 +21,7 @@ import xarray as xr
 
 from ..models import TD, RescorlaWagner
 from ..representations import CompleteSerialCompound
+from ..results import single
 from ..simulate import simulate
 from ..tasks import PavlovianDesign
 from .registry import Check
@@ -34,9 +35,10 @@ TD_PARAMS = {"alpha": 0.1, "gamma": 0.98, "lam": 0.9}
 def run_both(design: PavlovianDesign, n_agents: int, seed: int, *, rw_model=None, rw_params=None,
              td_params=None) -> tuple[xr.Dataset, xr.Dataset]:
     """Simulate RW and TD(lambda)/CSC on the same design, seed and trial sequences."""
-    rw = simulate(design, rw_model or RescorlaWagner(), rw_params or RW_PARAMS, n_agents=n_agents, seed=seed)
-    td = simulate(design, TD(), td_params or TD_PARAMS, representation=CompleteSerialCompound(),
-                  n_agents=n_agents, seed=seed, record="trials")
+    rw = single(simulate(design, rw_model or RescorlaWagner(), rw_params or RW_PARAMS, n_agents=n_agents,
+                         seed=seed))
+    td = single(simulate(design, TD(), td_params or TD_PARAMS, representation=CompleteSerialCompound(),
+                         n_agents=n_agents, seed=seed, record="trials"))
     return rw, td
 
 
@@ -110,15 +112,17 @@ def combined(rw: xr.Dataset, td: xr.Dataset) -> xr.Dataset:
     out = xr.Dataset({**keep_rw, **keep_td, "reward": rw.reward})
     if "trial_type" in rw.data_vars:
         out["trial_type"] = rw.trial_type
-    out.attrs = {"rw_params": rw.attrs["params"], "td_params": td.attrs["params"], "design": rw.attrs["design"],
-                 "seed": rw.attrs["seed"], "mesolimbic_version": rw.attrs["mesolimbic_version"],
-                 "td_representation": td.attrs["representation"]}
+    out.attrs = {"design": rw.attrs["design"]}
     return out
 
 
 def result(name: str, title: str, rw: xr.Dataset, td: xr.Dataset, checks: list[Check],
-           tests: dict[str, tuple[float, float]], curves: list[str] | None = None, **params):
+           tests: dict[str, tuple[float, float]], curves: list[str] | None = None, sims: dict | None = None,
+           **params):
+    """The experiment's result: both models' signals in one Dataset, the figure, and the two
+    simulations (plus ``sims``) whose provenance the registry keeps."""
     from .registry import ExperimentResult
 
     return ExperimentResult(name, combined(rw, td), checks, lambda: figure(title, rw, td, tests, curves),
-                            params={"rw": rw.attrs["params"], "td": td.attrs["params"], **params})
+                            params={"rw": rw.attrs["params"], "td": td.attrs["params"], **params},
+                            sims={RW: rw, TDL: td, **(sims or {})})

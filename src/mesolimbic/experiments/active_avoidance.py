@@ -34,6 +34,7 @@ import xarray as xr
 from ..instrumental import simulate_choices
 from ..models import SARSA, ActorCritic
 from ..tasks.aversive import ActiveAvoidance
+from ..results import single
 from .registry import Check, ExperimentResult, register
 
 NAME = "active_avoidance"
@@ -52,8 +53,11 @@ def _per_episode(ds: xr.Dataset, var: str) -> np.ndarray:
 @register(NAME, "Active avoidance: avoidance rises as shocks become rare; fear peaks then fades (two-factor theory)",
           CITATION, default_agents=200)
 def run(n_agents: int = 200, seed: int = 0) -> ExperimentResult:
-    ac = simulate_choices(TASK, ActorCritic(discounted=True), AC_PARAMS, n_agents=n_agents, seed=seed)
-    sa = simulate_choices(TASK, SARSA(), SARSA_PARAMS, n_agents=n_agents, seed=seed)
+    sims = {}
+    ac = single(simulate_choices(TASK, ActorCritic(discounted=True), AC_PARAMS, n_agents=n_agents, seed=seed))
+    sims["actor-critic"] = ac
+    sa = single(simulate_choices(TASK, SARSA(), SARSA_PARAMS, n_agents=n_agents, seed=seed))
+    sims["SARSA"] = sa
     curves = {}
     for label, ds in ((AC, ac), (SA, sa)):
         curves[label] = {"avoid": _per_episode(ds, "avoided").any(-1).mean(0),
@@ -87,11 +91,11 @@ def run(n_agents: int = 200, seed: int = 0) -> ExperimentResult:
         "rpe_avoid": ("episode", np.nanmean(np.where(avoided, rpe, np.nan), axis=(0, 2)),
                       {"long_name": "mean RPE on avoidance responses (actor-critic)"}),
     }, coords={"model": [AC, SA], "episode": np.arange(1, TASK.n_episodes + 1)},
-        attrs={"experiment": NAME, "seed": seed, "n_agents": n_agents, "fear_peak_episode": peak + 1})
+        attrs={"fear_peak_episode": peak + 1})
     return ExperimentResult(NAME, ds, checks, lambda: figure(ds),
                             params={"actor_critic": AC_PARAMS, "sarsa": SARSA_PARAMS,
                                     "warning_steps": TASK.warning_steps, "n_actions": TASK.n_actions,
-                                    "response_cost": TASK.response_cost})
+                                    "response_cost": TASK.response_cost}, sims=sims)
 
 
 def figure(ds: xr.Dataset):

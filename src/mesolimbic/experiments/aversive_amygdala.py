@@ -27,6 +27,7 @@ import xarray as xr
 
 from ..circuit import Circuit, Lesion, simulate_circuit
 from ._circuit import PARAMS, by_type, design, last
+from ..results import single
 from .registry import Check, ExperimentResult, register
 
 NAME = "aversive_amygdala"
@@ -36,10 +37,12 @@ CITATION = "LeDoux (2000). Emotion circuits in the brain. Annu Rev Neurosci 23:1
 @register(NAME, "Amygdala lesion abolishes fear learning but spares appetitive learning", CITATION,
           default_agents=10)
 def run(n_agents: int = 10, seed: int = 0) -> ExperimentResult:
+    sims = {}
     d = design({"A+": ("A", -1.0), "B+": ("B", 1.0)}, [("training", {"A+": 40, "B+": 40})], NAME)
     res = {}
     for label, c in (("intact", Circuit()), ("amygdala lesion", Circuit(manipulations=[Lesion("amygdala")]))):
-        ds = simulate_circuit(d, c, PARAMS, n_agents=n_agents, seed=seed)
+        ds = single(simulate_circuit(d, c, PARAMS, n_agents=n_agents, seed=seed))
+        sims[label] = ds
         shock = by_type(ds, "rpe_us", "A+").mean(0)
         res[label] = {"fear": last(ds, "fear_cs", "A+"), "dip": last(ds, "rpe_cs", "A+"),
                       "value_b": last(ds, "value_nac_cs", "B+"), "shock_rpe": shock,
@@ -71,8 +74,8 @@ def run(n_agents: int = 10, seed: int = 0) -> ExperimentResult:
         "value_b_curve": (("group", "a_trial"), np.stack([res[g]["value_b_curve"] for g in groups]),
                           {"long_name": "NAc value of B on the k-th B trial"}),
     }, coords={"group": groups, "a_trial": np.arange(1, 41)},
-        attrs={"experiment": NAME, "seed": seed, "n_agents": n_agents, **PARAMS})
-    return ExperimentResult(NAME, out, checks, lambda: figure(out), params=PARAMS)
+        attrs={**PARAMS})
+    return ExperimentResult(NAME, out, checks, lambda: figure(out), params=PARAMS, sims=sims)
 
 
 def figure(ds: xr.Dataset):

@@ -33,6 +33,7 @@ from .. import neurons
 from ..models import TD
 from ..simulate import simulate
 from ..tasks import PavlovianDesign, Phase, TrialType
+from ..results import single
 from .registry import Check, ExperimentResult, register
 
 NAME = "bayer2005_asymmetry"
@@ -63,9 +64,12 @@ def fixed_point(scale: float) -> float:
 @register(NAME, "Firing floor: steep for positive errors, shallow for negative; learning uses the full error",
           CITATION, default_agents=50)
 def run(n_agents: int = 50, seed: int = 0) -> ExperimentResult:
+    sims = {}
     d = design()
-    full = simulate(d, TD(), PARAMS, n_agents=n_agents, seed=seed)
-    rect = simulate(d, TD(negative_error_scale=SCALE), PARAMS, n_agents=n_agents, seed=seed, record="trials")
+    full = single(simulate(d, TD(), PARAMS, n_agents=n_agents, seed=seed))
+    sims["TD"] = full
+    rect = single(simulate(d, TD(negative_error_scale=SCALE), PARAMS, n_agents=n_agents, seed=seed, record="trials"))
+    sims["TD, learns from the rate"] = rect
     late = full.trial > full.sizes["trial"] - 300
     rate = neurons.firing_rate(full.rpe)
     baseline = rate.attrs["baseline_rate"]
@@ -103,11 +107,11 @@ def run(n_agents: int = 50, seed: int = 0) -> ExperimentResult:
         "firing_by_rpe": ("rpe_bin", binned, {"units": "Hz", "long_name": "mean spike rate 0-300 ms after reward"}),
         "value_full": full.value_pre_us.mean("agent"),
         "value_rate_learner": rect.value_pre_us.mean("agent"),
-    }, attrs={"experiment": NAME, "seed": seed, "n_agents": n_agents, "slope_positive_hz": slope_pos,
+    }, attrs={"slope_positive_hz": slope_pos,
               "slope_negative_hz": slope_neg, "baseline_rate": baseline, "fixed_point_rate_learner": v_star,
               **{f"param_{k}": v for k, v in PARAMS.items()}})
     ds = ds.drop_vars("phase", errors="ignore")
-    return ExperimentResult(NAME, ds, checks, lambda: figure(ds), params=dict(PARAMS, negative_error_scale=SCALE))
+    return ExperimentResult(NAME, ds, checks, lambda: figure(ds), params=dict(PARAMS, negative_error_scale=SCALE), sims=sims)
 
 
 def figure(ds: xr.Dataset):

@@ -33,6 +33,7 @@ import xarray as xr
 from ..circuit import Circuit, DopamineAgonist, DopamineDepletion, Opioid, simulate_circuit
 from ..tasks import PavlovianDesign
 from ._circuit import PARAMS, last
+from ..results import single
 from .registry import Check, ExperimentResult, register
 
 NAME = "berridge_wanting_liking"
@@ -45,10 +46,12 @@ CONDITIONS = {"control": [], "DA depletion": [DopamineDepletion(0.8)], "DA agoni
 @register(NAME, "Wanting vs liking: dopamine moves wanting, not liking; opioids move liking", CITATION,
           default_agents=20)
 def run(n_agents: int = 20, seed: int = 0) -> ExperimentResult:
+    sims = {}
     design = PavlovianDesign.from_notation([("training", {"A+": 40})], name=NAME)
     res = {}
     for cond, manips in CONDITIONS.items():
-        ds = simulate_circuit(design, Circuit(manipulations=manips), PARAMS, n_agents=n_agents, seed=seed)
+        ds = single(simulate_circuit(design, Circuit(manipulations=manips), PARAMS, n_agents=n_agents, seed=seed))
+        sims[cond] = ds
         res[cond] = {"wanting": last(ds, "wanting_cs"), "approach": last(ds, "approach_cs"),
                      "liking": last(ds, "liking_us"), "dopamine_cs": last(ds, "rpe_cs"),
                      "curve": ds.wanting_cs.mean("agent").values}
@@ -76,9 +79,9 @@ def run(n_agents: int = 20, seed: int = 0) -> ExperimentResult:
         "dopamine_cs": ("condition", [res[c]["dopamine_cs"] for c in conds], {"long_name": "phasic DA at the cue"}),
         "wanting_curve": (("condition", "trial"), np.stack([res[c]["curve"] for c in conds])),
     }, coords={"condition": conds, "trial": np.arange(1, 41)},
-        attrs={"experiment": NAME, "seed": seed, "n_agents": n_agents, **PARAMS})
+        attrs={**PARAMS})
     return ExperimentResult(NAME, out, checks, lambda: figure(out), params={**PARAMS, "manipulations": {
-        c: [m.to_dict() for m in ms] for c, ms in CONDITIONS.items()}})
+        c: [m.to_dict() for m in ms] for c, ms in CONDITIONS.items()}}, sims=sims)
 
 
 def figure(ds: xr.Dataset):

@@ -57,7 +57,7 @@ def run(n_agents: int = 1, seed: int = 0) -> ExperimentResult:
     ds = xr.Dataset({"true_reward": ("item", true), "fitted_reward": (("n_comparisons", "item"), np.stack(fitted)),
                      "pearson_r": ("n_comparisons", r)},
                     coords={"item": np.arange(N_ITEMS), "n_comparisons": list(SIZES)},
-                    attrs={"experiment": NAME, "seed": seed})
+                    attrs={})
     return ExperimentResult(NAME, ds, checks, lambda: figure(ds), params={"n_items": N_ITEMS, "l2": 1e-3})
 
 

@@ -86,7 +86,7 @@ def run(n_agents: int = 1, seed: int = 0) -> ExperimentResult:
         "w1_decoded": ("distribution", [res[n]["w1"] for n in names]),
         "w1_single_channel": ("distribution", [res[n]["w1_single"] for n in names]),
     }, coords={"distribution": names, "unit": np.arange(TAUS.size), "tau": ("unit", TAUS),
-               "sample": np.arange(100)}, attrs={"experiment": NAME, "alpha": ALPHA, "seed": seed,
+               "sample": np.arange(100)}, attrs={"alpha": ALPHA,
                                                 "n_rewards": N_REWARDS})
     return ExperimentResult(NAME, out, checks, lambda: figure(out), params={"alpha": ALPHA, "n_units": TAUS.size})
 

@@ -23,32 +23,26 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from ..instrumental import simulate_two_step
 from ..models import HybridTwoStep
+from ..simulate import simulate
 from ..tasks.two_step import STAY_CONDITIONS as CONDITIONS
-from ..tasks.two_step import TwoStep
-from ..tasks.two_step import stay_probabilities as _stay
+from ..tasks.two_step import TwoStep, stays_of
 from .registry import Check, ExperimentResult, register
 
 NAME = "daw2011_two_step"
 CITATION = ("Daw, Gershman, Seymour, Dayan & Dolan (2011). Model-based influences on humans' choices and striatal "
             "prediction errors. Neuron 69:1204-1215")
 WEIGHTS = (0.0, 0.5, 1.0)
-PARAMS = {"alpha1": 0.5, "alpha2": 0.5, "lam": 0.6, "beta1": 5.0, "beta2": 5.0, "persev": 0.0}
-
-
-def stay_probabilities(ds: xr.Dataset) -> np.ndarray:
-    """``[param_set, 4]`` P(repeat the first-stage choice) after each previous-trial condition."""
-    return np.stack([_stay(ds.choice1.values[i], ds.common.values[i], ds.reward.values[i])[0]
-                     for i in range(ds.sizes["param_set"])])
+PARAMS = {"alpha1": 0.5, "alpha2": 0.5, "lam": 0.6, "beta1": 5.0, "beta2": 5.0, "kappa": 0.0}
 
 
 @register(NAME, "Two-step task: model-free reward effect vs model-based reward x transition interaction",
           CITATION, default_agents=1000)
 def run(n_agents: int = 1000, seed: int = 0) -> ExperimentResult:
-    sim = simulate_two_step(TwoStep(), HybridTwoStep(), dict(PARAMS, w=np.array(WEIGHTS)), n_agents=n_agents,
-                            seed=seed)
-    stay = stay_probabilities(sim)
+    sims = {}
+    sim = simulate(TwoStep(), HybridTwoStep(), dict(PARAMS, w=np.array(WEIGHTS)), n_agents=n_agents, seed=seed)
+    sims["hybrid"] = sim
+    stay = stays_of(sim)
     reward_effect = (stay[:, 0] + stay[:, 1]) / 2 - (stay[:, 2] + stay[:, 3]) / 2
     interaction = (stay[:, 0] - stay[:, 1]) - (stay[:, 2] - stay[:, 3])
     checks = [
@@ -66,9 +60,9 @@ def run(n_agents: int = 1000, seed: int = 0) -> ExperimentResult:
     ds = xr.Dataset({"stay": (("w", "condition"), stay), "reward_effect": ("w", reward_effect),
                      "interaction": ("w", interaction)},
                     coords={"w": list(WEIGHTS), "condition": list(CONDITIONS)},
-                    attrs={"experiment": NAME, "seed": seed, "n_agents": n_agents,
+                    attrs={"n_agents": n_agents,
                            **{f"param_{k}": v for k, v in PARAMS.items()}})
-    return ExperimentResult(NAME, ds, checks, lambda: figure(ds), params=dict(PARAMS, w=WEIGHTS))
+    return ExperimentResult(NAME, ds, checks, lambda: figure(ds), params=dict(PARAMS, w=WEIGHTS), sims=sims)
 
 
 def figure(ds: xr.Dataset):

@@ -68,9 +68,10 @@ def run(n_agents: int = 20, seed: int = 0) -> ExperimentResult:
               float(fear_td[-1] / fear_td[end_acq].mean()), "<", 0.2),
     ])
     ds = A.combined(rw, td)
-    ds.attrs.update(experiment=NAME, n_acquisition=N_ACQ, n_extinction=N_EXT)
+    ds.attrs.update(n_acquisition=N_ACQ, n_extinction=N_EXT)
     return ExperimentResult(NAME, ds, checks, lambda: figure(ds), params={"rw": rw.attrs["params"],
-                                                                          "td": td.attrs["params"], "shock": -1.0})
+                                                                          "td": td.attrs["params"], "shock": -1.0},
+                            sims={A.RW: rw, A.TDL: td})
 
 
 def figure(ds):

@@ -33,6 +33,7 @@ from .. import neurons
 from ..models import TD
 from ..simulate import simulate
 from ..tasks import Cue, PavlovianDesign, Phase, TrialType
+from ..results import single
 from .registry import Check, ExperimentResult, register
 
 NAME = "fiorillo2003_probability"
@@ -65,7 +66,9 @@ def _spearman(x) -> float:
 @register(NAME, "Reward probability: CS and reward responses, omission dip, and the uncertainty ramp", CITATION,
           default_agents=50)
 def run(n_agents: int = 50, seed: int = 0) -> ExperimentResult:
-    sim = simulate(design(), TD(), PARAMS, n_agents=n_agents, seed=seed)
+    sims = {}
+    sim = single(simulate(design(), TD(), PARAMS, n_agents=n_agents, seed=seed))
+    sims["TD(0)"] = sim
     late = sim.trial > sim.sizes["trial"] - 250
     rate = neurons.firing_rate(sim.rpe, latency=0.0)
     baseline = rate.attrs["baseline_rate"]
@@ -85,8 +88,8 @@ def run(n_agents: int = 50, seed: int = 0) -> ExperimentResult:
         "rpe": xr.concat(rows["rpe"], prob).drop_vars("phase", errors="ignore"),
         "firing_rate": xr.concat(rows["rate"], prob).drop_vars("phase", errors="ignore"),
     }, coords={"probability": list(PROBS)},
-        attrs={"experiment": NAME, "us_time": US_TIME, "baseline_rate": baseline, "seed": seed,
-               "n_agents": n_agents, **{f"param_{k}": v for k, v in PARAMS.items()}})
+        attrs={"us_time": US_TIME, "baseline_rate": baseline,
+               **{f"param_{k}": v for k, v in PARAMS.items()}})
 
     def window(var, w):
         return ds[var].sel(time=slice(w[0] - 1e-9, w[1] - 1e-9)).mean("time")
@@ -117,7 +120,7 @@ def run(n_agents: int = 50, seed: int = 0) -> ExperimentResult:
               model="TD(0) + symmetric readout"),
     ]
     return ExperimentResult(NAME, ds, checks, lambda: figure(ds), params=dict(PARAMS, representation="CSC",
-                                                                                readout="default (20/4 Hz)"))
+                                                                                readout="default (20/4 Hz)"), sims=sims)
 
 
 def figure(ds: xr.Dataset):

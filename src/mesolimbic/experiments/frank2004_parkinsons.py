@@ -30,6 +30,7 @@ import xarray as xr
 from ..circuit import Circuit, DopamineDepletion, LDopa
 from ..instrumental import simulate_choices
 from ..tasks.pst import PAIRS, ProbabilisticSelection, choose_a_avoid_b
+from ..results import single
 from .registry import Check, ExperimentResult, register
 
 NAME = "frank2004_parkinsons"
@@ -43,11 +44,12 @@ BETA = 1.0
           default_agents=500)
 def run(n_agents: int = 500, seed: int = 0) -> ExperimentResult:
     task = ProbabilisticSelection()
-    acc, used = {}, {}
+    acc, used, sims = {}, {}, {}
     for group, manips in GROUPS.items():
         model, params = Circuit(manipulations=manips).actor(beta=BETA, pairs=PAIRS)
         used[group] = params
-        r = choose_a_avoid_b(simulate_choices(task, model, params, n_agents=n_agents, seed=seed))
+        sims[group] = single(simulate_choices(task, model, params, n_agents=n_agents, seed=seed))
+        r = choose_a_avoid_b(sims[group])
         acc[group] = (float(r["choose_a"]), float(r["avoid_b"]))
     off, on = acc["PD off"], acc["PD on L-DOPA"]
     m = "circuit actor (OpAL under dopamine)"
@@ -62,9 +64,9 @@ def run(n_agents: int = 500, seed: int = 0) -> ExperimentResult:
         "choose_a": ("group", [acc[g][0] for g in groups]),
         "avoid_b": ("group", [acc[g][1] for g in groups]),
         **{k: ("group", [used[g][k] for g in groups]) for k in ("alpha_go", "alpha_nogo", "rho")},
-    }, coords={"group": groups}, attrs={"experiment": NAME, "seed": seed, "n_agents": n_agents, "beta": BETA})
+    }, coords={"group": groups}, attrs={"beta": BETA})
     return ExperimentResult(NAME, out, checks, lambda: figure(out), params={
-        "beta": BETA, "groups": {g: [x.to_dict() for x in ms] for g, ms in GROUPS.items()}})
+        "beta": BETA, "groups": {g: [x.to_dict() for x in ms] for g, ms in GROUPS.items()}}, sims=sims)
 
 
 def figure(ds: xr.Dataset):

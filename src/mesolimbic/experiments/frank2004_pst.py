@@ -57,14 +57,14 @@ OPAL, QGL = "OpAL (Go/NoGo actors)", "Q-learning, gain/loss rates"
           default_agents=500)
 def run(n_agents: int = 500, seed: int = 0) -> ExperimentResult:
     task = ProbabilisticSelection()
-    acc = {}
+    acc, sims = {}, {}
     for beta in OPAL_BETAS:
         ds = simulate_choices(task, OpAL(PAIRS), {"alpha_critic": 0.1, "alpha_go": RATE_POS, "alpha_nogo": RATE_NEG,
                                                   "beta": beta, "rho": 0.0}, n_agents=n_agents, seed=seed)
-        acc[(OPAL, beta)] = choose_a_avoid_b(ds)
-    ds = simulate_choices(task, StimulusValueLearner(PAIRS), {"alpha_gain": RATE_POS, "alpha_loss": RATE_NEG,
+        acc[(OPAL, beta)], sims[f"{OPAL}, beta {beta:g}"] = choose_a_avoid_b(ds), ds
+    ds = simulate_choices(task, StimulusValueLearner(PAIRS), {"alpha_pos": RATE_POS, "alpha_neg": RATE_NEG,
                                                               "beta": Q_BETA}, n_agents=n_agents, seed=seed)
-    acc[(QGL, Q_BETA)] = choose_a_avoid_b(ds)
+    acc[(QGL, Q_BETA)], sims[QGL] = choose_a_avoid_b(ds), ds
     checks = []
     for (model, beta), r in ((k, acc[k]) for k in ((OPAL, OPAL_BETAS[0]), (QGL, Q_BETA))):
         a, b = np.asarray(r["choose_a"]), np.asarray(r["avoid_b"])
@@ -86,10 +86,10 @@ def run(n_agents: int = 500, seed: int = 0) -> ExperimentResult:
         "avoid_b": (("learner", "condition"), np.stack([np.asarray(acc[k]["avoid_b"]) for k in keys])),
     }, coords={"learner": labels, "condition": list(CONDITIONS), "rate_pos": ("condition", RATE_POS),
                "rate_neg": ("condition", RATE_NEG)},
-        attrs={"experiment": NAME, "seed": seed, "n_agents": n_agents, "outcome_coding": "1 reward / 0 no reward"})
+        attrs={"outcome_coding": "1 reward / 0 no reward"})
     return ExperimentResult(NAME, out, checks, lambda: figure(out),
                             params={"rate_pos": RATE_POS.tolist(), "rate_neg": RATE_NEG.tolist(),
-                                    "opal_betas": OPAL_BETAS, "q_beta": Q_BETA, "alpha_critic": 0.1})
+                                    "opal_betas": OPAL_BETAS, "q_beta": Q_BETA, "alpha_critic": 0.1}, sims=sims)
 
 
 def figure(ds: xr.Dataset):

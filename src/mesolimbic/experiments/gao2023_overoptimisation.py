@@ -99,7 +99,7 @@ def run(n_agents: int = 1, seed: int = 0) -> ExperimentResult:
     ds = xr.Dataset({"proxy": (("length", "n"), np.stack([curves[k][0] for k in names])),
                      "gold": (("length", "n"), np.stack([curves[k][1] for k in names]))},
                     coords={"length": names, "n": NS, "kl": ("n", kl), "d": ("n", np.sqrt(kl))},
-                    attrs={"experiment": NAME, "seed": seed, "prompts": PROMPTS, "length_bias": LENGTH_BIAS,
+                    attrs={"prompts": PROMPTS, "length_bias": LENGTH_BIAS,
                            **{f"{'heavy' if 'heavy' in k else 'light'}_rm_{q}": v for k, r in rms.items()
                               for q, v in r.items()},
                            **{f"{k}_{q}": v for k, r in (("light", light), ("heavy", heavy)) for q, v in

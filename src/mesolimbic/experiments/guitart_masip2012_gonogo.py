@@ -33,14 +33,16 @@ NAME = "guitart_masip2012_gonogo"
 CITATION = ("Guitart-Masip, Huys, Fuentemilla, Dayan, Duzel & Dolan (2012). Go and no-go learning in reward and "
             "punishment: interactions between affect and effect. NeuroImage 62:154-166")
 PIS = (0.0, 0.5, 1.5)
-PARAMS = {"ep": 0.1, "b": 0.0, "rho_rew": 3.0, "rho_pun": 3.0, "xi": 0.05}
+PARAMS = {"alpha": 0.1, "go_bias": 0.0, "sensitivity_rew": 3.0, "sensitivity_pun": 3.0, "epsilon": 0.05}
 
 
 @register(NAME, "Go/no-go: a Pavlovian bias helps congruent and hurts conflicting action-valence pairs",
           CITATION, default_agents=500)
 def run(n_agents: int = 500, seed: int = 0) -> ExperimentResult:
+    sims = {}
     sim = simulate_choices(GoNoGo(), PavlovianBiasGoNoGo(), dict(PARAMS, pi=np.array(PIS)), n_agents=n_agents,
                            seed=seed)
+    sims["gng"] = sim
     acc = np.array([[float(sim.correct.where(sim.cue == c).isel(param_set=i).mean()) for c in range(4)]
                     for i in range(len(PIS))])
     inter = (acc[:, 0] - acc[:, 1]) - (acc[:, 2] - acc[:, 3])
@@ -57,9 +59,9 @@ def run(n_agents: int = 500, seed: int = 0) -> ExperimentResult:
     ]
     ds = xr.Dataset({"accuracy": (("pi", "cue"), acc), "interaction": ("pi", inter)},
                     coords={"pi": list(PIS), "cue": list(CUES)},
-                    attrs={"experiment": NAME, "seed": seed, "n_agents": n_agents,
+                    attrs={"n_agents": n_agents,
                            **{f"param_{k}": v for k, v in PARAMS.items()}})
-    return ExperimentResult(NAME, ds, checks, lambda: figure(ds), params=dict(PARAMS, pi=PIS))
+    return ExperimentResult(NAME, ds, checks, lambda: figure(ds), params=dict(PARAMS, pi=PIS), sims=sims)
 
 
 def figure(ds: xr.Dataset):

@@ -29,6 +29,7 @@ import xarray as xr
 from ..models import TD
 from ..simulate import simulate
 from ..tasks import PavlovianDesign, Phase, TrialType
+from ..results import single
 from .registry import Check, ExperimentResult, register
 
 NAME = "hollerman1998_timing"
@@ -52,9 +53,11 @@ def design(reset: bool) -> PavlovianDesign:
 @register(NAME, "Reward earlier or later than trained: burst at the new time, dip at the habitual one", CITATION,
           default_agents=100)
 def run(n_agents: int = 100, seed: int = 0) -> ExperimentResult:
+    sims = {}
     curves, checks = [], []
     for label, reset in VARIANTS.items():
-        sim = simulate(design(reset), TD(), PARAMS, n_agents=n_agents, seed=seed)
+        sim = single(simulate(design(reset), TD(), PARAMS, n_agents=n_agents, seed=seed))
+        sims[label] = sim
         probe = sim.phase == "probe"
         by_type = xr.concat([sim.rpe.where(probe & (sim.trial_type == t)).mean(["agent", "trial"])
                              for t in ("habitual", "early", "late")],
@@ -79,9 +82,9 @@ def run(n_agents: int = 100, seed: int = 0) -> ExperimentResult:
                                 "RPE at 1 s after an early reward (the recordings show little dip)",
                                 at("early", HABITUAL), ">", -0.1, expected_failure=True, model=label))
     ds = xr.Dataset({"rpe": xr.concat(curves, dim=xr.DataArray(list(VARIANTS), dims="model"))},
-                    attrs={"experiment": NAME, "seed": seed, "n_agents": n_agents, "habitual_time": HABITUAL,
+                    attrs={"habitual_time": HABITUAL,
                            "early_time": EARLY, "late_time": LATE, **{f"param_{k}": v for k, v in PARAMS.items()}})
-    return ExperimentResult(NAME, ds, checks, lambda: figure(ds), params=dict(PARAMS, representation="CSC"))
+    return ExperimentResult(NAME, ds, checks, lambda: figure(ds), params=dict(PARAMS, representation="CSC"), sims=sims)
 
 
 def figure(ds: xr.Dataset):

@@ -30,6 +30,7 @@ from ..models import TD
 from ..representations import Microstimulus
 from ..simulate import simulate
 from ..tasks import Cue, PavlovianDesign, Phase, TrialType
+from ..results import single
 from .registry import Check, ExperimentResult, register
 
 NAME = "kobayashi2008_delay"
@@ -56,17 +57,21 @@ def _late_mean(ds, var):
 @register(NAME, "CS response falls with delay: exponential for one γ, hyperbolic for a population", CITATION,
           default_agents=1)
 def run(n_agents: int = 1, seed: int = 0) -> ExperimentResult:
+    sims = {}
     d = design()
     gammas = (np.arange(N_GAMMA) + 0.5) / N_GAMMA
     pop = simulate(d, TD(), {"alpha": 0.3, "gamma": gammas, "lam": 0.9}, n_agents=n_agents, seed=seed,
                    record="trials")
-    single = simulate(d, TD(), {"alpha": 0.3, "gamma": GAMMA_SINGLE, "lam": 0.9}, n_agents=n_agents, seed=seed,
-                      record="trials")
-    ms = simulate(d, TD(), {"alpha": 0.1, "gamma": 0.98, "lam": 0.9}, representation=Microstimulus(tau=4.0),
-                  n_agents=max(n_agents, 5), seed=seed, record="trials")
+    sims["population of gammas"] = pop
+    one_gamma = single(simulate(d, TD(), {"alpha": 0.3, "gamma": GAMMA_SINGLE, "lam": 0.9}, n_agents=n_agents, seed=seed,
+                      record="trials"))
+    sims["one gamma"] = one_gamma
+    ms = single(simulate(d, TD(), {"alpha": 0.1, "gamma": 0.98, "lam": 0.9}, representation=Microstimulus(tau=4.0),
+                  n_agents=max(n_agents, 5), seed=seed, record="trials"))
+    sims["microstimuli"] = ms
     steps = np.asarray(DELAYS) / DT
     cs_pop = _late_mean(pop, "rpe_cs").mean("param_set")
-    cs_single = _late_mean(single, "rpe_cs")
+    cs_single = _late_mean(one_gamma, "rpe_cs")
     us_ms, cs_ms = _late_mean(ms, "rpe_us"), _late_mean(ms, "rpe_cs")
     hyperbola = 1.0 / (1.0 + steps)
     slope, intercept = np.polyfit(steps, np.log(cs_single.values), 1)
@@ -88,12 +93,12 @@ def run(n_agents: int = 1, seed: int = 0) -> ExperimentResult:
     ds = xr.Dataset({
         "cs_response_single_gamma": cs_single, "cs_response_population": cs_pop,
         "hyperbola": ("delay", hyperbola), "cs_response_microstimuli": cs_ms, "us_response_microstimuli": us_ms,
-    }, attrs={"experiment": NAME, "dt": DT, "gamma_single": GAMMA_SINGLE, "n_gamma": N_GAMMA, "seed": seed})
+    }, attrs={"dt": DT, "gamma_single": GAMMA_SINGLE, "n_gamma": N_GAMMA})
     ds["delay"].attrs["units"] = "s"
     return ExperimentResult(NAME, ds, checks, lambda: figure(ds),
                             params={"alpha": 0.3, "lam": 0.9, "gamma (single)": GAMMA_SINGLE,
                                     "gamma (population)": f"{N_GAMMA} values uniform on (0, 1)", "dt": DT,
-                                    "microstimulus tau": 4.0})
+                                    "microstimulus tau": 4.0}, sims=sims)
 
 
 def figure(ds: xr.Dataset):

@@ -35,6 +35,7 @@ from ..models import TD
 from ..representations import CompleteSerialCompound, Microstimulus
 from ..simulate import simulate
 from ..tasks import Cue, PavlovianDesign, Phase, TrialType
+from ..results import single
 from .registry import Check, ExperimentResult, register
 
 NAME = "ludvig2008_microstimulus"
@@ -65,11 +66,13 @@ def _rho(y) -> float:
 @register(NAME, "Microstimuli: omission dips get shallower and broader with the interval", CITATION,
           default_agents=20)
 def run(n_agents: int = 20, seed: int = 0) -> ExperimentResult:
+    sims = {}
     d = design()
     interval = xr.DataArray(list(INTERVALS), dims="interval", name="interval", attrs={"units": "s"})
     out, checks = {}, []
     for label, rep in REPS.items():
-        sim = simulate(d, TD(), PARAMS, representation=rep, n_agents=n_agents, seed=seed)
+        sim = single(simulate(d, TD(), PARAMS, representation=rep, n_agents=n_agents, seed=seed))
+        sims[label] = sim
         probe = sim.phase == "probe"
         t = sim.time.values
         omitted = xr.concat([sim.rpe.where(probe & (sim.trial_type == f"isi_{i:g}s_omitted")).mean(["agent", "trial"])
@@ -107,10 +110,10 @@ def run(n_agents: int = 20, seed: int = 0) -> ExperimentResult:
         "residual_reward_rpe": (("model", "interval"), np.stack([out[k][1] for k in REPS])),
         "dip_spread": (("model", "interval"), np.stack([out[k][2] for k in REPS]), {"units": "s"}),
         "dip_depth": (("model", "interval"), np.stack([out[k][3] for k in REPS])),
-    }, coords={"interval": interval}, attrs={"experiment": NAME, "seed": seed, "n_agents": n_agents,
+    }, coords={"interval": interval}, attrs={"n_agents": n_agents,
                                              **{f"param_{k}": v for k, v in PARAMS.items()}})
     return ExperimentResult(NAME, ds, checks, lambda: figure(ds),
-                            params=dict(PARAMS, microstimuli="n=10, sigma=0.08, tau=2 s, presence"))
+                            params=dict(PARAMS, microstimuli="n=10, sigma=0.08, tau=2 s, presence"), sims=sims)
 
 
 def figure(ds: xr.Dataset):

@@ -35,6 +35,7 @@ import xarray as xr
 
 from ..circuit import Circuit, DopamineAgonist, DopamineDepletion, simulate_circuit, simulate_vigour
 from ._circuit import PARAMS, design, last
+from ..results import single
 from .registry import Check, ExperimentResult, register
 
 NAME = "niv2007_tonic_dopamine"
@@ -47,19 +48,21 @@ LEVELS = {"depleted": [DopamineDepletion(0.8)], "normal": [], "agonist x2": [Dop
 
 def _latency(manips, reward, n_agents, seed):
     ds = simulate_vigour(Circuit(manipulations=manips), reward=reward, n_agents=n_agents, seed=seed)
-    return float(ds.latency.isel(response=slice(-200, None)).mean())
+    return float(ds.latency.isel(trial=slice(-200, None)).mean())
 
 
 @register(NAME, "Tonic dopamine sets vigour; raised dopamine degrades discrimination", CITATION, default_agents=50)
 def run(n_agents: int = 50, seed: int = 0) -> ExperimentResult:
+    sims = {}
     by_mag = [_latency([], m, n_agents, seed) for m in MAGNITUDES]
     by_level = {k: _latency(v, 1.0, n_agents, seed) for k, v in LEVELS.items() if k != "agonist x4"}
     d = design({"A+": ("A", 1.0), "B-": ("B", 0.0)}, [("training", {"A+": 40, "B-": 40})], NAME)
     disc = {}
     for ab in (0.5, 0.0):
         for k, manips in LEVELS.items():
-            ds = simulate_circuit(d, Circuit(manipulations=manips), {**PARAMS, "aberrant_salience": ab},
-                                  n_agents=max(1, n_agents // 5), seed=seed)
+            ds = single(simulate_circuit(d, Circuit(manipulations=manips), {**PARAMS, "aberrant_salience": ab},
+                                  n_agents=max(1, n_agents // 5), seed=seed))
+            sims[f"{k}, aberrant salience {ab}"] = ds
             disc[(ab, k)] = (last(ds, "approach_cs", "A+"), last(ds, "approach_cs", "B-"))
     gap = {k: v[0] - v[1] for k, v in disc.items()}
     m = "circuit (tonic DA = reward rate; aberrant salience)"
@@ -84,9 +87,9 @@ def run(n_agents: int = 50, seed: int = 0) -> ExperimentResult:
         "approach_a": (("aberrant_salience", "dopamine"), [[disc[(ab, k)][0] for k in levels] for ab in (0.5, 0.0)]),
         "approach_b": (("aberrant_salience", "dopamine"), [[disc[(ab, k)][1] for k in levels] for ab in (0.5, 0.0)]),
     }, coords={"reward": list(MAGNITUDES), "vigour_level": list(by_level), "dopamine": levels,
-               "aberrant_salience": [0.5, 0.0]}, attrs={"experiment": NAME, "seed": seed, "n_agents": n_agents})
+               "aberrant_salience": [0.5, 0.0]}, attrs={})
     return ExperimentResult(NAME, out, checks, lambda: figure(out), params={**PARAMS, "levels": {
-        k: [x.to_dict() for x in v] for k, v in LEVELS.items()}})
+        k: [x.to_dict() for x in v] for k, v in LEVELS.items()}}, sims=sims)
 
 
 def figure(ds: xr.Dataset):

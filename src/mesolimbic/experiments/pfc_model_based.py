@@ -37,8 +37,8 @@ import numpy as np
 import xarray as xr
 
 from ..circuit import Circuit, DopamineDepletion, LDopa, Lesion
-from ..instrumental import simulate_two_step
-from ..tasks.two_step import STAY_CONDITIONS, TwoStep, stay_probabilities
+from ..simulate import simulate
+from ..tasks.two_step import STAY_CONDITIONS, TwoStep, stays_of
 from .registry import Check, ExperimentResult, register
 
 NAME = "pfc_model_based"
@@ -51,16 +51,19 @@ CIRCUITS = {"intact": [], "PFC lesion": [Lesion("pfc")], "L-DOPA": [LDopa(1.5)],
 @register(NAME, "PFC's model-based component: lesion leaves model-free control, L-DOPA favours model-based",
           CITATION, default_agents=1000)
 def run(n_agents: int = 1000, seed: int = 0) -> ExperimentResult:
+    sims = {}
     stay, w_eff = [], []
-    for manips in CIRCUITS.values():
+    for label, manips in CIRCUITS.items():
         model, params = Circuit(manipulations=manips).planner(w=0.5)
-        sim = simulate_two_step(TwoStep(), model, params, n_agents=n_agents, seed=seed)
-        stay.append(stay_probabilities(sim.choice1.values, sim.common.values, sim.reward.values)[0])
+        sim = simulate(TwoStep(), model, params, n_agents=n_agents, seed=seed)
+        sims[label] = sim
+        stay.append(stays_of(sim)[0])
         w_eff.append(params["w"])
     # how much of the L-DOPA effect is the faster learning alone (w held at the intact value)?
     model, params = Circuit(manipulations=CIRCUITS["L-DOPA"]).planner(w=0.5)
-    ro = simulate_two_step(TwoStep(), model, dict(params, w=0.5), n_agents=n_agents, seed=seed)
-    rates_only = stay_probabilities(ro.choice1.values, ro.common.values, ro.reward.values)[0]
+    ro = simulate(TwoStep(), model, dict(params, w=0.5), n_agents=n_agents, seed=seed)
+    sims["L-DOPA, w held at 0.5"] = ro
+    rates_only = stays_of(ro)[0]
     stay = np.array(stay)
     mf = (stay[:, 0] + stay[:, 1]) / 2 - (stay[:, 2] + stay[:, 3]) / 2
     mb = (stay[:, 0] - stay[:, 1]) - (stay[:, 2] - stay[:, 3])
@@ -82,10 +85,10 @@ def run(n_agents: int = 1000, seed: int = 0) -> ExperimentResult:
     ds = xr.Dataset({"stay": (("circuit", "condition"), stay), "model_free_index": ("circuit", mf),
                      "model_based_index": ("circuit", mb), "w_effective": ("circuit", np.array(w_eff))},
                     coords={"circuit": labels, "condition": list(STAY_CONDITIONS)},
-                    attrs={"experiment": NAME, "seed": seed, "n_agents": n_agents, "w": 0.5,
+                    attrs={"w": 0.5,
                            "ldopa_model_based_index_rates_only": mb_rates_only})
     return ExperimentResult(NAME, ds, checks, lambda: figure(ds),
-                            params={"w": 0.5, "alpha1": 0.5, "alpha2": 0.5, "lam": 0.6, "beta": 5.0})
+                            params={"w": 0.5, "alpha1": 0.5, "alpha2": 0.5, "lam": 0.6, "beta": 5.0}, sims=sims)
 
 
 def figure(ds: xr.Dataset):

@@ -33,6 +33,7 @@ import xarray as xr
 from ..circuit import Circuit, Drug, simulate_circuit
 from ..tasks import PavlovianDesign
 from ._circuit import PARAMS
+from ..results import single
 from .registry import Check, ExperimentResult, register
 
 NAME = "redish2004_addiction"
@@ -53,14 +54,16 @@ def _b_value(ds) -> float:
 def run(n_agents: int = 10, seed: int = 0) -> ExperimentResult:
     long = PavlovianDesign.from_notation([("training", {"A+": N_LONG})], name=NAME)
     block = PavlovianDesign.from_notation([("pretraining", {"A+": 100}), ("compound", {"AB+": 100})], name=NAME)
-    curves, b_val = {}, {}
+    curves, b_val, sims = {}, {}, {}
     for label, manips in (("natural", []), ("drug", [Drug(D)])):
         c = Circuit(manipulations=manips)
-        curves[label] = simulate_circuit(long, c, PARAMS, n_agents=n_agents, seed=seed).value_nac_cs.mean("agent").values
-        b_val[label] = _b_value(simulate_circuit(block, c, PARAMS, n_agents=n_agents, seed=seed))
+        sims[f"{label}, long training"] = single(simulate_circuit(long, c, PARAMS, n_agents=n_agents, seed=seed))
+        sims[f"{label}, blocking"] = single(simulate_circuit(block, c, PARAMS, n_agents=n_agents, seed=seed))
+        curves[label] = sims[f"{label}, long training"].value_nac_cs.mean("agent").values
+        b_val[label] = _b_value(sims[f"{label}, blocking"])
     # an unblocked reference: B trained in compound from scratch (AB+ only, natural)
     ref_design = PavlovianDesign.from_notation([("compound", {"AB+": 100})], name=NAME)
-    ref = _b_value(simulate_circuit(ref_design, Circuit(), PARAMS, n_agents=n_agents, seed=seed))
+    ref = _b_value(single(simulate_circuit(ref_design, Circuit(), PARAMS, n_agents=n_agents, seed=seed)))
     nat, drug = curves["natural"], curves["drug"]
     circuit = "circuit + non-compensable drug"
     checks = [
@@ -82,8 +85,8 @@ def run(n_agents: int = 10, seed: int = 0) -> ExperimentResult:
         "value_b_blocked": ("reward", [b_val["natural"], b_val["drug"]],
                             {"long_name": "B's learned prediction after A+ then AB+"}),
     }, coords={"reward": ["natural", "drug"], "trial": np.arange(1, N_LONG + 1)},
-        attrs={"experiment": NAME, "D": D, "value_b_unblocked": ref, "seed": seed, "n_agents": n_agents, **PARAMS})
-    return ExperimentResult(NAME, out, checks, lambda: figure(out), params={**PARAMS, "D": D})
+        attrs={"D": D, "value_b_unblocked": ref, **PARAMS})
+    return ExperimentResult(NAME, out, checks, lambda: figure(out), params={**PARAMS, "D": D}, sims=sims)
 
 
 def figure(ds: xr.Dataset):

@@ -4,15 +4,29 @@ An :class:`Experiment` declares its citation and a ``run(n_agents, seed)`` that
 returns an :class:`ExperimentResult`: the labelled Dataset, the named checks
 (each a measured number against a threshold taken from the paper's signature)
 and a figure. The same registry drives the tests and the command line.
+
+Experiments are discovered: every module of this package whose name does not
+start with an underscore is imported, and its ``@register`` adds it. The
+registry attaches the same provenance to every result — experiment, title,
+citation, seed, agents, package version, parameters — and, for each simulation
+the experiment hands back (``ExperimentResult.sims``), that simulation's own
+provenance (model and options, parameters, design or task, representation,
+precision), so an experiment's ``.nc`` says how every number in it was made.
 """
 
 from __future__ import annotations
 
+import functools
+import importlib
+import json
 import operator
+import pkgutil
 from dataclasses import dataclass, field
 from typing import Callable
 
 import xarray as xr
+
+from .._version import __version__
 
 __all__ = ["Check", "Experiment", "ExperimentResult", "register", "get", "names", "all_experiments"]
 
@@ -65,6 +79,8 @@ class ExperimentResult:
     figure: Callable[[], "object"] = field(repr=False)
 
     params: dict = field(default_factory=dict)
+    #: the simulations the result was derived from, by label; their provenance is kept
+    sims: dict = field(default_factory=dict, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -133,53 +149,47 @@ def register(name: str, title: str, citation: str, default_agents: int = 200, de
 
             doc = (sys.modules[run.__module__].__doc__ or "").strip().split("\n\n")
             desc = " ".join(doc[1].split()) if len(doc) > 1 else ""
-        _REGISTRY[name] = Experiment(name, title, citation, run, default_agents, desc, tuple(requires), extra)
-        return run
+
+        @functools.wraps(run)
+        def with_provenance(n_agents: int = default_agents, seed: int = 0) -> ExperimentResult:
+            result = run(n_agents=n_agents, seed=seed)
+            attach_provenance(result, name, title, citation, n_agents, seed)
+            return result
+
+        _REGISTRY[name] = Experiment(name, title, citation, with_provenance, default_agents, desc, tuple(requires),
+                                     extra)
+        return with_provenance
 
     return deco
 
 
+#: the provenance of a simulation that an experiment's result keeps
+SIM_PROVENANCE = ("model", "model_options", "params", "n_agents", "n_param_sets", "design", "task", "task_spec",
+                  "phases", "representation", "precision", "engine", "record", "seed", "mesolimbic_version")
+
+
+def attach_provenance(result: ExperimentResult, name: str, title: str, citation: str, n_agents: int,
+                      seed: int) -> None:
+    """The same attributes on every experiment's Dataset: what it is, how it was made."""
+    from ..results import json_default, seed_attr
+
+    ds = result.dataset
+    ds.attrs.update(experiment=name, title=title, citation=citation, seed=seed_attr(seed), n_agents=int(n_agents),
+                    mesolimbic_version=__version__,
+                    params=json.dumps(result.params, default=json_default))
+    if result.sims:
+        ds.attrs["simulations"] = json.dumps(
+            {label: {k: sim.attrs[k] for k in SIM_PROVENANCE if k in sim.attrs} for label, sim in result.sims.items()},
+            default=json_default)
+
+
 def _load_all() -> None:
-    from . import (  # noqa: F401  (importing registers)
-        active_avoidance,
-        aversive_amygdala,
-        bayer2005_asymmetry,
-        bradley_terry_recovery,
-        berridge_wanting_liking,
-        conditioned_inhibition,
-        dabney2020_distributional,
-        daw2011_two_step,
-        fear_conditioning,
-        fiorillo2003_probability,
-        frank2004_parkinsons,
-        gao2023_overoptimisation,
-        frank2004_pst,
-        guitart_masip2012_gonogo,
-        hollerman1998_timing,
-        kamin1969_blocking,
-        kobayashi2008_delay,
-        ludvig2008_microstimulus,
-        niv2007_tonic_dopamine,
-        overexpectation,
-        overshadowing,
-        pfc_model_based,
-        redish2004_addiction,
-        reinforcement_schedules,
-        relative_validity,
-        reversal_learning,
-        reward_hacking,
-        reward_hacking_addiction,
-        rlhf_rpe_transfer,
-        rw_acquisition_extinction,
-        rw_failures,
-        schultz1997,
-        second_order_conditioning,
-        steinberg2013_optogenetic_unblocking,
-        td_backward_shift,
-        tobler2005_adaptive_coding,
-        waelti2001_blocking,
-        zhang2009_incentive_salience,
-    )
+    """Import every experiment module of this package (importing registers)."""
+    from .. import experiments
+
+    for mod in pkgutil.iter_modules(experiments.__path__):
+        if not mod.name.startswith("_") and mod.name != "registry":
+            importlib.import_module(f"{experiments.__name__}.{mod.name}")
 
 
 def get(name: str) -> Experiment:

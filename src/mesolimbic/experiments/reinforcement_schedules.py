@@ -38,6 +38,7 @@ import xarray as xr
 from ..instrumental import simulate_choices
 from ..models import SARSA
 from ..tasks.schedules import Schedule
+from ..results import single
 from .registry import Check, ExperimentResult, register
 
 NAME = "reinforcement_schedules"
@@ -79,11 +80,12 @@ def _quarter_life(p: np.ndarray) -> float:
           "extinction effect", CITATION, default_agents=100)
 def run(n_agents: int = 100, seed: int = 0) -> ExperimentResult:
     model = SARSA()
-    labels, m = [], []
+    labels, m, sims = [], [], {}
     for kind, value in SCHEDULES:
         task = Schedule(kind, value, n_steps=N_ACQ, n_extinction=N_EXT, cost=COST)
         labels.append(task.label if task.label != "FR 1" else "CRF")
-        m.append(_measures(simulate_choices(task, model, PARAMS, n_agents=n_agents, seed=seed), task))
+        sims[labels[-1]] = single(simulate_choices(task, model, PARAMS, n_agents=n_agents, seed=seed))
+        m.append(_measures(sims[labels[-1]], task))
     get = dict(zip(labels, m))
     rate = {k: v["rate"] for k, v in get.items()}
     local_sd = {k: float(np.nanstd(v["by_lag"][:12])) for k, v in get.items()}
@@ -124,10 +126,10 @@ def run(n_agents: int = 100, seed: int = 0) -> ExperimentResult:
                              {"long_name": "P(respond) in extinction"}),
     }, coords={"schedule": labels, "lag": np.arange(MAX_LAG),
                "ext_step": EXT_BIN * np.arange(N_EXT // EXT_BIN) + EXT_BIN / 2},
-        attrs={"experiment": NAME, "seed": seed, "n_agents": n_agents, "cost": COST, **PARAMS,
+        attrs={"cost": COST, **PARAMS,
                "fi_quarter_life": ql})
     return ExperimentResult(NAME, ds, checks, lambda: figure(ds), params={**PARAMS, "cost": COST,
-                                                                          "schedules": ", ".join(labels)})
+                                                                          "schedules": ", ".join(labels)}, sims=sims)
 
 
 def figure(ds: xr.Dataset):

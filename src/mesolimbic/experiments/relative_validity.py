@@ -24,6 +24,7 @@ from ..models import RescorlaWagner
 from ..simulate import simulate
 from ..tasks import PavlovianDesign
 from . import _associative as A
+from ..results import single
 from .registry import Check, ExperimentResult, register
 
 NAME = "relative_validity"
@@ -43,7 +44,7 @@ def design() -> PavlovianDesign:
 def run(n_agents: int = 100, seed: int = 0) -> ExperimentResult:
     d = design()
     rw, td = A.run_both(d, n_agents, seed, rw_params=RW_PARAMS)
-    equal = simulate(d, RescorlaWagner(), {"alpha": 0.1}, n_agents=n_agents, seed=seed)
+    equal = single(simulate(d, RescorlaWagner(), {"alpha": 0.1}, n_agents=n_agents, seed=seed))
     x, y = A.on(rw, "X-", "test"), A.on(rw, "Y-", "test")
     ex, ey = A.on(equal, "X-", "test"), A.on(equal, "Y-", "test")
     tx, ty = A.on(td, "X-", "test"), A.on(td, "Y-", "test")
@@ -56,4 +57,4 @@ def run(n_agents: int = 100, seed: int = 0) -> ExperimentResult:
     ]
     tests = {"X (correlated)": (x, tx), "Y (uncorrelated)": (y, ty)}
     return A.result(NAME, "Relative validity (RW: beta- = 0.5 beta+)", rw, td, checks, tests,
-                    rw_equal_betas={"alpha": 0.1})
+                    sims={"RW, equal betas": equal}, rw_equal_betas={"alpha": 0.1})

@@ -40,8 +40,10 @@ LAG = np.arange(-10, 30)
 @register(NAME, "Reversal learning: accuracy dips after each reversal and recovers faster with higher α",
           CITATION, default_agents=200)
 def run(n_agents: int = 200, seed: int = 0) -> ExperimentResult:
+    sims = {}
     sim = simulate_choices(task(n_trials=200, reversal_every=EVERY), DeltaRule(),
                            {"alpha": np.array(ALPHAS), "beta": BETA}, n_agents=n_agents, seed=seed)
+    sims["delta rule"] = sim
     acc = sim.correct.astype(float).mean("agent").values  # [alpha, trial]
     starts = [EVERY * k for k in range(1, 200 // EVERY) if EVERY * k + LAG[-1] < 200]  # 0-based first reversed trial
     aligned = np.stack([acc[:, s + LAG] for s in starts]).mean(0)  # [alpha, lag]
@@ -71,9 +73,9 @@ def run(n_agents: int = 200, seed: int = 0) -> ExperimentResult:
         "accuracy_aligned": (("alpha", "lag"), aligned, {"long_name": "accuracy aligned to reversals"}),
         "trials_to_criterion": ("alpha", ttc, {"long_name": "trials after a reversal to 70% correct"}),
     }, coords={"alpha": list(ALPHAS), "trial": sim.trial.values, "lag": LAG},
-        attrs={"experiment": NAME, "beta": BETA, "reversal_every": EVERY, "seed": seed, "n_agents": n_agents})
+        attrs={"beta": BETA, "reversal_every": EVERY})
     return ExperimentResult(NAME, ds, checks, lambda: figure(ds), params={"alpha": ALPHAS, "beta": BETA,
-                                                                          "p": "0.8 / 0.2", "reversal_every": EVERY})
+                                                                          "p": "0.8 / 0.2", "reversal_every": EVERY}, sims=sims)
 
 
 def figure(ds: xr.Dataset):

@@ -36,6 +36,7 @@ import xarray as xr
 from ..instrumental import simulate_choices
 from ..models import HijackedDeltaRule
 from ..tasks.bandit import Bandit
+from ..results import single
 from .registry import Check, ExperimentResult, register
 
 NAME = "reward_hacking"
@@ -55,10 +56,12 @@ CONDITIONS = {
 @register(NAME, "Reward hacking: a self-stimulation lever beats the real reward; penalties vs caps", CITATION,
           default_agents=200)
 def run(n_agents: int = 200, seed: int = 0) -> ExperimentResult:
+    sims = {}
     task = Bandit((0.8, 0.0), n_trials=300, name="work_or_stimulate")
     p_stim, q_stim, q_work, curves = {}, {}, {}, {}
     for label, (model, extra) in CONDITIONS.items():
-        ds = simulate_choices(task, model, {"alpha": 0.1, "beta": 5.0, **extra}, n_agents=n_agents, seed=seed)
+        ds = single(simulate_choices(task, model, {"alpha": 0.1, "beta": 5.0, **extra}, n_agents=n_agents, seed=seed))
+        sims[label] = ds
         choice = ds.choice.values.astype(float)
         p_stim[label] = float(choice[:, -50:].mean())
         curves[label] = choice.mean(0)
@@ -88,9 +91,9 @@ def run(n_agents: int = 200, seed: int = 0) -> ExperimentResult:
         "q_work": ("condition", [q_work[k] for k in labels]),
         "p_lever_curve": (("condition", "trial"), np.stack([curves[k] for k in labels])),
     }, coords={"condition": labels, "trial": np.arange(1, 301)},
-        attrs={"experiment": NAME, "D": D, "penalty": PENALTY, "value_cap": CAP, "seed": seed, "n_agents": n_agents})
+        attrs={"D": D, "penalty": PENALTY, "value_cap": CAP})
     return ExperimentResult(NAME, out, checks, lambda: figure(out), params={"alpha": 0.1, "beta": 5.0, "D": D,
-                                                                          "penalty": PENALTY, "value_cap": CAP})
+                                                                          "penalty": PENALTY, "value_cap": CAP}, sims=sims)
 
 
 def figure(ds: xr.Dataset):

@@ -41,6 +41,7 @@ from ..instrumental import simulate_choices
 from ..models import HijackedDeltaRule
 from ..rlhf import fit_bradley_terry, overoptimisation_report
 from ..tasks.bandit import Bandit
+from ..results import single
 from .registry import Check, ExperimentResult, register
 
 NAME = "reward_hacking_addiction"
@@ -52,8 +53,8 @@ N_TRIALS, N_ITER, N_POINTS = 400, 40, 40
 
 def addiction_series(n_agents: int, seed: int) -> dict:
     """KL from the start, proxy (sum pi Q) and gold (sum pi p_reward) per trial, agent means."""
-    ds = simulate_choices(Bandit((0.8, 0.3), n_trials=N_TRIALS, name="work_or_drug"), HijackedDeltaRule(),
-                          {"alpha": 0.1, "beta": 5.0, "stim": D}, n_agents=n_agents, seed=seed)
+    ds = single(simulate_choices(Bandit((0.8, 0.3), n_trials=N_TRIALS, name="work_or_drug"), HijackedDeltaRule(),
+                          {"alpha": 0.1, "beta": 5.0, "stim": D}, n_agents=n_agents, seed=seed))
     p = ds.p.values.astype(float)
     p0 = p[:, :1]
     kl = np.sum(p * (np.log(np.clip(p, 1e-12, None)) - np.log(np.clip(p0, 1e-12, None))), -1)
@@ -126,7 +127,7 @@ def run(n_agents: int = 200, seed: int = 0) -> ExperimentResult:
         "rlhf_kl": ("iteration", rl["kl"]), "rlhf_proxy": ("iteration", rl["proxy"]),
         "rlhf_gold": ("iteration", rl["gold"]), "rlhf_n_yes": ("iteration", rl["n_yes"]),
     }, coords={"trial": np.arange(1, N_TRIALS + 1), "iteration": np.arange(N_ITER)},
-        attrs={"experiment": NAME, "seed": seed, "n_agents": n_agents, "D": D,
+        attrs={"D": D,
                "proxy_weight_yes": rl["w_yes"], "reward_model_accuracy": rl["rm_accuracy"],
                "base_share_more_than_2_yes": rl["base_share_over2"],
                **{f"{k}_{m}": v for k, r in reports.items() for m, v in r.items() if not isinstance(v, dict)},

@@ -37,6 +37,7 @@ from ..models import TD
 from ..representations import CompleteSerialCompound
 from ..simulate import simulate
 from ..tasks import Phase, PavlovianDesign, TrialType
+from ..results import single
 from .registry import Check, ExperimentResult, register
 
 NAME = "schultz1997"
@@ -82,8 +83,10 @@ def _window_mean(da: xr.DataArray, start: float) -> float:
 
 @register(NAME, "Dopamine neurons report a reward prediction error (Fig. 1)", CITATION, default_agents=200)
 def run(n_agents: int = 200, seed: int = 0) -> ExperimentResult:
-    sim = simulate(design(), TD(), PARAMS, representation=CompleteSerialCompound(),
-                   n_agents=n_agents, seed=seed, record="steps")
+    sims = {}
+    sim = single(simulate(design(), TD(), PARAMS, representation=CompleteSerialCompound(),
+                   n_agents=n_agents, seed=seed, record="steps"))
+    sims["TD(0)"] = sim
     rate = neurons.firing_rate(sim.rpe)
     baseline = float(rate.attrs["baseline_rate"])
     probe = sim.phase == "probe"
@@ -119,8 +122,8 @@ def run(n_agents: int = 200, seed: int = 0) -> ExperimentResult:
                 long_name="RPE over training trials (mean over agents)"),
         },
         attrs={
-            "experiment": NAME, "citation": CITATION, "us_time": US_TIME, "baseline_rate": baseline,
-            "n_agents": n_agents, "seed": seed, "model": "td", "representation": "csc",
+            "citation": CITATION, "us_time": US_TIME, "baseline_rate": baseline,
+            "model": "td", "representation": "csc",
             **{f"param_{k}": v for k, v in PARAMS.items()},
             "mesolimbic_version": sim.attrs["mesolimbic_version"],
             "design": sim.attrs["design"],
@@ -155,7 +158,7 @@ def run(n_agents: int = 200, seed: int = 0) -> ExperimentResult:
               float(last.rpe_us.mean()) / us_first, "<", 0.1),
     ]
     checks = [dataclasses.replace(c, model="TD(0)") for c in checks]
-    return ExperimentResult(NAME, ds, checks, lambda: figure(ds), params=dict(PARAMS, representation="CSC"))
+    return ExperimentResult(NAME, ds, checks, lambda: figure(ds), params=dict(PARAMS, representation="CSC"), sims=sims)
 
 
 def figure(ds: xr.Dataset):

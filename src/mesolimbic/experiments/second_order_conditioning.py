@@ -22,6 +22,7 @@ from ..representations import CompleteSerialCompound
 from ..simulate import simulate
 from ..tasks import PavlovianDesign
 from . import _associative as A
+from ..results import single
 from .registry import Check, ExperimentResult, register
 
 NAME = "second_order_conditioning"
@@ -41,8 +42,8 @@ def design() -> PavlovianDesign:
 def run(n_agents: int = 20, seed: int = 0) -> ExperimentResult:
     d = design()
     rw, td = A.run_both(d, n_agents, seed)  # TD(0.9)
-    td0 = simulate(d, TD(), TD0, representation=CompleteSerialCompound(), n_agents=n_agents, seed=seed,
-                   record="trials")
+    td0 = single(simulate(d, TD(), TD0, representation=CompleteSerialCompound(), n_agents=n_agents, seed=seed,
+                   record="trials"))
     b_rw, b_td, b_td0 = (A.on(ds, "B-", "test") for ds in (rw, td, td0))
     checks = [
         Check("b_acquires_value", "prediction to B, never paired with the US", b_td0, ">", 0.2, model="TD(0)"),
@@ -53,4 +54,4 @@ def run(n_agents: int = 20, seed: int = 0) -> ExperimentResult:
     ]
     tests = {"B after B>A pairings": (b_rw, b_td)}
     return A.result(NAME, "Second-order conditioning (A+, then B>A)", rw, td, checks, tests,
-                    td0=TD0)
+                    sims={"TD(0)": td0}, td0=TD0)

@@ -34,6 +34,7 @@ from ..representations import CompleteSerialCompound
 from ..simulate import simulate
 from ..tasks import PavlovianDesign
 from . import _associative as A
+from ..results import single
 from .registry import Check, ExperimentResult, register
 
 NAME = "steinberg2013_optogenetic_unblocking"
@@ -58,8 +59,10 @@ def design() -> PavlovianDesign:
 @register(NAME, "Optogenetic unblocking: stimulation at reward time unblocks; in the ITI it does not", CITATION,
           default_agents=20)
 def run(n_agents: int = 20, seed: int = 0) -> ExperimentResult:
-    td = simulate(design(), TD(), A.TD_PARAMS, representation=CompleteSerialCompound(), n_agents=n_agents,
-                  seed=seed, record="trials")
+    sims = {}
+    td = single(simulate(design(), TD(), A.TD_PARAMS, representation=CompleteSerialCompound(), n_agents=n_agents,
+                  seed=seed, record="trials"))
+    sims["TD"] = td
     x, y, z = (A.on(td, f"{c}-", "test") for c in "XYZ")
     pred = A.prediction(td).sel(trial=td.phase == "extinction")
     d_last = float(pred.where(td.trial_type == "D-").isel(trial=slice(-10, None)).mean())
@@ -75,7 +78,7 @@ def run(n_agents: int = 20, seed: int = 0) -> ExperimentResult:
     tests = {"X (paired stim)": x, "Y (ITI stim)": y, "Z (no stim)": z, "D (ext + stim)": d_last,
              "E (ext)": e_last}
     return ExperimentResult(NAME, td, checks, lambda: figure(td, tests),
-                            params=dict(A.TD_PARAMS, representation="CSC", stimulation=STIM))
+                            params=dict(A.TD_PARAMS, representation="CSC", stimulation=STIM), sims=sims)
 
 
 def figure(td, tests):

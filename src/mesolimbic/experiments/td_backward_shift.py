@@ -27,6 +27,7 @@ from ..models import TD
 from ..representations import CompleteSerialCompound, Microstimulus
 from ..simulate import simulate
 from ..tasks import Cue, PavlovianDesign, Phase, TrialType
+from ..results import single
 from .registry import Check, ExperimentResult, register
 
 NAME = "td_backward_shift"
@@ -47,11 +48,13 @@ def design() -> PavlovianDesign:
 @register(NAME, "The RPE moves from reward to cue: a bump in TD(0), none in TD(λ) (model property)", CITATION,
           default_agents=1)
 def run(n_agents: int = 1, seed: int = 0) -> ExperimentResult:
+    sims = {}
     d = design()
     rpes, bumps, cs_last = [], {}, {}
     mid = (d.times > 0.05) & (d.times < 0.95)
     for label, (params, rep) in LEARNERS.items():
-        ds = simulate(d, TD(), params, representation=rep, n_agents=n_agents, seed=seed)
+        ds = single(simulate(d, TD(), params, representation=rep, n_agents=n_agents, seed=seed))
+        sims[label] = ds
         r = ds.rpe.mean("agent")
         rpes.append(r)
         bumps[label] = float(r.values[:, mid].max())
@@ -69,10 +72,10 @@ def run(n_agents: int = 1, seed: int = 0) -> ExperimentResult:
                for k, v in cs_last.items()]
     learner = xr.DataArray(list(LEARNERS), dims="learner")
     ds = xr.Dataset({"rpe": xr.concat(rpes, learner).drop_vars("phase")},
-                    attrs={"experiment": NAME, "seed": seed, "n_agents": n_agents, "model_property": 1,
+                    attrs={"model_property": 1,
                            "learners": str({k: v[0] for k, v in LEARNERS.items()})})
     return ExperimentResult(NAME, ds, checks, lambda: figure(ds),
-                            params={k: dict(v[0], representation=v[1].name) for k, v in LEARNERS.items()})
+                            params={k: dict(v[0], representation=v[1].name) for k, v in LEARNERS.items()}, sims=sims)
 
 
 def figure(ds: xr.Dataset):

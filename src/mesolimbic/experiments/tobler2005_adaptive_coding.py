@@ -27,6 +27,7 @@ import xarray as xr
 from ..models import TD
 from ..simulate import simulate
 from ..tasks import Cue, PavlovianDesign, Phase, TrialType
+from ..results import single
 from .registry import Check, ExperimentResult, register
 
 NAME = "tobler2005_adaptive_coding"
@@ -58,7 +59,9 @@ def learned_spread(rpe_us: np.ndarray, mask: np.ndarray) -> np.ndarray:
 @register(NAME, "Adaptive coding: normalising by the learned range equalises responses", CITATION,
           default_agents=50)
 def run(n_agents: int = 50, seed: int = 0) -> ExperimentResult:
-    sim = simulate(design(), TD(), PARAMS, n_agents=n_agents, seed=seed, record="trials")
+    sims = {}
+    sim = single(simulate(design(), TD(), PARAMS, n_agents=n_agents, seed=seed, record="trials"))
+    sims["TD"] = sim
     late = (sim.trial > sim.sizes["trial"] - 300).values
     tt = sim.trial_type.values
     rpe = sim.rpe_us.values
@@ -89,8 +92,8 @@ def run(n_agents: int = 50, seed: int = 0) -> ExperimentResult:
         "normalised_response": (("cue", "outcome"), [[norm[(c, m)] for m in RANGES[c]] for c in cues]),
         "magnitude": (("cue", "outcome"), [list(RANGES[c]) for c in cues]),
     }, coords={"cue": cues, "outcome": ["smaller", "larger"]},
-        attrs={"experiment": NAME, "seed": seed, "n_agents": n_agents, **{f"param_{k}": v for k, v in PARAMS.items()}})
-    return ExperimentResult(NAME, ds, checks, lambda: figure(ds), params=dict(PARAMS, representation="CSC"))
+        attrs={**{f"param_{k}": v for k, v in PARAMS.items()}})
+    return ExperimentResult(NAME, ds, checks, lambda: figure(ds), params=dict(PARAMS, representation="CSC"), sims=sims)
 
 
 def figure(ds: xr.Dataset):

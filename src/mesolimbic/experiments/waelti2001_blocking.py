@@ -23,6 +23,7 @@ from __future__ import annotations
 from .. import neurons
 from ..tasks import PavlovianDesign
 from . import _associative as A
+from ..results import single
 from .registry import Check, ExperimentResult, register
 
 NAME = "waelti2001_blocking"
@@ -41,12 +42,14 @@ def design() -> PavlovianDesign:
 @register(NAME, "Dopamine blocking: small response to the blocked cue, large to the control", CITATION,
           default_agents=50)
 def run(n_agents: int = 50, seed: int = 0) -> ExperimentResult:
+    sims = {}
     from ..models import TD
     from ..representations import CompleteSerialCompound
     from ..simulate import simulate
 
-    sim = simulate(design(), TD(), A.TD_PARAMS, representation=CompleteSerialCompound(), n_agents=n_agents,
-                   seed=seed)
+    sim = single(simulate(design(), TD(), A.TD_PARAMS, representation=CompleteSerialCompound(), n_agents=n_agents,
+                   seed=seed))
+    sims["TD"] = sim
     rate = neurons.firing_rate(sim.rpe, latency=0.0)
     base = rate.attrs["baseline_rate"]
     test = sim.phase == "test"
@@ -77,7 +80,7 @@ def run(n_agents: int = 50, seed: int = 0) -> ExperimentResult:
     ds.attrs = {k: v for k, v in sim.attrs.items()}
     tests = {"CS: X (blocked)": cs_x, "CS: Y (control)": cs_y, "reward after X": us_xr, "omission after Y": us_y}
     return ExperimentResult(NAME, ds, checks, lambda: figure(ds, tests), params=dict(A.TD_PARAMS,
-                                                                                    representation="CSC"))
+                                                                                    representation="CSC"), sims=sims)
 
 
 def figure(ds, tests):

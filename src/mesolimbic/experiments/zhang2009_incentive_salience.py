@@ -30,6 +30,7 @@ import xarray as xr
 
 from ..circuit import Circuit, PhysiologicalState, simulate_circuit
 from ._circuit import PARAMS, by_type, design
+from ..results import single
 from .registry import Check, ExperimentResult, register
 
 NAME = "zhang2009_incentive_salience"
@@ -41,11 +42,14 @@ KAPPA = math.exp(2.0)
 @register(NAME, "Incentive salience: salt deprivation makes a salt cue wanted at once, without learning", CITATION,
           default_agents=20)
 def run(n_agents: int = 20, seed: int = 0) -> ExperimentResult:
+    sims = {}
     d = design({"A+": ("A", 1.0), "B+": ("B", -1.0), "A-": ("A", 0.0), "B-": ("B", 0.0)},
                [("training", {"A+": 30, "B+": 30}), ("test", {"A-": 5, "B-": 5})], NAME)
-    normal = simulate_circuit(d, Circuit(), PARAMS, n_agents=n_agents, seed=seed)
-    deprived = simulate_circuit(d, Circuit(manipulations=[PhysiologicalState(KAPPA, ("B",), phases=("test",))]),
-                                PARAMS, n_agents=n_agents, seed=seed)
+    normal = single(simulate_circuit(d, Circuit(), PARAMS, n_agents=n_agents, seed=seed))
+    sims["normal"] = normal
+    deprived = single(simulate_circuit(d, Circuit(manipulations=[PhysiologicalState(KAPPA, ("B",), phases=("test",))]),
+                                PARAMS, n_agents=n_agents, seed=seed))
+    sims["salt-deprived at test"] = deprived
 
     def first_test(ds, label):  # test trials are cue-only types, so the first of that type is the first test
         return float(by_type(ds, "wanting_cs", label)[:, 0].mean())
@@ -78,9 +82,9 @@ def run(n_agents: int = 20, seed: int = 0) -> ExperimentResult:
         "trial_type": (("agent", "trial"), normal.trial_type.values),
     }, coords={"group": ["normal", "salt-deprived at test"], "agent": normal.agent.values, "trial": normal.trial.values,
                "phase": ("trial", normal.phase.values)},
-        attrs={"experiment": NAME, "kappa": KAPPA, "seed": seed, "n_agents": n_agents, "relearning_trials": n,
+        attrs={"kappa": KAPPA, "relearning_trials": n,
                **PARAMS})
-    return ExperimentResult(NAME, out, checks, lambda: figure(out), params={**PARAMS, "kappa": KAPPA})
+    return ExperimentResult(NAME, out, checks, lambda: figure(out), params={**PARAMS, "kappa": KAPPA}, sims=sims)
 
 
 def figure(ds: xr.Dataset):

@@ -50,8 +50,9 @@ def write_fit(result, model, data, out_dir: Path, method: str) -> dict:
         reg = regressors(model, params, data)
         p2 = np.zeros(data.mask.shape)
         seq, trial = np.nonzero(data.mask)
-        col = "p_2" if "p_2" in reg else "p_choice"
-        p2[seq, trial] = reg[col].to_numpy() if col == "p_2" else np.where(reg["choice"] == 2, reg[col], 1 - reg[col])
+        col = next(c for c in ("p_2", "p_2_stage1", "p_choice") if c in reg)
+        p2[seq, trial] = reg[col].to_numpy() if col != "p_choice" else np.where(reg["choice"] == 2, reg[col],
+                                                                                 1 - reg[col])
         fig = ppc_figure(data, p2, title=f"Predictive check ({method}): {model.name}")
     files.append(out_dir / "params.csv")
     regressors(model, params, data).to_csv(out_dir / "regressors.tsv", sep="\t", index=False)

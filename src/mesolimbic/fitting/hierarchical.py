@@ -187,8 +187,8 @@ def fit_hierarchical(data: ChoiceData, model: FitModel | str, *, parameterisatio
 
 def _choice_prob(model, p, data, inputs):
     """P(choosing action 1) per trial ``[sequence, trial]`` (the first stage for the two-step task)."""
-    out = trial_outputs(model, p, data, inputs)
-    return (out["p"] if "p" in out else out["p1"])[..., 1]
+    p_all = trial_outputs(model, p, data, inputs, keep=("p",))["p"]
+    return (p_all[:, :, 0] if p_all.ndim == 4 else p_all)[..., 1]
 
 
 def diagnostics(idata, warn: bool = True) -> dict:

@@ -9,11 +9,12 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ..models import HybridTwoStep
+from ..models.base import Spec
+from ..session import next_steps, replay_choices
 from .data import ChoiceData
 from .models import FitModel
 
-__all__ = ["data_arrays", "trial_outputs", "subject_loglik", "per_sequence", "per_subject", "natural",
+__all__ = ["data_arrays", "n_stages", "spec", "trial_outputs", "subject_loglik", "per_sequence", "per_subject", "natural",
            "unconstrained", "phi_approx"]
 
 
@@ -34,43 +35,62 @@ def unconstrained(theta, bounds):
     return np.log(u) - np.log1p(-u)
 
 
+def n_stages(data: ChoiceData) -> int:
+    """Steps per trial of the task the data come from (2 for the two-step task)."""
+    return 2 if data.task == "ts" else 1
+
+
+def spec(data: ChoiceData) -> Spec:
+    """What the task tells the learner at init."""
+    return Spec(n_actions=data.n_actions, n_states=3 if data.task == "ts" else data.n_states)
+
+
 def data_arrays(model: FitModel, data: ChoiceData) -> dict:
-    """The per-trial inputs of the learner's step, ``[sequence, trial]`` arrays."""
+    """The learner's inputs at every step, ``[sequence, trial, stage]`` arrays (one stage
+    but for the two-step task, whose trials are a first-stage step — observation 0, the
+    first choice, outcome 0 — and a second-stage step — observation 1 + state, the
+    second choice, the reward — that ends the episode)."""
     if data.task != model.task:
         raise ValueError(f"model {model.name!r} fits {model.task!r} data, got {data.task!r} data")
     outcome = np.sign(data.outcome) if model.sign_outcome else data.outcome
-    if isinstance(model.learner, HybridTwoStep):
-        return {"a1": jnp.asarray(data.choice), "s2": jnp.asarray(data.extra["state2"]),
-                "a2": jnp.asarray(data.extra["choice2"]), "reward": jnp.asarray(outcome, jnp.float32)}
-    return {"action": jnp.asarray(data.choice), "outcome": jnp.asarray(outcome, jnp.float32),
-            "obs": jnp.asarray(data.cue)}
+    shape = data.choice.shape
+    if data.task == "ts":
+        s2 = data.extra["state2"]
+        obs = np.stack([np.zeros(shape, np.int32), 1 + s2], -1).astype(np.int32)
+        action = np.stack([data.choice, data.extra["choice2"]], -1).astype(np.int32)
+        out = np.stack([np.zeros(shape, np.float32), outcome], -1).astype(np.float32)
+        done = np.broadcast_to(np.array([False, True]), shape + (2,))
+    else:
+        obs, action = data.cue[..., None].astype(np.int32), data.choice[..., None].astype(np.int32)
+        out, done = np.asarray(outcome, np.float32)[..., None], np.ones(shape + (1,), bool)
+    st = n_stages(data)
+    return {"obs": jnp.asarray(obs), "action": jnp.asarray(action), "outcome": jnp.asarray(out),
+            "feedback": jnp.ones(obs.shape, bool), "done": jnp.asarray(done),
+            "next_obs": jnp.asarray(next_steps(obs, st)), "next_action": jnp.asarray(next_steps(action, st))}
 
 
 @functools.lru_cache(maxsize=32)
-def _runner(model: FitModel, n_actions: int, n_states: int):
+def _runner(model: FitModel, spec: Spec, keep: tuple | None):
     learner = model.learner
-    two_step = isinstance(learner, HybridTwoStep)
 
     def seq(p, inputs, mask):
-        s0 = learner.init(p) if two_step else learner.init(p, n_actions, n_states)
-
-        def body(s, inp):
-            i, m = inp
-            s2, out = learner.step(p, s, i)
-            return jax.tree_util.tree_map(lambda a, b: jnp.where(m, a, b), s2, s), out
-
-        return jax.lax.scan(body, s0, (inputs, mask))[1]
+        return replay_choices(learner, p, inputs, mask, spec, keep=keep)
 
     return jax.vmap(seq)
 
 
-def trial_outputs(model: FitModel, params: dict, data: ChoiceData, inputs: dict | None = None) -> dict:
-    """Every output of the learner on every trial (``[sequence, trial, ...]``), with
-    per-subject parameter arrays ``params[name]`` ``[subject]`` (or scalars)."""
+def trial_outputs(model: FitModel, params: dict, data: ChoiceData, inputs: dict | None = None,
+                  keep: tuple | None = None) -> dict:
+    """Every output of the learner on every trial (``[sequence, trial, ...]``; with a
+    ``stage`` axis after ``trial`` for the two-step task), with per-subject parameter
+    arrays ``params[name]`` ``[subject]`` (or scalars). ``keep`` limits the outputs."""
     inputs = data_arrays(model, data) if inputs is None else inputs
     p = {k: per_sequence(jnp.broadcast_to(jnp.asarray(v, jnp.float32), (data.n_subjects,)), data)
          for k, v in {**model.fixed, **params}.items()}
-    return _runner(model, data.n_actions, data.n_states)(p, inputs, jnp.asarray(data.mask))
+    out = _runner(model, spec(data), keep)(p, inputs, jnp.asarray(data.mask))
+    if n_stages(data) == 1:
+        out = {k: v[:, :, 0] for k, v in out.items()}
+    return out
 
 
 def per_sequence(v, data: ChoiceData):
@@ -90,7 +110,10 @@ def per_subject(x, data: ChoiceData):
 
 def subject_loglik(model: FitModel, params: dict, data: ChoiceData, inputs: dict | None = None,
                    per_trial: bool = False):
-    """Log-likelihood per subject ``[subject]`` (or per trial ``[sequence, trial]``, 0 on padding)."""
-    out = trial_outputs(model, params, data, inputs)
-    lp = jnp.where(jnp.asarray(data.mask), out["log_prob"], 0.0)
+    """Log-likelihood per subject ``[subject]`` (or per trial ``[sequence, trial]``, summed
+    over a trial's stages, 0 on padding)."""
+    lp = trial_outputs(model, params, data, inputs, keep=("log_prob",))["log_prob"]
+    if lp.ndim == 3:
+        lp = lp.sum(-1)
+    lp = jnp.where(jnp.asarray(data.mask), lp, 0.0)
     return lp if per_trial else per_subject(lp.sum(1), data)

@@ -56,7 +56,7 @@ def _m(name, task, learner, hb, mirrors, **kw):
 
 _STICK = {"kappa": ("kappa", -10.0, 10.0)}
 _TS7 = {"alpha1": ("a1", 0, 1), "alpha2": ("a2", 0, 1), "lam": ("lambda", 0, 1), "beta1": ("beta1", 0, 20),
-        "beta2": ("beta2", 0, 20), "w": ("w", 0, 1), "persev": ("pi", -5, 5)}
+        "beta2": ("beta2", 0, 20), "w": ("w", 0, 1), "kappa": ("pi", -5, 5)}
 MODELS = dict([
     _m("bandit2arm_delta", "bandit2arm", DeltaRule(), {"alpha": ("A", 0, 1), "beta": ("tau", 0, 5)},
        "hBayesDM bandit2arm_delta (A = alpha, tau = beta: the inverse temperature); identical likelihood"),
@@ -75,7 +75,7 @@ MODELS = dict([
        {"alpha_pos": ("Arew", 0, 1), "alpha_neg": ("Apun", 0, 1), "beta": ("beta", 0, 10)},
        "hBayesDM prl_rp_multipleB: values restart in every block", sign_outcome=True),
     _m("prl_fictitious", "prl", FictitiousUpdate(),
-       {"eta": ("eta", 0, 1), "alpha": ("alpha", -10, 10), "beta": ("beta", 0, 5)},
+       {"alpha": ("eta", 0, 1), "indecision": ("alpha", -10, 10), "beta": ("beta", 0, 5)},
        "hBayesDM prl_fictitious (Glascher et al. 2009); hBayesDM leaves the indecision point alpha unbounded, "
        "here it is bounded to [-10, 10]", sign_outcome=True),
     _m("ts_par7", "ts", HybridTwoStep(transition=0.7, trace_after_update=True), _TS7,
@@ -88,26 +88,27 @@ MODELS = dict([
        "weight a1, i.e. lambda = 1, although its documentation says 'without lambda'); same bounds as ts_par7",
        fixed={"lam": 1.0}),
     _m("ts_par4", "ts", HybridTwoStep(transition=0.7, trace_after_update=True, shared=True),
-       {"alpha": ("a", 0, 1), "beta": ("beta", 0, 20), "w": ("w", 0, 1), "persev": ("pi", -5, 5)},
+       {"alpha": ("a", 0, 1), "beta": ("beta", 0, 20), "w": ("w", 0, 1), "kappa": ("pi", -5, 5)},
        "hBayesDM ts_par4: one learning rate a and one inverse temperature beta for both stages, lambda = 1 as "
        "in its code; same bounds as ts_par7", fixed={"lam": 1.0}),
     _m("ts_daw2011", "ts", HybridTwoStep(), _TS7,
        "Daw et al. (2011) as published: transition model learned by counting, eligibility update with the "
        "second-stage error before its update; not in hBayesDM (closest: ts_par7)"),
     _m("gng_m4", "gng", PavlovianBiasGoNoGo(),
-       {"xi": ("xi", 0, 1), "ep": ("ep", 0, 1), "b": ("b", -20, 20), "pi": ("pi", -20, 20),
-        "rho_rew": ("rhoRew", 0, 50), "rho_pun": ("rhoPun", 0, 50)},
+       {"epsilon": ("xi", 0, 1), "alpha": ("ep", 0, 1), "go_bias": ("b", -20, 20), "pi": ("pi", -20, 20),
+        "sensitivity_rew": ("rhoRew", 0, 50), "sensitivity_pun": ("rhoPun", 0, 50)},
        "hBayesDM gng_m4 (Cavanagh et al. 2013); hBayesDM leaves b and pi unbounded and puts rho on a log "
        "scale, here every parameter is bounded by the learner's declared range"),
     *[_m(f"gng_{v}", "gng", PavlovianBiasGoNoGo(v),
-         {k: b for k, b in {"xi": ("xi", 0, 1), "ep": ("ep", 0, 1), "b": ("b", -20, 20), "pi": ("pi", -20, 20),
-                            "rho": ("rho", 0, 50)}.items() if k in PavlovianBiasGoNoGo.VARIANTS[v]},
+         {k: b for k, b in {"epsilon": ("xi", 0, 1), "alpha": ("ep", 0, 1), "go_bias": ("b", -20, 20),
+                            "pi": ("pi", -20, 20), "sensitivity": ("rho", 0, 50)}.items()
+          if k in PavlovianBiasGoNoGo.VARIANTS[v]},
          f"hBayesDM gng_{v}; b and pi bounded here (unbounded in hBayesDM), rho on a bounded rather than a log "
          f"scale") for v in ("m1", "m2", "m3")],
     _m("pst_Q", "pst", StimulusValueLearner(PAIRS[:3], single_rate=True),
        {"alpha": ("alpha", 0, 1), "beta": ("beta", 0, 10)}, "hBayesDM pst_Q (one learning rate)"),
     _m("pst_gainloss_Q", "pst", StimulusValueLearner(PAIRS[:3]),
-       {"alpha_gain": ("alpha_pos", 0, 1), "alpha_loss": ("alpha_neg", 0, 1), "beta": ("beta", 0, 10)},
+       {"alpha_pos": ("alpha_pos", 0, 1), "alpha_neg": ("alpha_neg", 0, 1), "beta": ("beta", 0, 10)},
        "hBayesDM pst_gainloss_Q (Frank et al. 2007)"),
     _m("pst_opal", "pst", OpAL(PAIRS[:3]),
        {"alpha_critic": ("alpha_c", 0, 1), "alpha_go": ("alpha_g", 0, 1), "alpha_nogo": ("alpha_n", 0, 1),
@@ -124,7 +125,7 @@ def _with_stickiness(models: dict) -> dict:
     the same learner wrapped in :class:`~mesolimbic.models.Sticky`."""
     out = dict(models)
     for name, m in models.items():
-        has = any(p.name in ("kappa", "persev") for p in m.learner.params)
+        has = any(p.name == "kappa" for p in m.learner.params)
         if not has and f"{name}_stick" not in models:
             out[f"{name}_stick"] = FitModel(f"{name}_stick", m.task, Sticky(m.learner), {**m.hbayes, **_STICK},
                                             f"{m.mirrors}; plus choice perseveration kappa (stickiness on the "

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["ppc_figure", "stay_probabilities"]
+__all__ = ["ppc_figure", "stay_table"]
 
 
-def stay_probabilities(data, predicted=None):
+def stay_table(data, predicted=None):
     """Two-step stay probabilities by the previous trial's reward and transition:
     :func:`mesolimbic.tasks.two_step.stay_probabilities` on fitted data.
 
@@ -44,7 +44,7 @@ def ppc_figure(data, predicted, band=None, title: str = ""):
     if data.task == "ts":
         fig, (ax, ax2) = plt.subplots(1, 2, figsize=(12, 3.6), constrained_layout=True,
                                       gridspec_kw={"width_ratios": [2, 1]})
-        st = stay_probabilities(data, predicted)
+        st = stay_table(data, predicted)
         stay_bars(ax2, st.observed.to_numpy(), st.predicted.to_numpy())
         ax2.set_ylim(0, 1)
         ax2.set_ylabel("P(repeat first-stage choice)")

@@ -19,7 +19,7 @@ import pandas as pd
 import xarray as xr
 
 from .._validate import check_count
-from ..instrumental import simulate_choices, simulate_two_step, to_dataframe, two_step_dataframe
+from ..instrumental import simulate_choices, to_dataframe, two_step_dataframe
 from ..tasks.bandit import Bandit, reversal_learning
 from ..tasks.gonogo import GoNoGo
 from ..tasks.two_step import TwoStep
@@ -49,11 +49,10 @@ def simulate_dataset(model: FitModel | str, params: dict, n_trials: int = 200, s
     """Simulate one subject per entry of ``params`` (arrays) and return it as ``ChoiceData``."""
     model = get_model(model) if isinstance(model, str) else model
     task = _task(model, n_trials)
+    ds = simulate_choices(task, model.learner, params, n_agents=1, seed=seed)
     if model.task == "ts":
-        ds = simulate_two_step(task, model.learner, params, n_agents=1, seed=seed)
         df = two_step_dataframe(ds)
     else:
-        ds = simulate_choices(task, model.learner, params, n_agents=1, seed=seed)
         df = to_dataframe(ds, style="gng" if model.task == "gng" else "choice")
     return load_choices(df, model.task)
 

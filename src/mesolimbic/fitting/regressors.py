@@ -21,9 +21,12 @@ def regressors(model: FitModel | str, params: dict, data: ChoiceData) -> pd.Data
     arrays): scalars by name (``rpe``, ...), ``p_choice`` (probability of the choice
     made), and for per-action vectors (values ``q``, probabilities ``p``...) the
     ``_chosen`` and ``_unchosen`` entries (the mean of the others when there are more
-    than two) and one column per action."""
+    than two) and one column per action. For the two-step task every output comes per
+    stage, with the suffix ``_stage1`` or ``_stage2`` (``rpe_stage1`` is the first-stage
+    error, ``p_2_stage1`` the probability of first-stage option 2)."""
     model = get_model(model) if isinstance(model, str) else model
-    out = {k: np.asarray(v) for k, v in trial_outputs(model, params, data, data_arrays(model, data)).items()}
+    inputs = data_arrays(model, data)
+    out = {k: np.asarray(v) for k, v in trial_outputs(model, params, data, inputs).items()}
     mask = data.mask
     seq, trial = np.nonzero(mask)
     df = pd.DataFrame({"subjID": np.asarray(data.subjects, dtype=object)[data.subject[seq]]})
@@ -34,21 +37,28 @@ def regressors(model: FitModel | str, params: dict, data: ChoiceData) -> pd.Data
     df["choice"] = choice + 1
     df["outcome"] = data.outcome[seq, trial]
     K = data.n_actions
-    for k, v in out.items():
-        v = v[seq, trial]
-        if k == "log_prob":
-            df["p_choice"] = np.exp(v)
-        elif v.ndim == 1:
-            df[k] = v
-        elif v.ndim == 2 and v.shape[1] == K and K >= 2:
-            chosen = v[np.arange(len(v)), choice] if v.shape[1] > int(choice.max()) else np.full(len(v), np.nan)
-            df[f"{k}_chosen"] = chosen
-            df[f"{k}_unchosen"] = (v.sum(1) - chosen) / (K - 1)
-            for a in range(K):
-                df[f"{k}_{a + 1}"] = v[:, a]
-        else:
-            for a in range(v.shape[1]):
-                df[f"{k}_{a + 1}"] = v[:, a]
+    staged = data.task == "ts"
+    actions = np.asarray(inputs["action"])[seq, trial]  # [rows, stages]
+    for j in range(actions.shape[1]):
+        sfx = f"_stage{j + 1}" if staged else ""
+        chosen_a = actions[:, j]
+        for k, v in out.items():
+            v = v[seq, trial]
+            if staged:
+                v = v[:, j]
+            if k == "log_prob":
+                df[f"p_choice{sfx}"] = np.exp(v)
+            elif v.ndim == 1:
+                df[f"{k}{sfx}"] = v
+            elif v.ndim == 2 and v.shape[1] == K and K >= 2:
+                chosen = v[np.arange(len(v)), chosen_a] if v.shape[1] > int(chosen_a.max()) else np.full(len(v), np.nan)
+                df[f"{k}_chosen{sfx}"] = chosen
+                df[f"{k}_unchosen{sfx}"] = (v.sum(1) - chosen) / (K - 1)
+                for a in range(K):
+                    df[f"{k}_{a + 1}{sfx}"] = v[:, a]
+            else:
+                for a in range(v.shape[1]):
+                    df[f"{k}_{a + 1}{sfx}"] = v[:, a]
     return df
 
 

@@ -1,6 +1,6 @@
 """Learners as pure ``init``/``step`` functions with declared parameters."""
 
-from .base import Model, Param
+from .base import Model, Output, Param, Spec
 from .choice import ActorCritic, ChoiceModel, DeltaRule, FictitiousUpdate, OpAL, QLearning, SARSA, StimulusValueLearner, Sticky
 from .distributional import DistributionalRPE
 from .hijack import HijackedDeltaRule
@@ -9,4 +9,4 @@ from .hybrid import HybridTwoStep
 from .rw import RescorlaWagner
 from .td import TD
 
-__all__ = ["ActorCritic", "ChoiceModel", "QLearning", "SARSA", "StimulusValueLearner", "Sticky", "DeltaRule", "DistributionalRPE", "FictitiousUpdate", "OpAL", "HijackedDeltaRule", "HybridTwoStep", "PavlovianBiasGoNoGo", "Model", "Param", "RescorlaWagner", "TD"]
+__all__ = ["ActorCritic", "ChoiceModel", "QLearning", "SARSA", "StimulusValueLearner", "Sticky", "DeltaRule", "DistributionalRPE", "FictitiousUpdate", "OpAL", "HijackedDeltaRule", "HybridTwoStep", "PavlovianBiasGoNoGo", "Model", "Output", "Param", "Spec", "RescorlaWagner", "TD"]

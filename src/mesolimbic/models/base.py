@@ -1,25 +1,46 @@
 """What every learner is: declared parameters plus two pure functions.
 
-A model is ``init(params, n_features) -> state`` and
-``step(params, state, inputs) -> (state, outputs)`` over explicit state
-(DESIGN.md, principle 1). The same ``step`` drives simulation (here), and will
-drive likelihoods, regressors and the circuit. Parameters are declared once,
-with their allowed range, so the same declaration validates a user's value and
-(later) bounds it for an optimiser or a sampler.
+A learner is ``init(params, spec) -> state`` and ``step(params, state, inputs) ->
+(state, outputs)`` over explicit state (DESIGN.md, principle 1); choice learners
+add ``policy(params, state, obs) -> log-probabilities``. ``spec`` (:class:`Spec`)
+is what the task tells every learner at the start, the same for all of them:
+the number of features or cues, of actions and of observable states. The one
+session kernel (:mod:`mesolimbic.kernel`) runs ``step`` for simulation,
+scoring, regressors and the circuit. Parameters are declared once, with their
+allowed range, so the same declaration validates a user's value and bounds it
+for an optimiser or a sampler. Outputs are declared with their meaning and units
+(:class:`Output`), so every result carries them.
+
+The learner protocol (what the kernel relies on):
+
+=================  ==========================================================
+``name``           short name recorded in results
+``params``         tuple of :class:`Param`
+``level``          ``"step"`` (real time, over the time steps of a Pavlovian
+                   trial), ``"trial"`` (once per Pavlovian trial) or
+                   ``"choice"`` (one choice per step of a choice task)
+``linear``         the trial's outputs and final weights are affine in its
+                   initial weights (enables the exact affine engine)
+``outputs``        ``{name: Output}``: what ``step`` returns
+``init``, ``step`` the model
+``prepare``        optional per-design inputs (Pavlovian): static inputs, and
+                   per-trial inputs such as a physiological state
+``check_task``     refuses a task the learner cannot serve, naming both
+=================  ==========================================================
 """
 
 from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 import numpy as np
 
 from .._validate import check_range
 
-__all__ = ["Param", "Model"]
+__all__ = ["Param", "Model", "Spec", "Output", "Prepared"]
 
 
 @dataclass(frozen=True)
@@ -43,22 +64,60 @@ class Param:
         return f"{'(' if self.low_open else '['}{self.low:g}, {self.high:g}{')' if self.high_open else ']'}"
 
 
-class Model(ABC):
-    """Base class of learners.
+@dataclass(frozen=True)
+class Spec:
+    """What a task tells a learner at ``init``.
 
-    Subclasses set ``name``, ``params`` (a tuple of :class:`Param`), ``level``
-    (``"step"`` for real-time models run over the time steps of each trial,
-    ``"trial"`` for trial-level models) and ``linear`` (True when, given a
-    trial's inputs, the weights after the trial and every output are affine in
-    the weights before it, with all other state reset at the trial start —
-    this lets the simulator apply a whole trial as one matrix product, see
-    :mod:`mesolimbic.simulate`).
-    """
+    ``n_features``: features per time step (real-time learners) or cues (trial-level
+    learners) of a Pavlovian design; ``n_actions`` and ``n_states`` (observations)
+    of a choice task; ``cues``: the cue names of a Pavlovian design."""
+
+    n_features: int = 0
+    n_actions: int = 0
+    n_states: int = 1
+    cues: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Output:
+    """A declared output of ``step``: meaning, units, the dimensions beyond the step
+    (e.g. ``("action",)``) and, for the circuit, the region it comes from."""
+
+    long_name: str
+    units: str = "1"
+    dims: tuple[str, ...] = ()
+    region: str = ""
+
+    def attrs(self) -> dict:
+        a = {"long_name": self.long_name, "units": self.units}
+        if self.region:
+            a["region"] = self.region
+        return a
+
+
+@dataclass
+class Prepared:
+    """Inputs a learner derives from a compiled Pavlovian design before the run:
+    ``static`` (the same at every step, e.g. cue saliences), ``per_trial``
+    (``{name: [n_trials, ...]}``, e.g. a physiological state that changes between
+    phases) and ``stim`` (``[n_types, S]`` added to the design's stimulation)."""
+
+    static: dict = field(default_factory=dict)
+    per_trial: dict = field(default_factory=dict)
+    stim: Any = None
+
+
+class Model(ABC):
+    """Base class of learners (see the module docstring for the protocol)."""
 
     name: str = "model"
     params: tuple[Param, ...] = ()
     level: str = "step"
     linear: bool = False
+    #: ``{output name: Output}``; outputs not declared are recorded without units
+    outputs: dict = {}
+    #: state entries recorded after the last trial of a Pavlovian run: ``{key: (variable, long name)}``
+    final_state: dict = {}
 
     @property
     def param_names(self) -> tuple[str, ...]:
@@ -79,14 +138,22 @@ class Model(ABC):
         """Structural options (not fitted), recorded in the results' attrs."""
         return {}
 
-    def salience_vector(self, cue_names: tuple[str, ...]):
-        """Per-cue learning-rate multipliers for trial-level models (1 for every cue here)."""
-        import jax.numpy as jnp
+    def prepare(self, compiled, representation) -> Prepared:
+        """Per-design inputs (Pavlovian designs); none by default."""
+        return Prepared()
 
-        return jnp.ones(len(cue_names), jnp.float32)
+    def check_task(self, task) -> None:
+        """Raise a ValueError naming the learner and the task if the learner cannot serve
+        ``task``. The default: Pavlovian learners run Pavlovian designs only."""
+        from ..tasks.pavlovian import PavlovianDesign
+
+        if self.level in ("step", "trial") and not isinstance(task, PavlovianDesign):
+            raise ValueError(f"{self!r} is a Pavlovian learner (it has no policy to choose with); task "
+                             f"{getattr(task, 'name', type(task).__name__)!r} needs a choice learner, e.g. "
+                             f"models.DeltaRule() or models.QLearning()")
 
     @abstractmethod
-    def init(self, params: Mapping[str, Any], n_features: int) -> dict:
+    def init(self, params: Mapping[str, Any], spec: Spec) -> dict:
         """Initial state of one agent."""
 
     @abstractmethod

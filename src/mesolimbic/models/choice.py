@@ -1,10 +1,12 @@
 """Choice learners: one definition that samples actions, scores observed ones and yields RPEs.
 
-A choice learner is ``init(params, n_actions) -> state``,
-``policy(params, state) -> log-probabilities of the actions`` and
-``step(params, state, {"action", "outcome"}) -> (state, outputs)``. Simulation
-samples the action from ``policy``; fitting (later issues) takes the observed
-action and sums ``log_prob`` — the same functions, never a second copy.
+A choice learner is ``init(params, spec) -> state``,
+``policy(params, state, obs) -> log-probabilities of the actions`` and
+``step(params, state, {"obs", "action", "outcome", ...}) -> (state, outputs)``.
+The session kernel (:mod:`mesolimbic.kernel`) samples the action from ``policy``
+when simulating and takes the observed action when scoring data; ``step``
+returns its log-probability with the RPE — the same functions, never a second
+copy.
 """
 
 from __future__ import annotations
@@ -14,25 +16,68 @@ from abc import abstractmethod
 import jax
 import jax.numpy as jnp
 
-from .base import Model, Param
+from .base import Model, Output, Param
 
-__all__ = ["ActorCritic", "ChoiceModel", "DeltaRule", "FictitiousUpdate", "OpAL", "QLearning", "SARSA", "StimulusValueLearner", "Sticky"]
+__all__ = ["ActorCritic", "ChoiceModel", "DeltaRule", "FictitiousUpdate", "OpAL", "QLearning", "SARSA",
+           "StimulusValueLearner", "Sticky"]
+
+#: outputs most choice learners share
+RPE = Output("reward prediction error of the chosen action")
+LOG_PROB = Output("log-probability of the action taken")
+P = Output("probability of each action before the choice", dims=("action",))
+Q = Output("action values before the update", dims=("action",))
+
+
+def task_name(task) -> str:
+    return getattr(task, "name", type(task).__name__)
 
 
 class ChoiceModel(Model):
-    """Base class of learners that choose among ``n_actions`` actions each trial."""
+    """Base class of learners that choose among ``n_actions`` actions at each step of a
+    choice task."""
 
     level = "choice"
     linear = False
-    #: True for learners whose update needs the next action (SARSA): the runner then
+    #: True for learners whose update needs the next action (SARSA): the kernel then
     #: draws the next action from the policy *before* the update, as in SARSA.
     needs_next_action = False
+    #: the largest number of observable states the learner tells apart (None: any)
+    max_states: int | None = None
+    #: the number of actions the learner needs (None: any)
+    n_actions_needed: int | None = None
+    #: True for learners that bootstrap from the next step (serve multi-step tasks)
+    bootstraps = False
+    outputs = {"rpe": RPE, "q": Q, "log_prob": LOG_PROB, "p": P}
+
+    def check_task(self, task) -> None:
+        """Refuse a task this learner cannot serve, naming both (Pavlovian designs; too
+        many observable states; a wrong number of actions; episodes of several steps
+        for a learner that does not bootstrap)."""
+        from ..tasks.pavlovian import PavlovianDesign
+
+        me, tn = repr(self), task_name(task)
+        if isinstance(task, PavlovianDesign):
+            raise ValueError(f"{me} is a choice learner; Pavlovian design {tn!r} has no actions to choose — use a "
+                             f"Pavlovian learner (models.TD(), models.RescorlaWagner(), circuit.Circuit())")
+        n_states, n_actions = getattr(task, "n_states", 1), task.n_actions
+        if self.n_actions_needed is not None and n_actions != self.n_actions_needed:
+            raise ValueError(f"{me} chooses between {self.n_actions_needed} actions, but task {tn!r} has "
+                             f"{n_actions}")
+        if self.max_states is not None and n_states > self.max_states:
+            raise ValueError(f"{me} learns one value per action and ignores the cue, but task {tn!r} shows "
+                             f"{n_states} different cues/states; use a learner with values per state, e.g. "
+                             f"models.QLearning()")
+        if getattr(task, "multi_step", False) and not self.bootstraps:
+            raise ValueError(f"task {tn!r} has episodes of several steps, and {me} does not bootstrap from the "
+                             f"next step (each step would be its own episode); use e.g. "
+                             f"models.QLearning(discounted=True), models.SARSA() or "
+                             f"models.ActorCritic(discounted=True)")
 
     @staticmethod
     def _check_action(action, n_actions: int) -> None:
         """Reject an action outside ``0 .. n_actions - 1`` when it is a concrete value
-        (under ``jit`` the action is traced; the runners and likelihoods check their
-        inputs before tracing)."""
+        (under ``jit`` the action is traced; the kernel's callers check their inputs
+        before tracing)."""
         if isinstance(action, jax.core.Tracer):
             return
         a = jnp.asarray(action)
@@ -73,6 +118,7 @@ class DeltaRule(ChoiceModel):
     """
 
     name = "delta_rule"
+    max_states = 1
 
     def __init__(self, separate_rates: bool = False, perseveration: bool = False, lapse: bool = False) -> None:
         self.separate_rates, self.perseveration, self.lapse = bool(separate_rates), bool(perseveration), bool(lapse)
@@ -92,8 +138,8 @@ class DeltaRule(ChoiceModel):
     def options(self):
         return {"separate_rates": self.separate_rates, "perseveration": self.perseveration, "lapse": self.lapse}
 
-    def init(self, params, n_actions, n_states=1):
-        return {"q": jnp.zeros(n_actions, jnp.float32), "prev": jnp.zeros(n_actions, jnp.float32)}
+    def init(self, params, spec):
+        return {"q": jnp.zeros(spec.n_actions, jnp.float32), "prev": jnp.zeros(spec.n_actions, jnp.float32)}
 
     def policy(self, params, state, obs=0):
         logits = params["beta"] * state["q"]
@@ -169,12 +215,13 @@ class QLearning(ChoiceModel):
         if self.discounted:
             ps.append(Param("gamma", 0.9, 0.0, 1.0, doc="discount factor per step"))
         self.params = tuple(ps)
+        self.bootstraps = self.discounted
 
     def options(self):
         return {"policy": self.policy_kind, "discounted": self.discounted}
 
-    def init(self, params, n_actions, n_states=1):
-        return {"q": jnp.zeros((n_states, n_actions), jnp.float32)}
+    def init(self, params, spec):
+        return {"q": jnp.zeros((spec.n_states, spec.n_actions), jnp.float32)}
 
     def policy(self, params, state, obs=0):
         q = state["q"][obs]
@@ -265,12 +312,16 @@ class ActorCritic(ChoiceModel):
         if self.discounted:
             ps.append(Param("gamma", 0.9, 0.0, 1.0, doc="discount factor per step"))
         self.params = tuple(ps)
+        self.bootstraps = self.discounted
 
     def options(self):
         return {"discounted": self.discounted}
 
-    def init(self, params, n_actions, n_states=1):
-        return {"v": jnp.zeros(n_states, jnp.float32), "h": jnp.zeros((n_states, n_actions), jnp.float32)}
+    outputs = {"rpe": RPE, "value": Output("state value V(s) before the update"), "log_prob": LOG_PROB, "p": P}
+
+    def init(self, params, spec):
+        return {"v": jnp.zeros(spec.n_states, jnp.float32),
+                "h": jnp.zeros((spec.n_states, spec.n_actions), jnp.float32)}
 
     def policy(self, params, state, obs=0):
         return jax.nn.log_softmax(params["beta"] * state["h"][obs])
@@ -295,7 +346,7 @@ class StimulusValueLearner(ChoiceModel):
        P(\text{choose } i \text{ over } j) = \frac{e^{\beta Q_i}}{e^{\beta Q_i} + e^{\beta Q_j}}, \qquad
        Q_i \mathrel{+}= \alpha_\pm (r - Q_i) \text{ when feedback is given}
 
-    with ``alpha_gain`` for positive and ``alpha_loss`` for negative errors, both in
+    with ``alpha_pos`` for positive and ``alpha_neg`` for negative errors, both in
     (0, 1], and ``beta`` in (0, 50] (``single_rate=True``: one ``alpha``, hBayesDM's
     ``pst_Q``). ``pairs`` maps each observation to the two
     stimuli shown (``ProbabilisticSelection.pairs``). Trials without feedback
@@ -316,14 +367,21 @@ class StimulusValueLearner(ChoiceModel):
         self.n_stimuli = 1 + max(max(p) for p in self.pairs)
         self.single_rate = bool(single_rate)
         rates = ((Param("alpha", 0.2, 0.0, 1.0, low_open=True, doc="learning rate"),) if self.single_rate else
-                 (Param("alpha_gain", 0.2, 0.0, 1.0, low_open=True, doc="learning rate, positive RPE"),
-                  Param("alpha_loss", 0.2, 0.0, 1.0, low_open=True, doc="learning rate, negative RPE")))
+                 (Param("alpha_pos", 0.2, 0.0, 1.0, low_open=True, doc="learning rate, positive RPE"),
+                  Param("alpha_neg", 0.2, 0.0, 1.0, low_open=True, doc="learning rate, negative RPE")))
         self.params = rates + (Param("beta", 3.0, 0.0, 50.0, low_open=True, doc="inverse temperature"),)
 
     def options(self):
         return {"pairs": self.pairs, "single_rate": self.single_rate}
 
-    def init(self, params, n_actions=2, n_states=1):
+    n_actions_needed = 2
+    outputs = {"rpe": RPE, "log_prob": LOG_PROB, "p": P}
+
+    def check_task(self, task) -> None:
+        super().check_task(task)
+        _check_pairs(self, task)
+
+    def init(self, params, spec):
         return {"q": jnp.zeros(self.n_stimuli, jnp.float32)}
 
     def policy(self, params, state, obs=0):
@@ -338,8 +396,8 @@ class StimulusValueLearner(ChoiceModel):
         chosen = jnp.asarray(self.pairs)[s][a]
         q = state["q"]
         delta = r - q[chosen]
-        alpha = params["alpha"] if self.single_rate else jnp.where(delta >= 0, params["alpha_gain"],
-                                                                      params["alpha_loss"])
+        alpha = params["alpha"] if self.single_rate else jnp.where(delta >= 0, params["alpha_pos"],
+                                                                      params["alpha_neg"])
         q = q.at[chosen].add(jnp.where(feedback, alpha * delta, 0.0))
         return {"q": q}, {"rpe": jnp.where(feedback, delta, 0.0), "log_prob": logp[a], "p": jnp.exp(logp)}
 
@@ -395,9 +453,19 @@ class OpAL(ChoiceModel):
     def options(self):
         return {"pairs": self.pairs}
 
-    def init(self, params, n_actions=2, n_states=1):
-        n_opt = n_actions if self.pairs is None else 1 + max(max(p) for p in self.pairs)
-        n_obs = n_states if self.pairs is None else len(self.pairs)
+    outputs = {"rpe": RPE, "value": Output("critic value V(s) before the update"), "log_prob": LOG_PROB, "p": P}
+
+    def check_task(self, task) -> None:
+        super().check_task(task)
+        if self.pairs is not None:
+            if task.n_actions != 2:
+                raise ValueError(f"{self!r} chooses within pairs of stimuli, but task {task_name(task)!r} has "
+                                 f"{task.n_actions} actions")
+            _check_pairs(self, task)
+
+    def init(self, params, spec):
+        n_opt = spec.n_actions if self.pairs is None else 1 + max(max(p) for p in self.pairs)
+        n_obs = spec.n_states if self.pairs is None else len(self.pairs)
         g = jnp.ones(n_opt if self.pairs is not None else (n_obs, n_opt), jnp.float32)
         return {"v": jnp.zeros(n_obs, jnp.float32), "g": g, "n": jnp.ones_like(g)}
 
@@ -433,14 +501,15 @@ class FictitiousUpdate(ChoiceModel):
     opposite outcome (fictitious, counterfactual updating), with an indecision point.
 
     .. math::
-       P(a = 0) &= \sigma\big(\beta\,[(Q_0 - Q_1) - \alpha]\big)\\
+       P(a = 0) &= \sigma\big(\beta\,[(Q_0 - Q_1) - \phi]\big)\\
        \delta &= r - Q(a), \qquad \delta_{nc} = -r - Q(\bar a), \qquad
-       Q(a) \mathrel{+}= \eta\,\delta, \quad Q(\bar a) \mathrel{+}= \eta\,\delta_{nc}
+       Q(a) \mathrel{+}= \alpha\,\delta, \quad Q(\bar a) \mathrel{+}= \alpha\,\delta_{nc}
 
     Suited to reversal learning with anticorrelated options (outcomes coded +1/-1).
-    Parameters: ``eta`` in (0, 1], ``alpha`` (indecision point) in [-10, 10],
-    ``beta`` in (0, 50]. Values start at 0. This is hBayesDM's ``prl_fictitious``,
-    except that its ``alpha`` is unbounded there.
+    Parameters: ``alpha`` (learning rate; hBayesDM's ``eta``) in (0, 1],
+    ``indecision`` (the indecision point :math:`\phi`; hBayesDM's ``alpha``) in
+    [-10, 10], ``beta`` in (0, 50]. Values start at 0. This is hBayesDM's
+    ``prl_fictitious``, except that its indecision point is unbounded there.
 
     Reference: Glascher, J., Hampton, A. N. & O'Doherty, J. P. (2009). Determining a
     role for ventromedial prefrontal cortex in encoding action-based value signals
@@ -449,18 +518,22 @@ class FictitiousUpdate(ChoiceModel):
 
     name = "fictitious_update"
     params = (
-        Param("eta", 0.3, 0.0, 1.0, low_open=True, doc="learning rate"),
-        Param("alpha", 0.0, -10.0, 10.0, doc="indecision point"),
+        Param("alpha", 0.3, 0.0, 1.0, low_open=True, doc="learning rate"),
+        Param("indecision", 0.0, -10.0, 10.0, doc="indecision point"),
         Param("beta", 2.0, 0.0, 50.0, low_open=True, doc="inverse temperature"),
     )
+    max_states = 1
+    n_actions_needed = 2
+    outputs = {"rpe": RPE, "rpe_fictitious": Output("prediction error of the unchosen option"), "q": Q,
+               "log_prob": LOG_PROB, "p": P}
 
-    def init(self, params, n_actions=2, n_states=1):
-        if n_actions != 2:
-            raise ValueError(f"FictitiousUpdate is a two-option learner, got n_actions={n_actions}")
+    def init(self, params, spec):
+        if spec.n_actions != 2:
+            raise ValueError(f"FictitiousUpdate is a two-option learner, got n_actions={spec.n_actions}")
         return {"q": jnp.zeros(2, jnp.float32)}
 
     def policy(self, params, state, obs=0):
-        z = params["beta"] * ((state["q"][0] - state["q"][1]) - params["alpha"])
+        z = params["beta"] * ((state["q"][0] - state["q"][1]) - params["indecision"])
         return jnp.stack([-jax.nn.softplus(-z), -jax.nn.softplus(z)])
 
     def step(self, params, state, inputs):
@@ -471,7 +544,7 @@ class FictitiousUpdate(ChoiceModel):
         chosen = (jnp.arange(2) == a).astype(jnp.float32)
         delta = r - jnp.sum(q * chosen)
         delta_nc = -r - jnp.sum(q * (1.0 - chosen))
-        new_q = q + params["eta"] * (chosen * delta + (1.0 - chosen) * delta_nc)
+        new_q = q + params["alpha"] * (chosen * delta + (1.0 - chosen) * delta_nc)
         return {"q": new_q}, {"rpe": delta, "rpe_fictitious": delta_nc, "q": q, "log_prob": jnp.sum(logp * chosen),
                               "p": jnp.exp(logp)}
 
@@ -498,12 +571,21 @@ class Sticky(ChoiceModel):
         self.inner = inner
         self.name = f"{inner.name}_sticky"
         self.params = tuple(inner.params) + (Param("kappa", 0.0, -10.0, 10.0, doc="choice perseveration"),)
+        self.outputs = dict(inner.outputs)
+        self.max_states, self.n_actions_needed = inner.max_states, inner.n_actions_needed
+        self.bootstraps = inner.bootstraps
 
     def options(self):
         return {"inner": type(self.inner).__name__, **self.inner.options()}
 
-    def init(self, params, n_actions, n_states=1):
-        return {"inner": self.inner.init(params, n_actions, n_states), "prev": jnp.zeros(n_actions, jnp.float32)}
+    def check_task(self, task) -> None:
+        try:
+            self.inner.check_task(task)
+        except ValueError as e:  # the same reason, naming the wrapped learner as the user built it
+            raise ValueError(str(e).replace(repr(self.inner), repr(self), 1)) from None
+
+    def init(self, params, spec):
+        return {"inner": self.inner.init(params, spec), "prev": jnp.zeros(spec.n_actions, jnp.float32)}
 
     def policy(self, params, state, obs=0):
         logp = self.inner.policy(params, state["inner"], obs)
@@ -516,3 +598,19 @@ class Sticky(ChoiceModel):
         chosen = (jnp.arange(logp.shape[-1]) == inputs["action"]).astype(jnp.float32)
         prev = jnp.zeros_like(state["prev"]).at[: logp.shape[-1]].set(chosen)
         return {"inner": inner, "prev": prev}, {**out, "log_prob": jnp.sum(logp * chosen), "p": jnp.exp(logp)}
+
+
+def _check_pairs(learner, task) -> None:
+    """A learner over stimulus pairs needs a task whose observations are those pairs."""
+    pairs = getattr(task, "pairs", None)
+    n = getattr(task, "n_states", 1)
+    if pairs is None:
+        raise ValueError(f"{learner!r} chooses within pairs of stimuli, but task {task_name(task)!r} shows no "
+                         f"stimulus pairs")
+    import numpy as np
+
+    theirs = np.asarray(pairs, int)[:n].tolist()
+    mine = [list(p) for p in learner.pairs[:n]]
+    if len(learner.pairs) < n or mine != theirs:
+        raise ValueError(f"{learner!r} knows the stimulus pairs {[tuple(p) for p in learner.pairs]}, but task "
+                         f"{task_name(task)!r} shows {len(theirs)} pairs {[tuple(p) for p in theirs]}")

@@ -7,7 +7,7 @@ import jax.numpy as jnp
 import numpy as np
 from scipy.optimize import minimize
 
-from .base import Model, Param
+from .base import Model, Output, Param, Spec
 
 __all__ = ["DistributionalRPE", "expectiles", "decode_expectiles"]
 
@@ -48,7 +48,11 @@ class DistributionalRPE(Model):
     def options(self):
         return {"taus": self.taus}
 
-    def init(self, params, n_features=None):
+    outputs = {"rpe": Output("prediction error of each unit", "a.u.", dims=("unit",)),
+               "value": Output("value of each unit before the update (its expectile estimate)", "a.u.",
+                               dims=("unit",))}
+
+    def init(self, params, spec=None):
         return {"v": jnp.zeros(len(self.taus), jnp.float32)}
 
     def step(self, params, state, inputs):
@@ -59,11 +63,17 @@ class DistributionalRPE(Model):
         return {"v": state["v"] + rate * delta}, {"rpe": delta, "value": state["v"]}
 
     def run(self, params, rewards) -> dict:
-        """All units over a reward sequence ``[T]``: ``rpe`` and ``value`` ``[T, units]``."""
+        """All units over a reward sequence ``[T]``: ``rpe`` and ``value`` ``[T, units]``
+        (the session kernel replaying the rewards, one trial each)."""
+        from ..kernel import ReplayWorld, scan_session
+
         p = {k: jnp.asarray(v, jnp.float32) for k, v in self.validate_params(params).items()}
-        _, out = jax.lax.scan(lambda s, r: self.step(p, s, {"r": r}), self.init(p),
-                              jnp.asarray(rewards, jnp.float32))
-        return {k: np.asarray(v) for k, v in out.items()}
+        r = jnp.asarray(rewards, jnp.float32)
+        if r.ndim != 1:
+            raise ValueError(f"rewards must be a 1-D sequence, got shape {r.shape}")
+        _, out = jax.jit(lambda p, r: scan_session(self, p, (self.init(p, Spec()), {}), {"r": r[:, None]},
+                                                   ReplayWorld()))(p, r)
+        return {k: np.asarray(v[:, 0]) for k, v in out.items()}
 
 
 def expectiles(values, probs, taus) -> np.ndarray:

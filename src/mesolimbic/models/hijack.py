@@ -9,7 +9,7 @@ import jax.numpy as jnp
 
 from .._validate import check_count, check_range
 from .base import Param
-from .choice import ChoiceModel
+from .choice import ChoiceModel, task_name
 
 __all__ = ["HijackedDeltaRule"]
 
@@ -57,10 +57,18 @@ class HijackedDeltaRule(ChoiceModel):
     def options(self):
         return {"hijack_action": self.hijack_action, "compensable": self.compensable, "value_cap": self.value_cap}
 
-    def init(self, params, n_actions, n_states=1):
-        if self.hijack_action >= n_actions:
-            raise ValueError(f"hijack_action must be in [0, {n_actions - 1}], got {self.hijack_action}")
-        return {"q": jnp.zeros(n_actions, jnp.float32)}
+    max_states = 1
+
+    def check_task(self, task) -> None:
+        super().check_task(task)
+        if self.hijack_action >= task.n_actions:
+            raise ValueError(f"{self!r} hijacks action {self.hijack_action}, but task {task_name(task)!r} has only "
+                             f"{task.n_actions} actions (0..{task.n_actions - 1})")
+
+    def init(self, params, spec):
+        if self.hijack_action >= spec.n_actions:
+            raise ValueError(f"hijack_action must be in [0, {spec.n_actions - 1}], got {self.hijack_action}")
+        return {"q": jnp.zeros(spec.n_actions, jnp.float32)}
 
     def policy(self, params, state, obs=0):
         return jax.nn.log_softmax(params["beta"] * state["q"])

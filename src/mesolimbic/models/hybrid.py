@@ -5,8 +5,8 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
-from .base import Param
-from .choice import ChoiceModel, _log_softmax
+from .base import Output, Param
+from .choice import LOG_PROB, ChoiceModel, P, _log_softmax, task_name
 
 __all__ = ["HybridTwoStep"]
 
@@ -15,21 +15,26 @@ class HybridTwoStep(ChoiceModel):
     r"""Daw, Gershman, Seymour, Dayan & Dolan (2011): a weighted mix of model-based
     and model-free (SARSA(lambda)) values at the first stage.
 
-    Second stage (state s, action a2, reward r): :math:`\delta_2 = r - Q_2(s, a_2)`,
-    :math:`Q_2(s, a_2) \mathrel{+}= \alpha_2 \delta_2`.
-    First stage, model-free (SARSA(lambda)): :math:`\delta_1 = Q_2(s, a_2) - Q_{MF}(a_1)`,
-    :math:`Q_{MF}(a_1) \mathrel{+}= \alpha_1 \delta_1 + \alpha_1 \lambda \delta_2`.
+    The two-step task is a two-stage choice task (:class:`~mesolimbic.tasks.two_step.TwoStep`):
+    observation 0 is the first stage, 1 and 2 the second-stage states, and the
+    learner steps once per stage, like any choice learner. First stage (action
+    :math:`a_1`, reaching state :math:`s` where :math:`a_2` is chosen next; a SARSA
+    step): :math:`\delta_1 = Q_2(s, a_2) - Q_{MF}(a_1)`,
+    :math:`Q_{MF}(a_1) \mathrel{+}= \alpha_1 \delta_1`, and the transition is counted.
+    Second stage (reward r): :math:`\delta_2 = r - Q_2(s, a_2)`,
+    :math:`Q_2(s, a_2) \mathrel{+}= \alpha_2 \delta_2`, and the eligibility trace carries
+    it back to the first stage, :math:`Q_{MF}(a_1) \mathrel{+}= \alpha_1 \lambda \delta_2`.
     Model-based: :math:`Q_{MB}(a) = \sum_s \hat T(s \mid a) \max_{a'} Q_2(s, a')`, with the
     transition model learned by counting, :math:`\hat T(s \mid a) = (n_{a s} + 1) / (n_a + 2)`.
     Choice:
 
     .. math::
-       P(a_1) \propto \exp\big(\beta_1 [w Q_{MB}(a_1) + (1 - w) Q_{MF}(a_1)] + p\,[a_1 = a_1^{prev}]\big),
+       P(a_1) \propto \exp\big(\beta_1 [w Q_{MB}(a_1) + (1 - w) Q_{MF}(a_1)] + \kappa\,[a_1 = a_1^{prev}]\big),
        \qquad P(a_2 \mid s) \propto \exp(\beta_2 Q_2(s, a_2))
 
     Parameters (hBayesDM ``ts_par7`` names in brackets): ``alpha1`` [a1], ``alpha2``
     [a2] in (0, 1]; ``lam`` [lambda] and ``w`` in [0, 1]; ``beta1``, ``beta2`` in
-    (0, 50]; ``persev`` [pi] in [-10, 10]. Values start at 0.
+    (0, 50]; ``kappa`` [pi] (first-stage perseveration) in [-10, 10]. Values start at 0.
 
     Options, for one-to-one comparison with hBayesDM's ``ts_par4/6/7`` Stan models:
     ``transition=0.7`` fixes :math:`\hat T` at the common-transition probability
@@ -53,8 +58,15 @@ class HybridTwoStep(ChoiceModel):
         Param("beta1", 5.0, 0.0, 50.0, low_open=True, doc="first-stage inverse temperature"),
         Param("beta2", 5.0, 0.0, 50.0, low_open=True, doc="second-stage inverse temperature"),
         Param("w", 0.5, 0.0, 1.0, doc="model-based weight"),
-        Param("persev", 0.0, -10.0, 10.0, doc="first-stage perseveration"),
+        Param("kappa", 0.0, -10.0, 10.0, doc="first-stage perseveration"),
     )
+    needs_next_action = True
+    bootstraps = True
+    n_actions_needed = 2
+    outputs = {"rpe": Output("reward prediction error: delta_1 at the first stage, delta_2 at the second"),
+               "log_prob": LOG_PROB, "p": P,
+               "q_mb": Output("model-based first-stage values before the trial", dims=("action",)),
+               "q_mf": Output("model-free first-stage values before the update", dims=("action",))}
 
     def __init__(self, transition="learned", trace_after_update: bool = False, shared: bool = False) -> None:
         if transition != "learned":
@@ -67,10 +79,16 @@ class HybridTwoStep(ChoiceModel):
             by = {p.name: p for p in type(self).params}
             self.params = (Param("alpha", 0.5, 0.0, 1.0, low_open=True, doc="learning rate, both stages"),
                            Param("beta", 5.0, 0.0, 50.0, low_open=True, doc="inverse temperature, both stages"),
-                           by["lam"], by["w"], by["persev"])
+                           by["lam"], by["w"], by["kappa"])
 
     def options(self):
         return {"transition": self.transition, "trace_after_update": self.trace_after_update, "shared": self.shared}
+
+    def check_task(self, task) -> None:
+        super().check_task(task)
+        if getattr(task, "n_stages", 1) != 2 or getattr(task, "n_states", 1) != 3:
+            raise ValueError(f"{self!r} learns the two-step task (two stages: observation 0 at the first, 1/2 "
+                             f"in the second-stage states); task {task_name(task)!r} is not of that shape")
 
     def _rates(self, params):
         """(alpha1, alpha2, beta1, beta2), shared or per stage."""
@@ -78,9 +96,10 @@ class HybridTwoStep(ChoiceModel):
             return params["alpha"], params["alpha"], params["beta"], params["beta"]
         return params["alpha1"], params["alpha2"], params["beta1"], params["beta2"]
 
-    def init(self, params, n_actions=2):
+    def init(self, params, spec):
         return {"q_mf": jnp.zeros(2, jnp.float32), "q2": jnp.zeros((2, 2), jnp.float32),
-                "counts": jnp.zeros((2, 2), jnp.float32), "prev": jnp.zeros(2, jnp.float32)}
+                "counts": jnp.zeros((2, 2), jnp.float32), "prev": jnp.zeros(2, jnp.float32),
+                "a1": jnp.zeros((), jnp.int32)}
 
     def transition_model(self, state):
         if self.transition != "learned":
@@ -92,34 +111,41 @@ class HybridTwoStep(ChoiceModel):
     def q_mb(self, state):
         return self.transition_model(state) @ state["q2"].max(1)
 
-    def policy(self, params, state):
-        """First-stage log-probabilities."""
+    def policy(self, params, state, obs=0):
+        """Log-probabilities at the first stage (``obs`` 0) or in second-stage state ``obs - 1``."""
+        _, _, beta1, beta2 = self._rates(params)
         q = params["w"] * self.q_mb(state) + (1.0 - params["w"]) * state["q_mf"]
-        return _log_softmax(self._rates(params)[2] * q + params["persev"] * state["prev"])
-
-    def policy2(self, params, state, s2):
-        """Second-stage log-probabilities in state ``s2``."""
-        return _log_softmax(self._rates(params)[3] * state["q2"][s2])
+        first = _log_softmax(beta1 * q + params["kappa"] * state["prev"])
+        second = _log_softmax(beta2 * state["q2"][jnp.clip(obs - 1, 0, 1)])
+        return jnp.where(obs == 0, first, second)
 
     def step(self, params, state, inputs):
-        """Learn from one trial: ``a1``, ``s2``, ``a2``, ``reward``. Outputs both RPEs,
-        the log-probability of both choices and the first-stage values."""
-        a1, s2, a2, r = inputs["a1"], inputs["s2"], inputs["a2"], inputs["reward"]
-        for name, x in (("a1", a1), ("s2", s2), ("a2", a2)):
-            if not isinstance(x, jax.core.Tracer) and int(x) not in (0, 1):
-                raise ValueError(f"{name} must be 0 or 1, got {x!r}")
-        logp1 = self.policy(params, state)
-        logp = logp1[a1] + self.policy2(params, state, s2)[a2]
-        q_mb = self.q_mb(state)
-        q_mf, q2 = state["q_mf"], state["q2"]
+        """One stage. First stage: ``obs`` 0, ``action`` a1, and the state reached
+        (``next_obs`` = 1 + s2) with the action taken there (``next_action``). Second
+        stage: ``obs`` 1 + s2, ``action`` a2, ``outcome`` the reward. Outputs the stage's
+        RPE, the log-probability of the action and the first-stage values."""
+        obs, a, r = inputs["obs"], inputs["action"], inputs["outcome"]
+        for name, x in (("obs", obs), ("action", a)):
+            if not isinstance(x, jax.core.Tracer) and int(x) not in ((0, 1, 2) if name == "obs" else (0, 1)):
+                raise ValueError(f"{name} must be {'0, 1 or 2' if name == 'obs' else '0 or 1'}, got {x!r}")
+        first = obs == 0
+        logp = self.policy(params, state, obs)
         alpha1, alpha2, _, _ = self._rates(params)
-        delta1 = q2[s2, a2] - q_mf[a1]
-        delta2 = r - q2[s2, a2]
+        q_mf, q2 = state["q_mf"], state["q2"]
+        # first stage: SARSA step towards the value of the second-stage choice that follows
+        s_next = jnp.clip(inputs.get("next_obs", 1) - 1, 0, 1)
+        delta1 = q2[s_next, inputs.get("next_action", 0)] - q_mf[a]
+        # second stage: the reward, carried back to the first-stage choice by the trace
+        s2 = jnp.clip(obs - 1, 0, 1)
+        delta2 = r - q2[s2, a]
         trace = delta2 * (1.0 - alpha2) if self.trace_after_update else delta2  # r - Q2 after its update
-        q_mf = q_mf.at[a1].add(alpha1 * delta1 + alpha1 * params["lam"] * trace)
-        q2 = q2.at[s2, a2].add(alpha2 * delta2)
-        counts = state["counts"].at[a1, s2].add(1.0)
-        new = {"q_mf": q_mf, "q2": q2, "counts": counts, "prev": jax.nn.one_hot(a1, 2, dtype=jnp.float32)}
-        return new, {"rpe1": delta1, "rpe2": delta2, "log_prob": logp, "p1": jnp.exp(logp1), "q_mb": q_mb,
-                     "q_mf": state["q_mf"]}
-
+        new = {
+            "q_mf": jnp.where(first, q_mf.at[a].add(alpha1 * delta1),
+                              q_mf.at[state["a1"]].add(alpha1 * params["lam"] * trace)),
+            "q2": jnp.where(first, q2, q2.at[s2, a].add(alpha2 * delta2)),
+            "counts": jnp.where(first, state["counts"].at[a, s_next].add(1.0), state["counts"]),
+            "prev": jnp.where(first, jax.nn.one_hot(a, 2, dtype=jnp.float32), state["prev"]),
+            "a1": jnp.where(first, a, state["a1"]),
+        }
+        return new, {"rpe": jnp.where(first, delta1, delta2), "log_prob": logp[a], "p": jnp.exp(logp),
+                     "q_mb": self.q_mb(state), "q_mf": q_mf}

@@ -8,7 +8,7 @@ import jax.numpy as jnp
 
 from .._validate import check_range
 from ..rpe import rescorla_wagner_error
-from .base import Model, Param
+from .base import Model, Output, Param, Prepared
 
 __all__ = ["RescorlaWagner"]
 
@@ -48,14 +48,21 @@ class RescorlaWagner(Model):
     def options(self):
         return {"salience": self.salience}
 
+    outputs = {"rpe": Output("Rescorla-Wagner prediction error", "a.u."),
+               "value": Output("summed associative strength of the cues present", "a.u."),
+               "weights": Output("associative strength V of each cue after the trial", "a.u.", dims=("cue",))}
+
     def salience_vector(self, cue_names) -> jnp.ndarray:
         unknown = set(self.salience) - set(cue_names)
         if unknown:
             raise ValueError(f"salience given for cue(s) {sorted(unknown)} not in the design; cues: {list(cue_names)}")
         return jnp.asarray([self.salience.get(c, 1.0) for c in cue_names], jnp.float32)
 
-    def init(self, params, n_features):
-        return {"w": jnp.zeros(n_features, jnp.float32)}
+    def prepare(self, compiled, representation) -> Prepared:
+        return Prepared(static={"salience": self.salience_vector(compiled.cue_names)})
+
+    def init(self, params, spec):
+        return {"w": jnp.zeros(spec.n_features, jnp.float32)}
 
     def step(self, params, state, inputs):
         """One trial. ``inputs``: ``x`` [C] cue presence (0/1), ``r`` US magnitude

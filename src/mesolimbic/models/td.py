@@ -6,7 +6,7 @@ import jax.numpy as jnp
 
 from .._validate import check_choice, check_range
 from ..rpe import td_error
-from .base import Model, Param
+from .base import Model, Output, Param
 
 __all__ = ["TD"]
 
@@ -73,8 +73,12 @@ class TD(Model):
             opts["negative_error_scale"] = self.negative_error_scale
         return opts
 
-    def init(self, params, n_features):
-        z = jnp.zeros(n_features, jnp.float32)
+    outputs = {"rpe": Output("reward prediction error (TD error)", "a.u."),
+               "value": Output("value V(t) = w . x(t)", "a.u.")}
+    final_state = {"w": ("weights", "weights after the last trial")}
+
+    def init(self, params, spec):
+        z = jnp.zeros(spec.n_features, jnp.float32)
         return {"w": z, "e": z, "x_prev": z}
 
     def step(self, params, state, inputs):

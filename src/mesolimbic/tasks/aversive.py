@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import jax.numpy as jnp
 
 from .._validate import check_count, check_range
+from ..models.base import Output
 from .pavlovian import PavlovianDesign
 
 __all__ = ["ActiveAvoidance", "fear_conditioning"]
@@ -76,6 +77,12 @@ class ActiveAvoidance:
     name: str = "active_avoidance"
 
     n_draws = 1
+    n_stages = 1
+    n_z = 0
+    multi_step = True
+    can_withhold = True  # extinction: the shock is off (the response still costs)
+    emits = {"avoided": Output("this step's response avoided the shock"), "shocked": Output("a shock came"),
+             "episode": Output("episode (trial of the warning signal) the step belongs to")}
 
     def __post_init__(self) -> None:
         check_count("n_episodes", self.n_episodes, 1)
@@ -100,13 +107,14 @@ class ActiveAvoidance:
         step = state["t"] % self.warning_steps
         return step + (self.warning_steps - step) * state["safe"]
 
-    def transition(self, xp, state: dict, action, u, z=None):
-        """One step: ``action`` 1 responds. ``u`` decides a probabilistic shock."""
+    def transition(self, xp, state: dict, action, u, z=None, reinforce=True):
+        """One step: ``action`` 1 responds. ``u`` decides a probabilistic shock;
+        ``reinforce=False`` (extinction) turns the shock off."""
         step = state["t"] % self.warning_steps
         last = step == self.warning_steps - 1
         respond = (xp.asarray(action) == 1) & ~state["safe"]
         safe = state["safe"] | respond
-        shocked = last & ~safe & (u < self.p_shock)
+        shocked = last & ~safe & (u < self.p_shock) & reinforce
         outcome = (xp.where(shocked, self.shock, 0.0) - xp.where(respond, self.response_cost, 0.0))
         new = {"t": state["t"] + 1, "safe": safe & ~last}
         return new, outcome.astype(xp.float32), {"avoided": respond, "shocked": shocked, "done": last,

@@ -28,6 +28,7 @@ import jax
 import jax.numpy as jnp
 
 from .._validate import check_count, check_range
+from ..models.base import Output
 
 __all__ = ["Bandit", "reversal_learning"]
 
@@ -74,9 +75,23 @@ class Bandit:
         check_range("reward_value", self.reward_value)
         check_range("loss_value", self.loss_value)
 
+    n_states = 1
+    n_stages = 1
+    n_draws = 1
+    multi_step = False
+    can_withhold = True  # extinction: every choice ends in the loss outcome
+    emits = {"p_reward": Output("reward probability of each arm", dims=("action",)),
+             "correct": Output("the chosen arm was the better one"),
+             "reversed": Output("a reversal followed the trial")}
+
     @property
     def n_actions(self) -> int:
         return len(self.probabilities)
+
+    @property
+    def n_z(self) -> int:
+        """Normal draws per step (the random walk of each arm)."""
+        return self.n_actions if self.drift_sd > 0 else 0
 
     def observe(self, state: dict):
         """A bandit has a single state."""
@@ -99,13 +114,14 @@ class Bandit:
         z = jax.random.normal(k_walk, state["p"].shape)
         return self.transition(jnp, state, action, u, z)
 
-    def transition(self, xp, state: dict, action, u, z) -> tuple[dict, object, dict]:
+    def transition(self, xp, state: dict, action, u, z=None, reinforce=True) -> tuple[dict, object, dict]:
         """The task's logic given its random draws: ``u`` ~ U(0, 1) decides the win,
         ``z`` ~ N(0, 1) per arm drives the random walk. ``xp`` is the array module
         (``jax.numpy`` for the batched simulator, ``numpy`` for the Gymnasium
-        environment), so both run this one definition."""
+        environment), so both run this one definition. ``reinforce=False``
+        (extinction) withholds wins."""
         p = state["p"]
-        win = u < p[action]
+        win = (u < p[action]) & reinforce
         outcome = xp.where(win, self.reward_value, self.loss_value).astype(xp.float32)
         correct = p[action] >= xp.max(p)
         streak = xp.where(correct, state["streak"] + 1, 0)

@@ -19,6 +19,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .._validate import check_count, check_range
+from ..models.base import Output
 
 __all__ = ["GoNoGo", "CUES"]
 
@@ -45,6 +46,15 @@ class GoNoGo:
 
     n_actions = 2
     n_states = 4
+    n_stages = 1
+    n_draws = 1
+    n_z = 0
+    multi_step = False
+    can_withhold = True  # extinction: every outcome is 0
+    emits = {"correct": Output("the action was the correct one for the cue"),
+             "reversed": Output("always False (no reversals)"),
+             "p_reward": Output("probability of the favourable outcome after a correct / incorrect action",
+                                dims=("action",))}
 
     def init(self, key=None, xp=jnp) -> dict:
         """Start of a session: a shuffled cue order (``key``: a JAX key, or a NumPy Generator)."""
@@ -56,13 +66,15 @@ class GoNoGo:
         """The cue shown on the current trial."""
         return state["order"][state["t"]]
 
-    def transition(self, xp, state: dict, action, u, z=None):
-        """Outcome of ``action`` to the current cue given the uniform draw ``u``."""
+    def transition(self, xp, state: dict, action, u, z=None, reinforce=True):
+        """Outcome of ``action`` to the current cue given the uniform draw ``u``
+        (``reinforce=False``: extinction, every outcome 0)."""
         cue = state["order"][state["t"]]
         correct = action == xp.asarray(_GO)[cue]
         favourable = xp.where(correct, u < self.p_correct, u >= self.p_correct)
         win_cue = xp.asarray(_WIN)[cue] == 1
         outcome = xp.where(win_cue, xp.where(favourable, 1.0, 0.0), xp.where(favourable, 0.0, -1.0))
+        outcome = xp.where(reinforce, outcome, 0.0)
         new = {"order": state["order"], "t": state["t"] + 1}
-        return new, outcome.astype(xp.float32), {"cue": cue, "correct": correct, "reversed": xp.zeros((), bool),
+        return new, outcome.astype(xp.float32), {"correct": correct, "reversed": xp.zeros((), bool),
                                                  "p": xp.asarray([self.p_correct, self.p_correct], xp.float32)}

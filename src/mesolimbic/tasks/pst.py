@@ -24,6 +24,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .._validate import check_count, check_range
+from ..models.base import Output
 
 __all__ = ["ProbabilisticSelection", "PAIRS", "STIMULI", "REWARD_PROB", "choose_a_avoid_b"]
 
@@ -52,6 +53,21 @@ class ProbabilisticSelection:
     n_actions = 2
     n_states = len(PAIRS)
     pairs = PAIRS
+    n_stages = 1
+    n_draws = 1
+    n_z = 0
+    multi_step = False
+    can_withhold = True  # extinction: every choice gets the negative feedback
+    emits = {"correct": Output("chose the stimulus with the higher reward probability"),
+             "reversed": Output("always False (no reversals)"),
+             "p_reward": Output("reward probability of the two stimuli shown", dims=("action",))}
+
+    def default_phases(self):
+        """Training with feedback, then the test without feedback (Frank et al. 2004)."""
+        from .phases import ChoicePhase
+
+        return (ChoicePhase("training", self.n_training),
+                ChoicePhase("test", self.n_trials - self.n_training, feedback=False))
 
     @property
     def n_training(self) -> int:
@@ -76,12 +92,12 @@ class ProbabilisticSelection:
     def observe(self, state: dict):
         return state["order"][state["t"]]
 
-    def transition(self, xp, state: dict, action, u, z=None):
+    def transition(self, xp, state: dict, action, u, z=None, reinforce=True):
         pair = state["order"][state["t"]]
         stims = xp.asarray(PAIRS)[pair]
         chosen = stims[action]
         feedback = state["t"] < self.n_training
-        win = u < xp.asarray(REWARD_PROB)[chosen]
+        win = (u < xp.asarray(REWARD_PROB)[chosen]) & reinforce
         reward = xp.where(feedback, xp.where(win, self.reward_value, self.loss_value), 0.0).astype(xp.float32)
         better = xp.where(xp.asarray(REWARD_PROB)[stims[0]] >= xp.asarray(REWARD_PROB)[stims[1]], 0, 1)
         info = {"correct": action == better, "reversed": xp.zeros((), bool), "feedback": feedback,

@@ -19,7 +19,9 @@ responses are reinforced (outcome ``reward``):
   Fleshler & Hoffman 1962; ``"uniform"``: 1 … 2T−1).
 
 After ``n_steps`` steps of acquisition an optional extinction phase of
-``n_extinction`` steps follows in which nothing is reinforced.
+``n_extinction`` steps follows in which nothing is reinforced (the default
+phases of the task: ``acquisition`` and ``extinction``; see
+:mod:`mesolimbic.tasks.phases` for other arrangements).
 
 The agent observes how long it has been since the last reinforcer and how many
 responses it has made since (both capped); the observation is the single index
@@ -40,6 +42,7 @@ from dataclasses import dataclass
 import jax.numpy as jnp
 
 from .._validate import check_choice, check_count, check_range
+from ..models.base import Output
 
 __all__ = ["Schedule", "KINDS"]
 
@@ -76,7 +79,22 @@ class Schedule:
 
     n_actions = 2  # 0 wait, 1 respond
     n_draws = 2  # uniforms the task needs per step
+    n_stages = 1
+    n_z = 0
+    multi_step = True
+    can_withhold = True  # extinction: no response is reinforced (responses still cost)
     time_dim = "step"
+    emits = {"reinforced": Output("the response was reinforced"),
+             "extinction": Output("the step belongs to an extinction phase (nothing is reinforced)")}
+
+    def default_phases(self):
+        """Acquisition, then extinction when ``n_extinction`` > 0."""
+        from .phases import ChoicePhase
+
+        phases = [ChoicePhase("acquisition", self.n_steps)]
+        if self.n_extinction:
+            phases.append(ChoicePhase("extinction", self.n_extinction, reinforce=False))
+        return tuple(phases)
 
     def __post_init__(self) -> None:
         check_choice("kind", self.kind, KINDS)
@@ -143,12 +161,14 @@ class Schedule:
         count = state["count"].clip(max=self.count_cap)
         return since * (self.count_cap + 1) + count
 
-    def transition(self, xp, state: dict, action, u, z=None):
+    def transition(self, xp, state: dict, action, u, z=None, reinforce=None):
         """One step: ``action`` 1 responds, 0 waits. ``u``: two uniforms (the RR
         draw and the next requirement). Returns the new state, the outcome
         (reward if reinforced, minus the response cost) and info: ``reinforced``,
-        ``extinction`` (the step belongs to the extinction phase), ``done`` (False:
-        the task never ends an episode)."""
+        ``extinction`` (nothing is reinforced on this step), ``done`` (False:
+        the task never ends an episode). ``reinforce`` (given by the phase) says
+        whether responses can be reinforced; without it, the steps after
+        ``n_steps`` are extinction."""
         respond = xp.asarray(action) == 1
         since = state["since"] + 1
         count = state["count"] + respond.astype(xp.int32)
@@ -158,7 +178,7 @@ class Schedule:
             due = u[0] < self.value
         else:
             due = since.astype(xp.float32) >= state["req"]
-        extinction = state["t"] >= self.n_steps
+        extinction = state["t"] >= self.n_steps if reinforce is None else ~xp.asarray(reinforce)
         reinforced = respond & due & ~extinction
         outcome = (xp.where(reinforced, self.reward, 0.0) - xp.where(respond, self.cost, 0.0)).astype(xp.float32)
         new = {"t": state["t"] + 1,

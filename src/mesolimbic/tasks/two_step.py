@@ -6,8 +6,10 @@ other state otherwise (rare); in the second-stage state a choice between two
 actions is rewarded with a probability that drifts as a Gaussian random walk
 (sd 0.025 per trial) reflected into [0.25, 0.75].
 
-As with the bandit, :meth:`TwoStep.transition` is the task's logic given its
-random draws, written once for both ``jax.numpy`` (batched simulation) and
+The task is a two-stage choice task like any other (two steps per trial, the
+second ending the episode), so every choice learner and the one session kernel
+run it. As with the bandit, :meth:`TwoStep.transition` is the task's logic given
+its random draws, written once for both ``jax.numpy`` (batched simulation) and
 ``numpy`` (the Gymnasium environment).
 """
 
@@ -21,8 +23,9 @@ import jax.numpy as jnp
 import numpy as np
 
 from .._validate import check_count, check_range
+from ..models.base import Output
 
-__all__ = ["TwoStep", "stay_probabilities", "STAY_CONDITIONS"]
+__all__ = ["TwoStep", "stay_probabilities", "stays_of", "STAY_CONDITIONS"]
 
 #: the previous-trial conditions of the stay analysis, in the order returned
 STAY_CONDITIONS = ("rewarded, common", "rewarded, rare", "unrewarded, common", "unrewarded, rare")
@@ -55,9 +58,27 @@ def stay_probabilities(choice1, common, reward, mask=None, p_choice2=None):
     return np.array(obs), (np.array(pred) if p_choice2 is not None else None), np.array(n)
 
 
+def stays_of(ds) -> np.ndarray:
+    """``[param_set, 4]`` stay probabilities (:func:`stay_probabilities`) of a two-step
+    simulation (a Dataset with a ``stage`` dimension), pooled over its agents."""
+    c1 = ds.choice.sel(stage=0).transpose("param_set", "agent", "trial").values
+    common = ds.common.sel(stage=0).transpose("param_set", "agent", "trial").values
+    reward = ds.outcome.sel(stage=1).transpose("param_set", "agent", "trial").values
+    return np.stack([stay_probabilities(c1[i], common[i], reward[i])[0] for i in range(c1.shape[0])])
+
+
 @dataclass(frozen=True)
 class TwoStep:
-    """Parameters of the two-step task (defaults: Daw et al. 2011)."""
+    """The two-step task as a two-stage choice task (defaults: Daw et al. 2011).
+
+    Each trial has two steps. Observation 0: the first stage, where action
+    ``a1`` leads to second-stage state ``s2`` (commonly ``a1``); observation
+    ``1 + s2``: the second stage, where action ``a2`` is rewarded with the
+    option's drifting probability, and the trial (an episode) ends. Per-step
+    information: ``common`` (the transition was common) and ``p_reward`` (the four
+    options' reward probabilities before the trial). Draws: one uniform per step
+    (the transition, then the reward) and four normals (the random walk).
+    """
 
     n_trials: int = 200
     common: float = 0.7
@@ -65,6 +86,17 @@ class TwoStep:
     bounds: tuple[float, float] = (0.25, 0.75)
     initial: tuple[float, float, float, float] | None = None  # reward probabilities of (s0a0, s0a1, s1a0, s1a1)
     name: str = "two_step"
+
+    n_actions = 2
+    n_states = 3  # the first stage and the two second-stage states
+    n_stages = 2
+    n_draws = 1
+    n_z = 4
+    multi_step = True
+    can_withhold = True  # extinction: no second-stage choice is rewarded
+    emits = {"common": Output("the first-stage transition was common"),
+             "p_reward": Output("reward probability of each second-stage option before the trial",
+                                dims=("option",))}
 
     def __post_init__(self) -> None:
         check_count("n_trials", self.n_trials, 1)
@@ -93,25 +125,33 @@ class TwoStep:
             p = jax.random.uniform(key, (4,), minval=self.bounds[0], maxval=self.bounds[1])
         else:
             p = key.uniform(self.bounds[0], self.bounds[1], 4).astype(xp.float32)  # key: a numpy Generator
-        return {"p": p, "t": xp.zeros((), xp.int32)}
+        return {"p": p, "t": xp.zeros((), xp.int32), "stage": xp.zeros((), xp.int32), "s2": xp.zeros((), xp.int32),
+                "common": xp.ones((), bool)}
 
-    def draws(self, key: jax.Array) -> dict:
-        k1, k2, k3 = jax.random.split(key, 3)
-        return {"u_trans": jax.random.uniform(k1), "u_reward": jax.random.uniform(k2),
-                "z": jax.random.normal(k3, (4,))}
+    def observe(self, state: dict):
+        """0 at the first stage, ``1 + s2`` in second-stage state ``s2``."""
+        return state["stage"] * (1 + state["s2"])
 
     def second_stage(self, xp, a1, u_trans):
         """The second-stage state reached by ``a1``, and whether the transition was common."""
         common = u_trans < self.common
         return xp.where(common, a1, 1 - a1), common
 
-    def outcome(self, xp, state: dict, s2, a2, u_reward, z) -> tuple[dict, object]:
-        """Reward for ``a2`` in ``s2``, then the random walk of the four probabilities."""
+    def transition(self, xp, state: dict, action, u, z=None, reinforce=True):
+        """One stage. First stage: ``u`` decides the transition (outcome 0, the episode
+        goes on). Second stage: ``u`` decides the reward of option ``(s2, action)``, the
+        four probabilities take a random-walk step (``z``), and the episode ends."""
+        first = state["stage"] == 0
+        s2_new, common_new = self.second_stage(xp, action, u)
         p = state["p"]
-        which = xp.arange(4) == 2 * s2 + a2  # a mask, not a gather: cheaper under vmap
-        reward = (u_reward < xp.sum(xp.where(which, p, 0.0))).astype(xp.float32)
+        which = xp.arange(4) == 2 * state["s2"] + action  # a mask, not a gather: cheaper under vmap
+        win = (u < xp.sum(xp.where(which, p, 0.0))) & reinforce
+        reward = xp.where(first, 0.0, win.astype(xp.float32)).astype(xp.float32)
         lo, hi = self.bounds
-        x = p + self.drift_sd * z
+        x = p + self.drift_sd * (xp.zeros(4, xp.float32) if z is None else z)
         x = xp.where(x > hi, 2 * hi - x, x)
         x = xp.clip(xp.where(x < lo, 2 * lo - x, x), lo, hi).astype(xp.float32)
-        return {"p": x, "t": state["t"] + 1}, reward
+        new = {"p": xp.where(first, p, x), "t": state["t"] + (~first).astype(xp.int32),
+               "stage": 1 - state["stage"], "s2": xp.where(first, s2_new, state["s2"]),
+               "common": xp.where(first, common_new, state["common"])}
+        return new, reward, {"common": new["common"], "p": p, "done": ~first}
