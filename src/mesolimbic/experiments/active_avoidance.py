@@ -73,16 +73,16 @@ def run(n_agents: int = 200, seed: int = 0) -> ExperimentResult:
         c = curves[label]
         checks += [
             Check("avoidance_rises", "P(avoid): last 20 trials minus first 10",
-                  float(c["avoid"][-20:].mean() - c["avoid"][:10].mean()), ">", 0.4, model=label),
+                  float(c["avoid"][-20:].mean() - c["avoid"][:10].mean()), ">", 0.4, model=label, kind="direction"),
             Check("shocks_become_rare", "P(shock) over the last 20 trials", float(c["shock"][-20:].mean()),
-                  "<", 0.2, model=label),
+                  "<", 0.2, model=label, kind="direction"),
         ]
     checks += [
         Check("fear_acquired", "peak fear of the warning (-V of its onset, critic)", float(fear.max()), ">", 0.2,
-              model=AC),
+              model=AC, kind="direction"),
         Check("fear_fades_while_avoidance_persists", "fear over the last 20 trials / peak fear",
-              float(fear[-20:].mean() / fear.max()), "<", 0.5, model=AC),
-        Check("relief_rpe_at_avoidance", "mean RPE on avoidance responses, trials 10-49", relief, ">", 0.1, model=AC),
+              float(fear[-20:].mean() / fear.max()), "<", 0.5, model=AC, kind="direction"),
+        Check("relief_rpe_at_avoidance", "mean RPE on avoidance responses, trials 10-49", relief, ">", 0.1, model=AC, kind="direction"),
     ]
     ds = xr.Dataset({
         "p_avoid": (("model", "episode"), np.stack([curves[m]["avoid"] for m in (AC, SA)])),

@@ -51,18 +51,18 @@ def run(n_agents: int = 10, seed: int = 0) -> ExperimentResult:
     i, les = res["intact"], res["amygdala lesion"]
     circuit = "circuit (amygdala valence, NAc critic)"
     checks = [
-        Check("fear_learned_intact", "fear of A (last 5 A trials), intact", i["fear"], ">", 0.5, model=circuit),
-        Check("no_fear_after_lesion", "fear of A, amygdala lesioned", les["fear"], "<", 0.05, model=circuit),
+        Check("fear_learned_intact", "fear of A (last 5 A trials), intact", i["fear"], ">", 0.5, model=circuit, kind="direction"),
+        Check("no_fear_after_lesion", "fear of A, amygdala lesioned", les["fear"], "<", 0.05, model=circuit, kind="property"),
         Check("appetitive_spared", "NAc value of B, lesioned / intact", les["value_b"] / i["value_b"], ">", 0.95,
-              model=circuit),
+              model=circuit, kind="property"),
         Check("negative_rpe_at_unexpected_shock", "phasic error at the first shock, intact", float(i["shock_rpe"][0]),
-              "<", -0.9, model=circuit),
+              "<", -0.9, model=circuit, kind="property"),
         Check("shock_becomes_predicted_intact", "|error at the shock|, last 5 A trials, intact",
-              float(np.abs(i["shock_rpe"][-5:]).mean()), "<", 0.2, model=circuit),
+              float(np.abs(i["shock_rpe"][-5:]).mean()), "<", 0.2, model=circuit, kind="direction"),
         Check("dip_moves_to_cue_intact", "phasic error at A's onset (last 5), intact", i["dip"], "<", -0.5,
-              model=circuit),
+              model=circuit, kind="direction"),
         Check("shock_stays_unpredicted_lesion", "error at the shock, last 5 A trials, lesioned",
-              float(les["shock_rpe"][-5:].mean()), "<", -0.9, model=circuit),
+              float(les["shock_rpe"][-5:].mean()), "<", -0.9, model=circuit, kind="property"),
     ]
     groups = list(res)
     out = xr.Dataset({

@@ -90,13 +90,13 @@ def run(n_agents: int = 50, seed: int = 0) -> ExperimentResult:
     v_star = fixed_point(SCALE)
     checks = [
         Check("slope_asymmetry", "slope of firing on positive RPE / on negative RPE (Poisson spike counts)",
-              slope_pos / slope_neg, ">", 2.0, model="TD(0.9) + dopamine readout"),
+              slope_pos / slope_neg, ">", 2.0, model="TD(0.9) + dopamine readout", kind="property"),
         Check("full_error_learns_mean", "|learned value - mean reward 0.5|", abs(v_full - 0.5), "<", 0.05,
-              model="TD(0.9) + dopamine readout"),
+              model="TD(0.9) + dopamine readout", kind="property"),
         Check("rate_learner_overestimates", "learned value - mean reward 0.5 (teaching signal = compressed rate)",
-              v_rect - 0.5, ">", 0.15, model="TD(0.9), learns from the rate"),
+              v_rect - 0.5, ">", 0.15, model="TD(0.9), learns from the rate", kind="property"),
         Check("rate_learner_at_fixed_point", f"|learned value - analytic fixed point {v_star:.3f}|",
-              abs(v_rect - v_star), "<", 0.05, model="TD(0.9), learns from the rate"),
+              abs(v_rect - v_star), "<", 0.05, model="TD(0.9), learns from the rate", kind="property"),
     ]
     bins = np.linspace(-0.6, 0.6, 13)
     centre = 0.5 * (bins[1:] + bins[:-1])

@@ -60,16 +60,16 @@ def run(n_agents: int = 20, seed: int = 0) -> ExperimentResult:
     circuit = "circuit (VTA, NAc, amygdala, PFC)"
     checks = [
         Check("depletion_reduces_wanting", "wanting at the cue, DA depletion / control", w["DA depletion"] / w["control"],
-              "<", 0.5, model=circuit),
+              "<", 0.5, model=circuit, kind="direction"),
         Check("agonist_raises_wanting", "wanting at the cue, DA agonist / control", w["DA agonist"] / w["control"],
-              ">", 1.5, model=circuit),
+              ">", 1.5, model=circuit, kind="direction"),
         Check("dopamine_leaves_liking", "largest |liking under a DA manipulation - control liking|",
               max(abs(lk["DA depletion"] - lk["control"]), abs(lk["DA agonist"] - lk["control"])), "<", 1e-6,
-              model=circuit),
+              model=circuit, kind="property"),
         Check("opioid_raises_liking", "liking of sucrose, opioid / control", lk["opioid (hotspot)"] / lk["control"],
-              ">", 1.5, model=circuit),
+              ">", 1.5, model=circuit, kind="property"),
         Check("opioid_also_raises_wanting", "wanting at the cue, opioid / control (Smith & Berridge 2007: > 1)",
-              w["opioid (hotspot)"] / w["control"], ">", 1.1, model=circuit, expected_failure=True),
+              w["opioid (hotspot)"] / w["control"], ">", 1.1, model=circuit, expected_failure=True, kind="direction"),
     ]
     conds = list(CONDITIONS)
     out = xr.Dataset({

@@ -48,11 +48,11 @@ def run(n_agents: int = 1, seed: int = 0) -> ExperimentResult:
     m = "Bradley–Terry MLE (tabular)"
     checks = [
         Check("recovers_true_reward", f"Pearson r, fitted vs true reward, {SIZES[-1]} comparisons", r[-1], ">", 0.95,
-              model=m),
+              model=m, kind="property"),
         Check("more_comparisons_better", f"r at {SIZES[-1]} minus r at {SIZES[0]} comparisons", r[-1] - r[0], ">",
-              0.0, model=m),
+              0.0, model=m, kind="property"),
         Check("shift_invariant", "max |change in log-likelihood| when every reward is shifted by 3.7", shift, "<",
-              1e-5, model=m),
+              1e-5, model=m, kind="property"),
     ]
     ds = xr.Dataset({"true_reward": ("item", true), "fitted_reward": (("n_comparisons", "item"), np.stack(fitted)),
                      "pearson_r": ("n_comparisons", r)},

@@ -50,14 +50,14 @@ def run(n_agents: int = 20, seed: int = 0) -> ExperimentResult:
         n5 = float(pred.where(ds.trial_type == "N+").max("trial").mean())
         vals[model] = {"B": b, "BX": bx, "X+ (after 5)": x5, "N+ (after 5)": n5}
         checks += A.tag(model, [
-            Check("summation", "prediction to BX / to B alone", bx / b, "<", 0.5),
+            Check("summation", "prediction to BX / to B alone", bx / b, "<", 0.5, kind="direction"),
             Check("retardation", "best prediction over 5 reinforced X trials minus over 5 for a novel cue N",
-                  x5 - n5, "<", -0.1),
-            Check("inhibitor_cancels_excitor", "mean prediction on AX- training trials", ax, "<", 0.3),
+                  x5 - n5, "<", -0.1, kind="direction"),
+            Check("inhibitor_cancels_excitor", "mean prediction on AX- training trials", ax, "<", 0.3, kind="direction"),
         ])
     last_training = int(np.flatnonzero(rw.phase.values == "training")[-1])
     vx = float(rw.weights.sel(cue="X").isel(trial=last_training).mean())
-    checks.append(Check("inhibitor_negative", "V_X at the end of training", vx, "<", -0.5, model=A.RW))
+    checks.append(Check("inhibitor_negative", "V_X at the end of training", vx, "<", -0.5, model=A.RW, kind="direction"))
     tests = {k: (vals[A.RW][k], vals[A.TDL][k]) for k in vals[A.RW]}
     return A.result(NAME, "Conditioned inhibition (A+, AX-; summation with B, retardation)", rw, td, checks,
                     tests, curves=["A+", "AX-", "B+", "X+", "N+"])

@@ -64,19 +64,19 @@ def run(n_agents: int = 1, seed: int = 0) -> ExperimentResult:
     for name, r in res.items():
         checks.append(Check(f"converges_to_expectiles_{name.replace(' ', '_')}", "max |reversal point - tau-expectile| / reward range",
                             float(np.abs(r["reversal"] - r["expectile"]).max() / r["span"]), "<", 0.03,
-                            model="distributional RPE"))
+                            model="distributional RPE", kind="property"))
     vm = res["variable magnitude"]
     bi = res["bimodal"]
     in_gap = float(np.mean((bi["decoded"] > GAP[0]) & (bi["decoded"] < GAP[1])))
     checks += [
         Check("reversal_points_diverse", "spread of reversal points / reward range (variable magnitude)",
-              float(np.ptp(vm["reversal"]) / vm["span"]), ">", 0.5, model="distributional RPE"),
+              float(np.ptp(vm["reversal"]) / vm["span"]), ">", 0.5, model="distributional RPE", kind="property"),
         Check("reversal_point_tracks_asymmetry", "Spearman correlation of tau with reversal point",
-              float(spearmanr(TAUS, vm["reversal"]).statistic), ">", 0.95, model="distributional RPE"),
+              float(spearmanr(TAUS, vm["reversal"]).statistic), ">", 0.95, model="distributional RPE", kind="property"),
         Check("decoded_distribution_is_bimodal", f"share of decoded samples in the empty gap {GAP}", in_gap, "<", 0.1,
-              model="distributional RPE"),
+              model="distributional RPE", kind="direction"),
         Check("population_beats_single_channel", "Wasserstein distance to the truth: decoded population / one "
-              "channel (the mean), bimodal", bi["w1"] / bi["w1_single"], "<", 0.3, model="distributional RPE"),
+              "channel (the mean), bimodal", bi["w1"] / bi["w1_single"], "<", 0.3, model="distributional RPE", kind="direction"),
     ]
     names = list(res)
     out = xr.Dataset({

@@ -47,15 +47,15 @@ def run(n_agents: int = 1000, seed: int = 0) -> ExperimentResult:
     interaction = (stay[:, 0] - stay[:, 1]) - (stay[:, 2] - stay[:, 3])
     checks = [
         Check("model_free.reward_effect", "stay after reward minus after no reward (w = 0)", float(reward_effect[0]),
-              ">", 0.1, model="hybrid, w = 0 (model-free)"),
+              ">", 0.1, model="hybrid, w = 0 (model-free)", kind="property"),
         Check("model_free.no_interaction", "|reward x transition interaction| (w = 0)", abs(float(interaction[0])),
-              "<", 0.05, model="hybrid, w = 0 (model-free)"),
+              "<", 0.05, model="hybrid, w = 0 (model-free)", kind="property"),
         Check("model_based.interaction", "reward x transition interaction (w = 1)", float(interaction[2]), ">", 0.2,
-              model="hybrid, w = 1 (model-based)"),
+              model="hybrid, w = 1 (model-based)", kind="property"),
         Check("model_based.rare_reward_switch", "stay after rewarded rare minus after unrewarded rare (w = 1)",
-              float(stay[2, 1] - stay[2, 3]), "<", 0.0, model="hybrid, w = 1 (model-based)"),
+              float(stay[2, 1] - stay[2, 3]), "<", 0.0, model="hybrid, w = 1 (model-based)", kind="property"),
         Check("hybrid.both", "reward effect and interaction both positive (w = 0.5): the smaller of the two",
-              float(min(reward_effect[1], interaction[1])), ">", 0.05, model="hybrid, w = 0.5"),
+              float(min(reward_effect[1], interaction[1])), ">", 0.05, model="hybrid, w = 0.5", kind="direction"),
     ]
     ds = xr.Dataset({"stay": (("w", "condition"), stay), "reward_effect": ("w", reward_effect),
                      "interaction": ("w", interaction)},

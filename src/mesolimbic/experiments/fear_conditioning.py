@@ -49,23 +49,23 @@ def run(n_agents: int = 20, seed: int = 0) -> ExperimentResult:
     end_acq = slice(N_ACQ - 3, N_ACQ)
     checks = A.tag(A.RW, [
         Check("fear_acquired", "conditioned fear (-V) over the last 3 acquisition trials",
-              float(fear_rw[end_acq].mean()), ">", 0.8),
+              float(fear_rw[end_acq].mean()), ">", 0.8, kind="direction"),
         Check("fear_extinguished", "fear on the last extinction trial / at the end of acquisition",
-              float(fear_rw[-1] / fear_rw[end_acq].mean()), "<", 0.2),
+              float(fear_rw[-1] / fear_rw[end_acq].mean()), "<", 0.2, kind="direction"),
     ]) + A.tag(A.TDL, [
         Check("fear_acquired", "conditioned fear (-prediction of the US) over the last 3 acquisition trials",
-              float(fear_td[end_acq].mean()), ">", 0.8),
-        Check("negative_rpe_at_shock", "RPE at the shock on the first trial", float(rpe_us[0]), "<", -0.9),
+              float(fear_td[end_acq].mean()), ">", 0.8, kind="direction"),
+        Check("negative_rpe_at_shock", "RPE at the shock on the first trial", float(rpe_us[0]), "<", -0.9, kind="property"),
         Check("shock_rpe_shrinks", "|RPE at the shock| over the last 3 acquisition trials",
-              float(np.abs(rpe_us[end_acq]).mean()), "<", 0.2),
+              float(np.abs(rpe_us[end_acq]).mean()), "<", 0.2, kind="direction"),
         Check("negative_rpe_at_cs", "RPE at CS onset over the last 3 acquisition trials (dip)",
-              float(rpe_cs[end_acq].mean()), "<", -0.5),
+              float(rpe_cs[end_acq].mean()), "<", -0.5, kind="direction"),
         Check("relief_at_omitted_shock", "RPE at the time of the omitted shock, first 3 extinction trials",
-              float(rpe_us[N_ACQ:N_ACQ + 3].mean()), ">", 0.5),
+              float(rpe_us[N_ACQ:N_ACQ + 3].mean()), ">", 0.5, kind="direction"),
         Check("relief_fades", "that RPE on the last 3 extinction trials / on the first 3",
-              float(rpe_us[-3:].mean() / rpe_us[N_ACQ:N_ACQ + 3].mean()), "<", 0.2),
+              float(rpe_us[-3:].mean() / rpe_us[N_ACQ:N_ACQ + 3].mean()), "<", 0.2, kind="direction"),
         Check("fear_extinguished", "fear on the last extinction trial / at the end of acquisition",
-              float(fear_td[-1] / fear_td[end_acq].mean()), "<", 0.2),
+              float(fear_td[-1] / fear_td[end_acq].mean()), "<", 0.2, kind="direction"),
     ])
     ds = A.combined(rw, td)
     ds.attrs.update(n_acquisition=N_ACQ, n_extinction=N_EXT)

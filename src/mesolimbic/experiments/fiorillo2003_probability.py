@@ -64,8 +64,8 @@ def _spearman(x) -> float:
 
 
 @register(NAME, "Reward probability: CS and reward responses, omission dip, and the uncertainty ramp", CITATION,
-          default_agents=50)
-def run(n_agents: int = 50, seed: int = 0) -> ExperimentResult:
+          default_agents=200)
+def run(n_agents: int = 200, seed: int = 0) -> ExperimentResult:
     sims = {}
     sim = single(simulate(design(), TD(), PARAMS, n_agents=n_agents, seed=seed))
     sims["TD(0)"] = sim
@@ -104,20 +104,21 @@ def run(n_agents: int = 50, seed: int = 0) -> ExperimentResult:
     tdm = "TD(0)"
     checks = [
         Check("cs_rises_with_p", "Spearman correlation of the CS response with p", _spearman(rows["cs"]), ">",
-              0.99, model=tdm),
+              0.99, model=tdm, kind="direction"),
         Check("cs_tracks_p", "max |CS response - p|", float(np.max(np.abs(np.array(rows["cs"]) - PROBS))), "<",
-              0.05, model=tdm),
+              0.05, model=tdm, kind="property"),
         Check("reward_falls_with_p", "Spearman correlation of the reward response with p (p > 0)",
-              _spearman(rows["reward"][1:]), "<", -0.99, model=tdm),
+              _spearman(rows["reward"][1:]), "<", -0.99, model=tdm, kind="direction"),
         Check("omission_deepens_with_p", "Spearman correlation of the omission response with p (p < 1)",
-              _spearman(rows["omission"][:-1]), "<", -0.99, model=tdm),
+              _spearman(rows["omission"][:-1]), "<", -0.99, model=tdm, kind="direction"),
         Check("ramp_peaks_at_half", "late-delay firing at p = .5 minus the larger of p = .25, .75",
-              float(mid - uncertain), ">", 0.0, unit="Hz", model="TD(0) + asymmetric readout"),
+              float(mid - uncertain), ">", 0.0, unit="Hz", model="TD(0) + asymmetric readout", kind="direction",
+              claim="interval"),
         Check("ramp_rises", "late-delay minus early-delay firing at p = .5",
-              float(mid - early_rate.sel(probability=0.5)), ">", 0.1, unit="Hz", model="TD(0) + asymmetric readout"),
+              float(mid - early_rate.sel(probability=0.5)), ">", 0.1, unit="Hz", model="TD(0) + asymmetric readout", kind="direction"),
         Check("ramp_in_rpe", "mean RPE in the late delay at p = .5 (errors average to zero: no ramp)",
               float(ramp_rpe.sel(probability=0.5)), ">", 0.02, expected_failure=True,
-              model="TD(0) + symmetric readout"),
+              model="TD(0) + symmetric readout", kind="direction"),
     ]
     return ExperimentResult(NAME, ds, checks, lambda: figure(ds), params=dict(PARAMS, representation="CSC",
                                                                                 readout="default (20/4 Hz)"), sims=sims)

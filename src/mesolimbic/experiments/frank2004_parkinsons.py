@@ -54,10 +54,10 @@ def run(n_agents: int = 500, seed: int = 0) -> ExperimentResult:
     off, on = acc["PD off"], acc["PD on L-DOPA"]
     m = "circuit actor (OpAL under dopamine)"
     checks = [
-        Check("off_avoid_b_above_choose_a", "off medication: avoid B minus choose A", off[1] - off[0], ">", 0.0, model=m),
-        Check("on_choose_a_above_avoid_b", "on medication: choose A minus avoid B", on[0] - on[1], ">", 0.0, model=m),
-        Check("medication_raises_choose_a", "choose A: on minus off", on[0] - off[0], ">", 0.03, model=m),
-        Check("medication_lowers_avoid_b", "avoid B: off minus on", off[1] - on[1], ">", 0.03, model=m),
+        Check("off_avoid_b_above_choose_a", "off medication: avoid B minus choose A", off[1] - off[0], ">", 0.0, model=m, kind="direction"),
+        Check("on_choose_a_above_avoid_b", "on medication: choose A minus avoid B", on[0] - on[1], ">", 0.0, model=m, kind="direction"),
+        Check("medication_raises_choose_a", "choose A: on minus off", on[0] - off[0], ">", 0.03, model=m, kind="direction"),
+        Check("medication_lowers_avoid_b", "avoid B: off minus on", off[1] - on[1], ">", 0.03, model=m, kind="direction"),
     ]
     groups = list(GROUPS)
     out = xr.Dataset({

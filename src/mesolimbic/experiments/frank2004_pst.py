@@ -8,13 +8,16 @@ B in those containing B. Dopamine is read as the balance of learning from
 positive and negative errors: "off medication" (depleted, weak bursts) learning
 rates 0.05 for positive / 0.2 for negative errors, "control" 0.1 / 0.1, "on
 medication" (L-DOPA, dips blunted) 0.2 / 0.05. Two learners with the same
-manipulation: OpAL (Collins & Frank 2014; Go/NoGo actors, critic rate 0.1,
-beta 1, rho 0), and the Q-learning model with separate gain and loss rates
-(Frank et al. 2007; hBayesDM's pst_gainloss_Q; beta 3). 500 subjects per
-condition; OpAL is also run at beta 2 and 4 to show how the result depends on
-choice noise: there (seed 0) the off-medication crossover disappears — avoid B
-stays just below choose A — while the on-medication pattern and both trends
-remain. Only beta 1 is checked.
+manipulation and the same choice noise: OpAL (Collins & Frank 2014; Go/NoGo
+actors, critic rate 0.1, rho 0), and the Q-learning model with separate gain
+and loss rates (Frank et al. 2007; hBayesDM's pst_gainloss_Q), both at inverse
+temperature beta 1, 2 and 4. 500 subjects per condition.
+
+How the result depends on choice noise is part of the finding: OpAL's
+off-medication crossover (avoid B above choose A) appears only at beta 1; at
+beta 2 and 4 avoid B stays just below choose A, while the on-medication
+pattern and both trends remain. Those two crossover checks are expected
+failures, listed with their reason.
 
 Signatures (Frank et al. 2004, Fig. 2): patients off medication are better at
 avoiding B than at choosing A; on medication the pattern reverses (choose A
@@ -48,8 +51,7 @@ CITATION = ("Frank, Seeberger & O'Reilly (2004). By carrot or by stick: cognitiv
 CONDITIONS = ("off", "control", "on")
 RATE_POS = np.array([0.05, 0.1, 0.2])
 RATE_NEG = np.array([0.2, 0.1, 0.05])
-OPAL_BETAS = (1.0, 2.0, 4.0)
-Q_BETA = 3.0
+BETAS = (1.0, 2.0, 4.0)
 OPAL, QGL = "OpAL (Go/NoGo actors)", "Q-learning, gain/loss rates"
 
 
@@ -58,28 +60,31 @@ OPAL, QGL = "OpAL (Go/NoGo actors)", "Q-learning, gain/loss rates"
 def run(n_agents: int = 500, seed: int = 0) -> ExperimentResult:
     task = ProbabilisticSelection()
     acc, sims = {}, {}
-    for beta in OPAL_BETAS:
+    for beta in BETAS:
         ds = simulate_choices(task, OpAL(PAIRS), {"alpha_critic": 0.1, "alpha_go": RATE_POS, "alpha_nogo": RATE_NEG,
                                                   "beta": beta, "rho": 0.0}, n_agents=n_agents, seed=seed)
         acc[(OPAL, beta)], sims[f"{OPAL}, beta {beta:g}"] = choose_a_avoid_b(ds), ds
-    ds = simulate_choices(task, StimulusValueLearner(PAIRS), {"alpha_pos": RATE_POS, "alpha_neg": RATE_NEG,
-                                                              "beta": Q_BETA}, n_agents=n_agents, seed=seed)
-    acc[(QGL, Q_BETA)], sims[QGL] = choose_a_avoid_b(ds), ds
+        ds = simulate_choices(task, StimulusValueLearner(PAIRS), {"alpha_pos": RATE_POS, "alpha_neg": RATE_NEG,
+                                                                  "beta": beta}, n_agents=n_agents, seed=seed)
+        acc[(QGL, beta)], sims[f"{QGL}, beta {beta:g}"] = choose_a_avoid_b(ds), ds
     checks = []
-    for (model, beta), r in ((k, acc[k]) for k in ((OPAL, OPAL_BETAS[0]), (QGL, Q_BETA))):
+    for (model, beta), r in acc.items():
         a, b = np.asarray(r["choose_a"]), np.asarray(r["avoid_b"])
         xfail = model == QGL
+        label = f"{model}, β = {beta:g}"
         checks += [
             Check("off_avoid_b_above_choose_a", "off medication: avoid B minus choose A", float(b[0] - a[0]), ">", 0.0,
-                  model=model, expected_failure=xfail),
+                  model=label, expected_failure=xfail or beta > 1.0, kind="direction"),
             Check("on_choose_a_above_avoid_b", "on medication: choose A minus avoid B", float(a[2] - b[2]), ">", 0.0,
-                  model=model, expected_failure=xfail),
-            Check("choose_a_rises_with_dopamine", "choose A: on minus off", float(a[2] - a[0]), ">", 0.05,
-                  model=model, expected_failure=xfail),
-            Check("avoid_b_falls_with_dopamine", "avoid B: off minus on", float(b[0] - b[2]), ">", 0.03,
-                  model=model, expected_failure=xfail),
+                  model=label, expected_failure=xfail, kind="direction"),
+            Check("choose_a_rises_with_dopamine", "choose A: on minus off (95 % interval over seeds above 0)",
+                  float(a[2] - a[0]), ">", 0.0, model=label, expected_failure=xfail, kind="direction",
+                  claim="interval"),
+            Check("avoid_b_falls_with_dopamine", "avoid B: off minus on (95 % interval over seeds above 0)",
+                  float(b[0] - b[2]), ">", 0.0, model=label, expected_failure=xfail, kind="direction",
+                  claim="interval"),
         ]
-    keys = [(OPAL, b) for b in OPAL_BETAS] + [(QGL, Q_BETA)]
+    keys = list(acc)
     labels = [f"{m}, β={b:g}" for m, b in keys]
     out = xr.Dataset({
         "choose_a": (("learner", "condition"), np.stack([np.asarray(acc[k]["choose_a"]) for k in keys])),
@@ -89,14 +94,15 @@ def run(n_agents: int = 500, seed: int = 0) -> ExperimentResult:
         attrs={"outcome_coding": "1 reward / 0 no reward"})
     return ExperimentResult(NAME, out, checks, lambda: figure(out),
                             params={"rate_pos": RATE_POS.tolist(), "rate_neg": RATE_NEG.tolist(),
-                                    "opal_betas": OPAL_BETAS, "q_beta": Q_BETA, "alpha_critic": 0.1}, sims=sims)
+                                    "betas": BETAS, "alpha_critic": 0.1}, sims=sims)
 
 
 def figure(ds: xr.Dataset):
     from ..plot import plt
 
     n = ds.sizes["learner"]
-    fig, axes = plt.subplots(1, n, figsize=(3.4 * n, 3.6), constrained_layout=True, sharey=True)
+    fig, axes = plt.subplots(2, n // 2, figsize=(3.4 * n // 2, 6.6), constrained_layout=True, sharey=True)
+    axes = axes.T.ravel()  # OpAL on top, the gain/loss learner below, beta across
     x = np.arange(ds.sizes["condition"])
     for ax, learner in zip(axes, ds.learner.values):
         ax.plot(x, ds.choose_a.sel(learner=learner), "o-", color="tab:green", label="choose A")
@@ -106,6 +112,7 @@ def figure(ds: xr.Dataset):
         ax.set_title(str(learner), fontsize=9)
         ax.axhline(0.5, color="0.7", lw=0.6)
     axes[0].set_ylabel("test accuracy")
+    axes[1].set_ylabel("test accuracy")
     axes[0].legend(fontsize=8, frameon=False)
     fig.suptitle("Probabilistic selection: off / control / on dopamine (learning rates + / −)", fontsize=11)
     return fig

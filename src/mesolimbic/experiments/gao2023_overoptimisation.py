@@ -87,14 +87,15 @@ def run(n_agents: int = 1, seed: int = 0) -> ExperimentResult:
     m = "best-of-n against a learned reward model"
     checks = [
         Check("heavy_tail_gold_peaks_and_falls", "heavy: gold at the largest KL minus the gold peak",
-              heavy["gold_final"] - heavy["gold_peak"], "<", -0.2, model=m),
+              heavy["gold_final"] - heavy["gold_peak"], "<", -0.2, model=m, kind="direction"),
         Check("heavy_tail_proxy_keeps_rising", "heavy: proxy gain after the gold peak", heavy["proxy_gain_after_peak"],
-              ">", 1.0, model=m),
-        Check("peak_at_intermediate_kl", "heavy: KL at the gold peak (nats; max tested "
-              f"{float(kl[-1]):.1f})", heavy["kl_at_peak"], "<", 0.5 * float(kl[-1]), model=m),
-        Check("bon_form_fits", "heavy: R^2 of R(d) = d (alpha - beta d)", heavy["fit_bon"]["r2"], ">", 0.8, model=m),
+              ">", 1.0, model=m, kind="direction"),
+        Check("heavy_tail_gold_rises_first", "heavy: gold at its peak minus gold at the smallest KL (the curve "
+              "rises before it turns over, Gao et al. Fig. 1)", heavy["gold_peak"] - float(curves[names[1]][1][0]),
+              ">", 0.0, model=m, kind="direction", claim="interval"),
+        Check("bon_form_fits", "heavy: R^2 of R(d) = d (alpha - beta d)", heavy["fit_bon"]["r2"], ">", 0.8, model=m, kind="property"),
         Check("light_tail_no_turnover", "light: gold at the largest KL minus its peak (0: still rising)",
-              light["gold_final"] - light["gold_peak"], ">", -0.02, model=m),
+              light["gold_final"] - light["gold_peak"], ">", -0.02, model=m, kind="direction"),
     ]
     ds = xr.Dataset({"proxy": (("length", "n"), np.stack([curves[k][0] for k in names])),
                      "gold": (("length", "n"), np.stack([curves[k][1] for k in names]))},

@@ -49,13 +49,13 @@ def run(n_agents: int = 500, seed: int = 0) -> ExperimentResult:
     model = "Q-learning + Pavlovian bias"
     checks = [
         Check("no_bias_no_interaction", "|action x valence interaction in accuracy| with pi = 0", abs(float(inter[0])),
-              "<", 0.05, model=model),
+              "<", 0.05, model=model, kind="property"),
         Check("bias_interaction", "action x valence interaction with pi = 1.5", float(inter[2]), ">", 0.3,
-              model=model),
+              model=model, kind="direction"),
         Check("interaction_grows_with_pi", "interaction at pi = 0.5 minus at pi = 0", float(inter[1] - inter[0]), ">",
-              0.05, model=model),
+              0.05, model=model, kind="property"),
         Check("conflict_hurts", "accuracy on no-go-to-win (conflict) minus go-to-win (congruent), pi = 1.5",
-              float(acc[2, 1] - acc[2, 0]), "<", -0.2, model=model),
+              float(acc[2, 1] - acc[2, 0]), "<", -0.2, model=model, kind="direction"),
     ]
     ds = xr.Dataset({"accuracy": (("pi", "cue"), acc), "interaction": ("pi", inter)},
                     coords={"pi": list(PIS), "cue": list(CUES)},

@@ -68,19 +68,19 @@ def run(n_agents: int = 100, seed: int = 0) -> ExperimentResult:
             return float(by_type.sel(timing=timing, time=t))
 
         checks += [
-            Check("late.burst_at_new_time", "RPE at the late reward (1.5 s)", at("late", LATE), ">", 0.5, model=label),
+            Check("late.burst_at_new_time", "RPE at the late reward (1.5 s)", at("late", LATE), ">", 0.5, model=label, kind="direction"),
             Check("late.dip_at_habitual_time", "RPE at the habitual time (1 s) when reward is late",
-                  at("late", HABITUAL), "<", -0.3, model=label),
+                  at("late", HABITUAL), "<", -0.3, model=label, kind="direction"),
             Check("early.burst_at_new_time", "RPE at the early reward (0.5 s)", at("early", EARLY), ">", 0.5,
-                  model=label),
+                  model=label, kind="direction"),
         ]
         if reset:
             checks.append(Check("early.no_dip_at_habitual_time", "|RPE at 1 s after an early reward|",
-                                abs(at("early", HABITUAL)), "<", 0.05, model=label))
+                                abs(at("early", HABITUAL)), "<", 0.05, model=label, kind="direction"))
         else:
             checks.append(Check("early.no_dip_at_habitual_time",
                                 "RPE at 1 s after an early reward (the recordings show little dip)",
-                                at("early", HABITUAL), ">", -0.1, expected_failure=True, model=label))
+                                at("early", HABITUAL), ">", -0.1, expected_failure=True, model=label, kind="direction"))
     ds = xr.Dataset({"rpe": xr.concat(curves, dim=xr.DataArray(list(VARIANTS), dims="model"))},
                     attrs={"habitual_time": HABITUAL,
                            "early_time": EARLY, "late_time": LATE, **{f"param_{k}": v for k, v in PARAMS.items()}})

@@ -41,8 +41,8 @@ def run(n_agents: int = 20, seed: int = 0) -> ExperimentResult:
     for model, ds in ((A.RW, rw), (A.TDL, td)):
         b, d = A.on(ds, "B-", "test"), A.on(ds, "D-", "test")
         checks += A.tag(model, [
-            Check("blocked_vs_control", "prediction to the blocked cue B / to the control cue D", b / d, "<", 0.25),
-            Check("control_learned", "the control cue D predicts the US", d, ">", 0.3),
+            Check("blocked_vs_control", "prediction to the blocked cue B / to the control cue D", b / d, "<", 0.25, kind="direction"),
+            Check("control_learned", "the control cue D predicts the US", d, ">", 0.3, kind="direction"),
         ])
     tests = {"B (blocked)": (A.on(rw, "B-", "test"), A.on(td, "B-", "test")),
              "D (control)": (A.on(rw, "D-", "test"), A.on(td, "D-", "test"))}

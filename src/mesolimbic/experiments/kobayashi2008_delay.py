@@ -79,16 +79,16 @@ def run(n_agents: int = 1, seed: int = 0) -> ExperimentResult:
     exp_fit_pop = np.exp(p_int + p_slope * steps)
     checks = [
         Check("single_gamma_exponential", "|fitted log-slope per step - log(gamma)| for gamma = 0.9",
-              abs(slope - np.log(GAMMA_SINGLE)), "<", 0.005, model="TD(0.9), one γ"),
+              abs(slope - np.log(GAMMA_SINGLE)), "<", 0.005, model="TD(0.9), one γ", kind="property"),
         Check("population_hyperbolic", "max |mean CS response - 1/(1 + D)| over delays (D in steps)",
-              float(np.abs(cs_pop.values - hyperbola).max()), "<", 0.005, model="TD(0.9), γ ~ U[0, 1]"),
+              float(np.abs(cs_pop.values - hyperbola).max()), "<", 0.005, model="TD(0.9), γ ~ U[0, 1]", kind="property"),
         Check("population_not_exponential", "max relative error of the best exponential fit to the population",
               float(np.max(np.abs(exp_fit_pop - cs_pop.values) / cs_pop.values)), ">", 0.1,
-              model="TD(0.9), γ ~ U[0, 1]"),
+              model="TD(0.9), γ ~ U[0, 1]", kind="property"),
         Check("cs_response_falls", "CS response at 16 s / at 2 s (microstimuli)",
-              float(cs_ms.values[-1] / cs_ms.values[0]), "<", 0.9, model="TD(0.9), microstimuli"),
+              float(cs_ms.values[-1] / cs_ms.values[0]), "<", 0.9, model="TD(0.9), microstimuli", kind="direction"),
         Check("reward_response_grows", "RPE to the reward at 16 s minus at 2 s (imprecise timing)",
-              float(us_ms.values[-1] - us_ms.values[0]), ">", 0.1, model="TD(0.9), microstimuli"),
+              float(us_ms.values[-1] - us_ms.values[0]), ">", 0.1, model="TD(0.9), microstimuli", kind="direction"),
     ]
     ds = xr.Dataset({
         "cs_response_single_gamma": cs_single, "cs_response_population": cs_pop,

@@ -89,20 +89,20 @@ def run(n_agents: int = 20, seed: int = 0) -> ExperimentResult:
         if "microstimuli" in label:
             checks += [
                 Check("dip_shallower", "Spearman correlation of the omission-dip depth with the interval",
-                      _rho(depth), "<", -0.99, model=label),
+                      _rho(depth), "<", -0.99, model=label, kind="direction"),
                 Check("dip_broader", "Spearman correlation of the dip's spread in time with the interval",
-                      _rho(spread), ">", 0.99, model=label),
+                      _rho(spread), ">", 0.99, model=label, kind="direction"),
                 Check("residual_reward_grows", "Spearman correlation of the residual reward RPE with the interval",
-                      _rho(residual), ">", 0.99, model=label),
+                      _rho(residual), ">", 0.99, model=label, kind="direction"),
                 Check("spread_ratio", "dip spread at 4 s / at 0.5 s", float(spread[-1] / spread[0]), ">", 1.5,
-                      model=label),
+                      model=label, kind="direction"),
             ]
         else:
             checks += [
                 Check("exact_timing", "max residual reward RPE over intervals (exact timing, no interval effect)",
-                      float(np.abs(residual).max()), "<", 0.05, model=label),
+                      float(np.abs(residual).max()), "<", 0.05, model=label, kind="property"),
                 Check("dip_keeps_depth", "omission-dip depth at 4 s / at 0.5 s (no loss of precision)",
-                      float(depth[-1] / depth[0]), ">", 0.8, model=label),
+                      float(depth[-1] / depth[0]), ">", 0.8, model=label, kind="property"),
             ]
     labels = xr.DataArray(list(REPS), dims="model")
     ds = xr.Dataset({

@@ -67,18 +67,18 @@ def run(n_agents: int = 50, seed: int = 0) -> ExperimentResult:
     gap = {k: v[0] - v[1] for k, v in disc.items()}
     m = "circuit (tonic DA = reward rate; aberrant salience)"
     checks = [
-        Check("richer_is_faster", "latency at reward 2 / at reward 0.5", by_mag[2] / by_mag[0], "<", 0.5, model=m),
+        Check("richer_is_faster", "latency at reward 2 / at reward 0.5", by_mag[2] / by_mag[0], "<", 0.5, model=m, kind="property"),
         Check("agonist_is_faster", "latency, agonist x2 / normal", by_level["agonist x2"] / by_level["normal"], "<",
-              0.8, model=m),
+              0.8, model=m, kind="property"),
         Check("depletion_is_slow", "latency, depleted / normal", by_level["depleted"] / by_level["normal"], ">", 1.5,
-              model=m),
+              model=m, kind="property"),
         Check("discrimination_best_at_normal", "P(approach A) - P(approach B): normal minus the best other level",
               gap[(0.5, "normal")] - max(g for (ab, k), g in gap.items() if ab == 0.5 and k != "normal"), ">", 0.1,
-              model=m),
+              model=m, kind="direction"),
         Check("more_dopamine_is_not_better", "discrimination, agonist x4 / normal", gap[(0.5, "agonist x4")] /
-              gap[(0.5, "normal")], "<", 0.5, model=m),
+              gap[(0.5, "normal")], "<", 0.5, model=m, kind="direction"),
         Check("without_aberrant_salience_agonist_harmless", "same ratio with aberrant_salience = 0 (the fall is an "
-              "assumption)", gap[(0.0, "agonist x4")] / gap[(0.0, "normal")], ">", 0.9, model=m),
+              "assumption)", gap[(0.0, "agonist x4")] / gap[(0.0, "normal")], ">", 0.9, model=m, kind="property"),
     ]
     levels = list(LEVELS)
     out = xr.Dataset({

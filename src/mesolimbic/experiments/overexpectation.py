@@ -46,9 +46,9 @@ def run(n_agents: int = 20, seed: int = 0) -> ExperimentResult:
         vals[model] = {"A before compound": before, "A after compound": after, "B after compound": A.on(ds, "B-", "test"),
                        "AB on first compound trial": first_ab}
         checks += A.tag(model, [
-            Check("compound_overpredicts", "prediction on the first AB+ trial (the US is worth 1)", first_ab, ">", 1.3),
+            Check("compound_overpredicts", "prediction on the first AB+ trial (the US is worth 1)", first_ab, ">", 1.3, kind="property"),
             Check("elements_lose_strength", "prediction to A after / before the reinforced compound", after / before,
-                  "<", 0.8),
+                  "<", 0.8, kind="direction"),
         ])
     tests = {k: (vals[A.RW][k], vals[A.TDL][k]) for k in vals[A.RW]}
     return A.result(NAME, "Overexpectation (A+, B+ then AB+)", rw, td, checks, tests)

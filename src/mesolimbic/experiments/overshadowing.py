@@ -38,12 +38,12 @@ def run(n_agents: int = 20, seed: int = 0) -> ExperimentResult:
     ta, tb, tc = (A.on(td, f"{c}-", "test") for c in "ABC")
     checks = A.tag(A.RW, [
         Check("ratio_follows_salience", "V_A / V_B against the salience ratio 0.5/0.25 = 2: |ratio - 2|",
-              abs(va / vb - 2.0), "<", 0.05),
-        Check("overshadowed", "V_A / V_C (compound element vs single-cue control)", va / vc, "<", 0.8),
+              abs(va / vb - 2.0), "<", 0.05, kind="property"),
+        Check("overshadowed", "V_A / V_C (compound element vs single-cue control)", va / vc, "<", 0.8, kind="direction"),
     ]) + A.tag(A.TDL, [
-        Check("overshadowed", "prediction to A / to the single-cue control C", ta / tc, "<", 0.8),
+        Check("overshadowed", "prediction to A / to the single-cue control C", ta / tc, "<", 0.8, kind="direction"),
         Check("shared_asymptote", "|(prediction to A + to B) / to C - 1| (the compound shares one US)",
-              abs((ta + tb) / tc - 1.0), "<", 0.1),
+              abs((ta + tb) / tc - 1.0), "<", 0.1, kind="property"),
     ])
     tests = {"A (salient)": (va, ta), "B": (vb, tb), "C (alone)": (vc, tc)}
     return A.result(NAME, "Overshadowing (salience A = 0.5, B = 0.25 in RW)", rw, td, checks, tests,

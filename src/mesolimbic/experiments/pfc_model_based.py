@@ -72,15 +72,15 @@ def run(n_agents: int = 1000, seed: int = 0) -> ExperimentResult:
     i = {k: j for j, k in enumerate(labels)}
     checks = [
         Check("intact.both", "intact: the smaller of the model-free and model-based indices",
-              float(min(mf[i["intact"]], mb[i["intact"]])), ">", 0.05, model="circuit planner"),
+              float(min(mf[i["intact"]], mb[i["intact"]])), ">", 0.05, model="circuit planner", kind="property"),
         Check("pfc_lesion.no_model_based", "PFC lesion: |model-based index|", abs(float(mb[i["PFC lesion"]])),
-              "<", 0.05, model="circuit planner"),
+              "<", 0.05, model="circuit planner", kind="property"),
         Check("pfc_lesion.model_free_kept", "PFC lesion: model-free index", float(mf[i["PFC lesion"]]), ">", 0.1,
-              model="circuit planner"),
+              model="circuit planner", kind="property"),
         Check("ldopa.more_model_based", "L-DOPA minus intact: model-based index (both effects of L-DOPA)",
-              float(mb[i["L-DOPA"]] - mb[i["intact"]]), ">", 0.0, model="circuit planner"),
+              float(mb[i["L-DOPA"]] - mb[i["intact"]]), ">", 0.0, model="circuit planner", kind="direction"),
         Check("ldopa.balance_shift", "L-DOPA minus L-DOPA with w held at 0.5: model-based index (the shift of "
-              "the balance alone)", float(mb[i["L-DOPA"]] - mb_rates_only), ">", 0.0, model="circuit planner"),
+              "the balance alone)", float(mb[i["L-DOPA"]] - mb_rates_only), ">", 0.0, model="circuit planner", kind="property"),
     ]
     ds = xr.Dataset({"stay": (("circuit", "condition"), stay), "model_free_index": ("circuit", mf),
                      "model_based_index": ("circuit", mb), "w_effective": ("circuit", np.array(w_eff))},

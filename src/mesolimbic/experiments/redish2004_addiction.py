@@ -68,17 +68,17 @@ def run(n_agents: int = 10, seed: int = 0) -> ExperimentResult:
     circuit = "circuit + non-compensable drug"
     checks = [
         Check("natural_value_converges", "natural: |V(A) change| over the last 100 trials",
-              float(abs(nat[-1] - nat[-101])), "<", 0.01, model=circuit),
+              float(abs(nat[-1] - nat[-101])), "<", 0.01, model=circuit, kind="property"),
         Check("drug_value_keeps_rising", "drug: V(A) rise over the last 100 trials", float(drug[-1] - drug[-101]),
-              ">", 0.5, model=circuit),
+              ">", 0.5, model=circuit, kind="direction"),
         Check("drug_overvalued", "V(A) after 300 trials, drug / natural", float(drug[-1] / nat[-1]), ">", 2.0,
-              model=circuit),
+              model=circuit, kind="direction"),
         Check("natural_reward_blocks", "natural: V(B) after blocking / V(B) trained without pretraining",
-              b_val["natural"] / ref, "<", 0.3, model=circuit),
+              b_val["natural"] / ref, "<", 0.3, model=circuit, kind="direction"),
         Check("drug_cue_not_blocked", "drug: V(B) after blocking / V(B) trained without pretraining",
-              b_val["drug"] / ref, ">", 0.5, model=circuit),
+              b_val["drug"] / ref, ">", 0.5, model=circuit, kind="direction"),
         Check("blocking_with_cocaine_in_rats", "drug: V(B) after blocking / unblocked — Panlilio et al. 2007 found "
-              "blocking (< 0.3)", b_val["drug"] / ref, "<", 0.3, model=circuit, expected_failure=True),
+              "blocking (< 0.3)", b_val["drug"] / ref, "<", 0.3, model=circuit, expected_failure=True, kind="direction"),
     ]
     out = xr.Dataset({
         "value_a": (("reward", "trial"), np.stack([nat, drug]), {"long_name": "NAc value of cue A at its onset"}),

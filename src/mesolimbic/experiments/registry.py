@@ -28,14 +28,32 @@ import xarray as xr
 
 from .._version import __version__
 
-__all__ = ["Check", "Experiment", "ExperimentResult", "register", "get", "names", "all_experiments"]
+__all__ = ["Check", "Experiment", "ExperimentResult", "KINDS", "CLAIMS", "register", "get", "names",
+           "all_experiments", "robustness"]
 
 _OPS = {">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le}
+
+#: what a check can be: only findings and directions count as reproducing a paper
+KINDS = {
+    "finding": "a number or effect size from the paper (figure or table cited), with the threshold derived from it",
+    "direction": "the paper gives a sign or an ordering only; the check tests that",
+    "property": "a model identity or wiring test: true by construction or by mathematics, not a reproduction",
+}
+#: how a check must hold over seeds
+CLAIMS = {
+    "every seed": "passes at every seed run",
+    "interval": "the 95 % interval of the measured value across seeds lies beyond the threshold",
+}
 
 
 @dataclass(frozen=True)
 class Check:
-    """One named comparison of a measured number with the paper's signature."""
+    """One named comparison of a measured number with the paper's signature.
+
+    ``kind`` says what the check is (:data:`KINDS`): a ``finding`` (with ``source``,
+    the figure or table and how the threshold follows from it), a ``direction`` or
+    a ``property``. ``claim`` says how it must hold across seeds (:data:`CLAIMS`).
+    """
 
     name: str
     description: str
@@ -45,6 +63,25 @@ class Check:
     unit: str = ""
     expected_failure: bool = False
     model: str = ""
+    kind: str = ""
+    source: str = ""
+    claim: str = "every seed"
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"check {self.name!r} must declare its kind, one of {sorted(KINDS)}; got {self.kind!r}")
+        if self.kind == "finding" and not self.source:
+            raise ValueError(f"check {self.name!r} is a finding: give its source (figure or table, and how the "
+                             f"threshold follows from it)")
+        if self.claim not in CLAIMS:
+            raise ValueError(f"check {self.name!r}: claim must be one of {sorted(CLAIMS)}, got {self.claim!r}")
+        if self.comparison not in _OPS:
+            raise ValueError(f"check {self.name!r}: comparison must be one of {sorted(_OPS)}, got {self.comparison!r}")
+
+    @property
+    def reproduces(self) -> bool:
+        """True for checks that count as reproducing the paper (findings and directions)."""
+        return self.kind in ("finding", "direction")
 
     @property
     def passed(self) -> bool:
@@ -68,7 +105,7 @@ class Check:
         return {"name": self.name, "description": self.description, "measured": self.measured,
                 "comparison": self.comparison, "threshold": self.threshold, "unit": self.unit,
                 "passed": self.passed, "expected_failure": self.expected_failure, "status": self.status,
-                "model": self.model}
+                "model": self.model, "kind": self.kind, "source": self.source, "claim": self.claim}
 
 
 @dataclass
@@ -92,21 +129,66 @@ class ExperimentResult:
         return [c for c in self.checks if not (c.passed or c.expected_failure)]
 
     def model_status(self) -> dict[str, str]:
-        """Per model: ``reproduced``, ``fails`` or ``expected failure``.
-
-        A model fails if any check it should pass fails; it is an expected failure
-        when its expected-failure checks fail as expected.
-        """
+        """Per model, judged on its ``finding`` and ``direction`` checks: ``reproduced``,
+        ``reproduced (+N expected failure[s])`` when the model reproduces some signatures
+        and is known not to produce others, ``expected failure`` when it reproduces none
+        of them (as known), ``properties only`` when it has no finding or direction check,
+        and ``fails`` when any check it should pass (of any kind) fails."""
         out: dict[str, str] = {}
         for m in dict.fromkeys(c.model for c in self.checks):
             cs = [c for c in self.checks if c.model == m]
+            repro = [c for c in cs if c.reproduces]
+            n_x = sum(c.status == "expected failure" for c in repro)
+            n_ok = sum(c.status in ("pass", "unexpected pass") for c in repro)
             if any(c.status == "fail" for c in cs):
                 out[m] = "fails"
-            elif any(c.status == "expected failure" for c in cs):
+            elif not repro:
+                out[m] = "properties only"
+            elif n_x and n_ok:
+                out[m] = f"reproduced (+{n_x} expected failure{'s' if n_x > 1 else ''})"
+            elif n_x:
                 out[m] = "expected failure"
             else:
                 out[m] = "reproduced"
         return out
+
+    def counts(self) -> dict[str, int]:
+        """Number of checks of each kind."""
+        return {k: sum(c.kind == k for c in self.checks) for k in KINDS}
+
+
+def robustness(checks_by_seed: dict[int, list[Check]]) -> list[dict]:
+    """The checks of one experiment run at several seeds: per check, the pass rate, the
+    mean, sd and 95 % interval of the measured value, and whether it holds as its
+    ``claim`` says (every seed, or the interval beyond the threshold). Checks are
+    matched by name and model."""
+    import math
+
+    seeds = sorted(checks_by_seed)
+    first = checks_by_seed[seeds[0]]
+    out = []
+    for c in first:
+        same = [next(x for x in checks_by_seed[s] if x.name == c.name and x.model == c.model) for s in seeds]
+        vals = [x.measured for x in same]
+        finite = [v for v in vals if math.isfinite(v)]
+        n = len(finite)
+        mean = sum(finite) / n if n else math.nan
+        sd = math.sqrt(sum((v - mean) ** 2 for v in finite) / (n - 1)) if n > 1 else math.nan
+        half = 1.96 * sd / math.sqrt(n) if n > 1 else math.nan
+        lo, hi = mean - half, mean + half
+        pass_rate = sum(x.passed for x in same) / len(same)
+        if c.claim == "interval":
+            beyond = lo if c.comparison in (">", ">=") else hi
+            holds = n > 1 and _OPS[c.comparison](beyond, c.threshold)
+        else:
+            holds = pass_rate == 1.0
+        expected = "fails" if c.expected_failure else "holds"
+        out.append({"name": c.name, "model": c.model, "kind": c.kind, "claim": c.claim,
+                    "expected_failure": c.expected_failure, "seeds": seeds, "measured": vals,
+                    "pass_rate": pass_rate, "mean": mean, "sd": sd, "ci95": [lo, hi],
+                    "holds": bool(holds), "as_expected": bool(holds) if expected == "holds" else
+                    (pass_rate == 0.0 if c.claim == "every seed" else not holds)})
+    return out
 
 
 @dataclass(frozen=True)

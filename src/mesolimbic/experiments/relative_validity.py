@@ -49,11 +49,11 @@ def run(n_agents: int = 100, seed: int = 0) -> ExperimentResult:
     ex, ey = A.on(equal, "X-", "test"), A.on(equal, "Y-", "test")
     tx, ty = A.on(td, "X-", "test"), A.on(td, "Y-", "test")
     checks = [
-        Check("x_weaker_than_y", "V_X (correlated) / V_Y (uncorrelated)", x / y, "<", 0.85, model=A.RW),
+        Check("x_weaker_than_y", "V_X (correlated) / V_Y (uncorrelated)", x / y, "<", 0.85, model=A.RW, kind="direction"),
         Check("x_weaker_than_y", "V_X / V_Y with equal rates on reinforced and non-reinforced trials",
-              ex / ey, "<", 0.85, expected_failure=True, model="RW, equal betas"),
+              ex / ey, "<", 0.85, expected_failure=True, model="RW, equal betas", kind="direction"),
         Check("x_weaker_than_y", "prediction to X / to Y (one learning rate: no asymmetry)", tx / ty, "<", 0.85,
-              expected_failure=True, model=A.TDL),
+              expected_failure=True, model=A.TDL, kind="direction"),
     ]
     tests = {"X (correlated)": (x, tx), "Y (uncorrelated)": (y, ty)}
     return A.result(NAME, "Relative validity (RW: beta- = 0.5 beta+)", rw, td, checks, tests,

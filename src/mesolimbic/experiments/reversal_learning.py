@@ -60,13 +60,13 @@ def run(n_agents: int = 200, seed: int = 0) -> ExperimentResult:
     model = "delta rule + softmax"
     checks = [
         Check("dip_after_reversal", "smallest over alphas of (accuracy 5 trials before - first 3 after a reversal)",
-              float((before - after).min()), ">", 0.5, model=model),
+              float((before - after).min()), ">", 0.5, model=model, kind="direction"),
         Check("recovers", "smallest over alphas of the accuracy 20-29 trials after a reversal",
-              float(aligned[:, LAG >= 20].mean(1).min()), ">", 0.65, model=model),
+              float(aligned[:, LAG >= 20].mean(1).min()), ">", 0.65, model=model, kind="direction"),
         Check("faster_with_higher_alpha", "Spearman correlation of alpha with trials to 70% correct",
-              float(spearmanr(ALPHAS, ttc).statistic), "<", -0.99, model=model),
+              float(spearmanr(ALPHAS, ttc).statistic), "<", -0.99, model=model, kind="property"),
         Check("early_accuracy_rises_with_alpha", "Spearman correlation of alpha with accuracy in trials 0-9",
-              float(spearmanr(ALPHAS, early).statistic), ">", 0.99, model=model),
+              float(spearmanr(ALPHAS, early).statistic), ">", 0.99, model=model, kind="property"),
     ]
     ds = xr.Dataset({
         "accuracy": (("alpha", "trial"), acc),

@@ -69,20 +69,20 @@ def run(n_agents: int = 200, seed: int = 0) -> ExperimentResult:
         q_stim[label], q_work[label] = float(q_last[1]), float(q_last[0])
     m = "delta rule with a hijackable teaching signal"
     checks = [
-        Check("task_only_prefers_work", "P(lever), no stimulation", p_stim["no stimulation"], "<", 0.1, model=m),
+        Check("task_only_prefers_work", "P(lever), no stimulation", p_stim["no stimulation"], "<", 0.1, model=m, kind="property"),
         Check("hijacked_lever_preferred", "P(lever), non-compensable stimulation", p_stim["hijacked (non-compensable)"],
-              ">", 0.9, model=m),
+              ">", 0.9, model=m, kind="direction"),
         Check("hijacked_value_runs_away", "value of the lever after 300 trials, non-compensable",
-              q_stim["hijacked (non-compensable)"], ">", 5.0, model=m),
+              q_stim["hijacked (non-compensable)"], ">", 5.0, model=m, kind="property"),
         Check("penalty_fails_against_noncompensable", "P(lever) with the penalty, non-compensable",
-              p_stim["+ penalty"], ">", 0.9, model=m),
-        Check("cap_bounds_value", "value of the lever with the cap", q_stim["+ value cap"], "<=", CAP, model=m),
+              p_stim["+ penalty"], ">", 0.9, model=m, kind="property"),
+        Check("cap_bounds_value", "value of the lever with the cap", q_stim["+ value cap"], "<=", CAP, model=m, kind="property"),
         Check("cap_weakens_preference", "P(lever): capped minus uncapped", p_stim["+ value cap"] -
-              p_stim["hijacked (non-compensable)"], "<", -0.1, model=m),
+              p_stim["hijacked (non-compensable)"], "<", -0.1, model=m, kind="property"),
         Check("compensable_task_wins", "P(lever), compensable stimulation of 0.5 < real value 0.8",
-              p_stim["compensable"], "<", 0.5, model=m),
+              p_stim["compensable"], "<", 0.5, model=m, kind="property"),
         Check("penalty_works_when_compensable", "P(lever), compensable + penalty", p_stim["compensable + penalty"],
-              "<", 0.1, model=m),
+              "<", 0.1, model=m, kind="property"),
     ]
     labels = list(CONDITIONS)
     out = xr.Dataset({

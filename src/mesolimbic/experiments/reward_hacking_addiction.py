@@ -115,11 +115,11 @@ def run(n_agents: int = 200, seed: int = 0) -> ExperimentResult:
                                       ("rlhf", reports["rlhf"], rl, "PPO against a learned reward model")):
         checks += [
             Check(f"{label}_gold_falls_after_peak", "gold at its peak minus gold at the end",
-                  rep["gold_peak"] - rep["gold_final"], ">", 0.1, model=model),
+                  rep["gold_peak"] - rep["gold_final"], ">", 0.1, model=model, kind="direction"),
             Check(f"{label}_proxy_rises_after_peak", "proxy at the end minus proxy at the gold peak",
-                  rep["proxy_gain_after_peak"], ">", 0.0, model=model),
+                  rep["proxy_gain_after_peak"], ">", 0.0, model=model, kind="direction"),
             Check(f"{label}_peak_is_interior", "sqrt(KL) at the gold peak as a share of the largest sqrt(KL) reached",
-                  rep["d_at_peak"] / float(np.sqrt(np.max(series["kl"]))), "<", 0.8, model=model),
+                  rep["d_at_peak"] / float(np.sqrt(np.max(series["kl"]))), "<", 0.8, model=model, kind="direction"),
         ]
     out = xr.Dataset({
         "addiction_kl": ("trial", add["kl"]), "addiction_proxy": ("trial", add["proxy"]),

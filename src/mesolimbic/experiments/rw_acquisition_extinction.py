@@ -41,13 +41,13 @@ def run(n_agents: int = 5, seed: int = 0) -> ExperimentResult:
     td_pred = A.prediction(td).mean("agent").values
     checks = A.tag(A.RW, [
         Check("acquisition_closed_form", "max |V_n - (1 - (1-alpha)^n)| over acquisition",
-              float(np.abs(v[:N] - acq).max()), "<", 1e-4),
+              float(np.abs(v[:N] - acq).max()), "<", 1e-4, kind="property"),
         Check("extinction_closed_form", "max |V_n - V_0 (1-alpha)^n| over extinction",
-              float(np.abs(v[N:] - ext).max()), "<", 1e-4),
+              float(np.abs(v[N:] - ext).max()), "<", 1e-4, kind="property"),
     ]) + A.tag(A.TDL, [
-        Check("acquired", "prediction on the last acquisition trial", float(td_pred[N - 1]), ">", 0.8),
+        Check("acquired", "prediction on the last acquisition trial", float(td_pred[N - 1]), ">", 0.8, kind="direction"),
         Check("extinguished", "prediction on the last extinction trial / on the last acquisition trial",
-              float(td_pred[-1] / td_pred[N - 1]), "<", 0.2),
+              float(td_pred[-1] / td_pred[N - 1]), "<", 0.2, kind="direction"),
     ])
     tests = {"end of acquisition": (float(v[N - 1]), float(td_pred[N - 1])),
              "end of extinction": (float(v[-1]), float(td_pred[-1]))}

@@ -30,7 +30,7 @@ def _both(name, title, design, n_agents, seed, measure, check, tests_label):
     for model, ds in ((A.RW, rw), (A.TDL, td)):
         value = measure(ds)
         values.append(value)
-        checks.append(Check(**check, measured=value, expected_failure=True, model=model))
+        checks.append(Check(**check, measured=value, expected_failure=True, model=model, kind="direction"))
     return A.result(name, title, rw, td, checks, {tests_label: tuple(values)})
 
 

@@ -46,11 +46,11 @@ def run(n_agents: int = 20, seed: int = 0) -> ExperimentResult:
                    record="trials"))
     b_rw, b_td, b_td0 = (A.on(ds, "B-", "test") for ds in (rw, td, td0))
     checks = [
-        Check("b_acquires_value", "prediction to B, never paired with the US", b_td0, ">", 0.2, model="TD(0)"),
+        Check("b_acquires_value", "prediction to B, never paired with the US", b_td0, ">", 0.2, model="TD(0)", kind="direction"),
         Check("b_acquires_value", "prediction to B with lambda = 0.9 (the omitted US after A reaches back)",
-              b_td, ">", 0.0, model=A.TDL),
+              b_td, ">", 0.0, model=A.TDL, kind="direction"),
         Check("b_acquires_value", "V_B: BA- is a non-reinforced compound, so B turns inhibitory", b_rw, ">", 0.0,
-              expected_failure=True, model=A.RW),
+              expected_failure=True, model=A.RW, kind="direction"),
     ]
     tests = {"B after B>A pairings": (b_rw, b_td)}
     return A.result(NAME, "Second-order conditioning (A+, then B>A)", rw, td, checks, tests,

@@ -69,11 +69,11 @@ def run(n_agents: int = 20, seed: int = 0) -> ExperimentResult:
     e_last = float(pred.where(td.trial_type == "E-").isel(trial=slice(-10, None)).mean())
     checks = A.tag("TD(λ) + stimulation", [
         Check("paired_unblocks", "prediction to X (stimulation at reward) minus to Z (no stimulation)", x - z, ">",
-              0.2),
+              0.2, kind="direction"),
         Check("iti_does_not_unblock", "|prediction to Y (stimulation away from cues) minus to Z|", abs(y - z), "<",
-              0.05),
+              0.05, kind="property"),
         Check("stimulation_slows_extinction", "late-extinction prediction, stimulated D minus unstimulated E",
-              d_last - e_last, ">", 0.2),
+              d_last - e_last, ">", 0.2, kind="direction"),
     ])
     tests = {"X (paired stim)": x, "Y (ITI stim)": y, "Z (no stim)": z, "D (ext + stim)": d_last,
              "E (ext)": e_last}

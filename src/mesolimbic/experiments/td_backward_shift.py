@@ -62,13 +62,13 @@ def run(n_agents: int = 1, seed: int = 0) -> ExperimentResult:
     csc0 = bumps["TD(0), CSC"]
     checks = [
         Check("intermediate_bump", "largest RPE strictly between cue and reward during training",
-              csc0, ">", 0.2, model="TD(0), CSC"),
+              csc0, ">", 0.2, model="TD(0), CSC", kind="property"),
         Check("no_intermediate_bump", "largest intermediate RPE / that of TD(0) with a CSC",
-              bumps["TD(0.9), CSC"] / csc0, "<", 0.25, model="TD(0.9), CSC"),
+              bumps["TD(0.9), CSC"] / csc0, "<", 0.25, model="TD(0.9), CSC", kind="property"),
         Check("smooth_transfer", "largest intermediate RPE / that of TD(0) with a CSC",
-              bumps["TD(0), microstimuli"] / csc0, "<", 0.25, model="TD(0), microstimuli"),
+              bumps["TD(0), microstimuli"] / csc0, "<", 0.25, model="TD(0), microstimuli", kind="property"),
     ]
-    checks += [Check("transfer_to_cue", "RPE at cue onset on the last training trial", v, ">", 0.4, model=k)
+    checks += [Check("transfer_to_cue", "RPE at cue onset on the last training trial", v, ">", 0.4, model=k, kind="property")
                for k, v in cs_last.items()]
     learner = xr.DataArray(list(LEARNERS), dims="learner")
     ds = xr.Dataset({"rpe": xr.concat(rpes, learner).drop_vars("phase")},

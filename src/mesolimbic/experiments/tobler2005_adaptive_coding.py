@@ -78,13 +78,13 @@ def run(n_agents: int = 50, seed: int = 0) -> ExperimentResult:
     smaller_norm = np.array([norm[(c, RANGES[c][0])] for c in RANGES])
     checks = [
         Check("raw_scales_with_range", "raw RPE to the larger outcome, large / small range cue",
-              float(larger_raw[-1] / larger_raw[0]), ">", 5.0, model="TD(0.9)"),
+              float(larger_raw[-1] / larger_raw[0]), ">", 5.0, model="TD(0.9)", kind="property"),
         Check("similar_response_to_larger", "max / min over cues of the RPE to the larger outcome (raw)",
-              float(larger_raw.max() / larger_raw.min()), "<", 1.5, expected_failure=True, model="TD(0.9)"),
+              float(larger_raw.max() / larger_raw.min()), "<", 1.5, expected_failure=True, model="TD(0.9)", kind="direction"),
         Check("similar_response_to_larger", "max / min over cues of the normalised response to the larger outcome",
-              float(larger_norm.max() / larger_norm.min()), "<", 1.5, model="TD(0.9) + adaptive readout"),
+              float(larger_norm.max() / larger_norm.min()), "<", 1.5, model="TD(0.9) + adaptive readout", kind="property"),
         Check("smaller_outcome_depresses", "max over cues of the normalised response to the smaller outcome",
-              float(smaller_norm.max()), "<", -0.5, model="TD(0.9) + adaptive readout"),
+              float(smaller_norm.max()), "<", -0.5, model="TD(0.9) + adaptive readout", kind="property"),
     ]
     cues = list(RANGES)
     ds = xr.Dataset({

@@ -66,14 +66,14 @@ def run(n_agents: int = 50, seed: int = 0) -> ExperimentResult:
         return mean(rate.sel(time=t), *types) - base
 
     checks = A.tag(A.TDL, [
-        Check("blocked_cs_small", "CS response to the blocked cue X / to the control cue Y", cs_x / cs_y, "<", 0.3),
+        Check("blocked_cs_small", "CS response to the blocked cue X / to the control cue Y", cs_x / cs_y, "<", 0.3, kind="direction"),
         Check("control_cs_burst", "firing at the control cue Y's onset minus baseline", rate_at(0.0, "Y-"), ">", 3.0,
-              unit="Hz"),
-        Check("reward_after_blocked_activates", "RPE to reward after the blocked cue X", us_xr, ">", 0.5),
+              unit="Hz", kind="direction"),
+        Check("reward_after_blocked_activates", "RPE to reward after the blocked cue X", us_xr, ">", 0.5, kind="direction"),
         Check("omission_after_control_depresses", "RPE at the omitted reward after the control cue Y", us_y, "<",
-              -0.3),
+              -0.3, kind="direction"),
         Check("omission_dip_in_firing", "firing at the omitted reward after Y minus baseline",
-              rate_at(us_time, "Y-"), "<", -0.5, unit="Hz"),
+              rate_at(us_time, "Y-"), "<", -0.5, unit="Hz", kind="direction"),
     ])
     ds = sim[["rpe", "rpe_cs", "rpe_us", "trial_type", "reward"]].sel(trial=test)
     ds["firing_rate"] = rate.sel(trial=test)

@@ -67,15 +67,15 @@ def run(n_agents: int = 20, seed: int = 0) -> ExperimentResult:
         n += 1
     circuit = "circuit, Zhang kappa at cue time"
     checks = [
-        Check("salt_cue_disliked_before", "wanting of cue B at the end of training", b_before, "<", -0.5, model=circuit),
+        Check("salt_cue_disliked_before", "wanting of cue B at the end of training", b_before, "<", -0.5, model=circuit, kind="direction"),
         Check("salt_cue_wanted_when_deprived", "wanting of cue B on the first deprived test trial", b_dep, ">", 0.5,
-              model=circuit),
+              model=circuit, kind="direction"),
         Check("not_wanted_without_deprivation", "wanting of cue B on the first test trial, no deprivation", b_norm,
-              "<", -0.5, model=circuit),
+              "<", -0.5, model=circuit, kind="direction"),
         Check("sucrose_cue_unchanged", "|wanting of cue A, deprived - normal| on its first test trial",
-              abs(a_dep - a_norm), "<", 1e-6, model=circuit),
+              abs(a_dep - a_norm), "<", 1e-6, model=circuit, kind="property"),
         Check("no_new_learning", "largest |weight difference| between the deprived and normal runs", same, "<", 1e-6,
-              model=circuit),
+              model=circuit, kind="property"),
     ]
     out = xr.Dataset({
         "wanting_cs": (("group", "agent", "trial"), np.stack([normal.wanting_cs.values, deprived.wanting_cs.values])),
