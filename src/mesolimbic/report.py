@@ -16,7 +16,6 @@ from __future__ import annotations
 import base64
 import html
 import io
-import json
 import math
 import time
 from dataclasses import dataclass
@@ -25,9 +24,9 @@ from typing import Callable, Sequence
 
 from . import __version__
 from .experiments.registry import Experiment, ExperimentResult, get, names
-from .io import atomic_path, save_netcdf
+from .io import OutputFolder, dumps_json, fault_point, save_netcdf
 
-__all__ = ["SuiteRun", "run_suite", "write_report", "summary_dict", "render_html", "output_paths"]
+__all__ = ["SuiteRun", "run_suite", "write_report", "summary_dict", "render_html", "output_paths", "output_names"]
 
 STATUS_CLASS = {"reproduced": "ok", "fails": "bad", "expected failure": "expected", "—": "none"}
 
@@ -205,34 +204,47 @@ def render_html(runs: Sequence[SuiteRun], seed: int, skipped: dict[str, str] | N
     return "".join(parts)
 
 
-def output_paths(out_dir: Path, chosen: Sequence[str]) -> list[Path]:
-    paths = [out_dir / "report.html", out_dir / "summary.json"]
+def output_names(chosen: Sequence[str]) -> list[str]:
+    """The files ``reproduce`` writes for the experiments ``chosen``, in commit order: the
+    result files first, then ``summary.json`` and ``report.html`` (which refer to them)."""
+    names = []
     for n in chosen:
-        paths += [out_dir / f"{n}.nc", out_dir / f"{n}.png"]
-    return paths
+        names += [f"{n}.nc", f"{n}.png"]
+    return names + ["summary.json", "report.html"]
+
+
+def output_paths(out_dir: Path, chosen: Sequence[str]) -> list[Path]:
+    return [Path(out_dir) / n for n in output_names(chosen)]
 
 
 def write_report(runs: Sequence[SuiteRun], out_dir: str | Path, seed: int,
-                 skipped: dict[str, str] | None = None) -> list[Path]:
-    """Write every output atomically; return the paths written. ``skipped`` (name: why)
-    lists experiments not run because an optional extra is missing."""
-    out_dir = Path(out_dir)
-    written: list[Path] = []
-    try:
-        for r in runs:
-            written.append(save_netcdf(r.result.dataset, out_dir / f"{r.experiment.name}.nc"))
-            with atomic_path(out_dir / f"{r.experiment.name}.png") as tmp:
-                tmp.write_bytes(r.png)
-            written.append(out_dir / f"{r.experiment.name}.png")
-        with atomic_path(out_dir / "summary.json") as tmp:
-            tmp.write_text(json.dumps(summary_dict(runs, seed, skipped), indent=2))
-        written.append(out_dir / "summary.json")
-        with atomic_path(out_dir / "report.html") as tmp:
-            tmp.write_text(render_html(runs, seed, skipped), encoding="utf-8")
-        written.append(out_dir / "report.html")
-    except BaseException:
-        for p in written:  # never leave a partial set of outputs behind
-            p.unlink(missing_ok=True)
-        raise
-    return written
+                 skipped: dict[str, str] | None = None, *, folder: OutputFolder | None = None,
+                 force: bool = True) -> list[Path]:
+    """Write the report, the summary and every result file as one set; return their paths.
 
+    The set is built in a staging folder and moved into place at the end
+    (:class:`mesolimbic.io.OutputFolder`): at every moment ``out_dir`` holds the
+    previous complete set or the new one, never a mixture and never a report that
+    refers to a missing file. ``folder``: an already open :class:`OutputFolder` for
+    ``out_dir`` (the command line opens it, and checks it, before running anything);
+    without one a folder is opened here (``force``: replace existing files).
+    ``skipped`` (name: why) lists experiments not run because an optional extra is
+    missing.
+    """
+    names = output_names([r.experiment.name for r in runs])
+    own = folder is None
+    tx = OutputFolder(out_dir, names, force=force, option="out_dir").open() if own else folder
+    try:
+        if sorted(tx.names) != sorted(names):
+            raise ValueError(f"the output folder was opened for {tx.names}, not for this report's {names}")
+        for i, r in enumerate(runs):
+            save_netcdf(r.result.dataset, tx.path(f"{r.experiment.name}.nc"))
+            tx.path(f"{r.experiment.name}.png").write_bytes(r.png)
+            if i == 0:
+                fault_point("write")
+        tx.path("summary.json").write_text(dumps_json(summary_dict(runs, seed, skipped), indent=2), encoding="utf-8")
+        tx.path("report.html").write_text(render_html(runs, seed, skipped), encoding="utf-8")
+        return tx.commit()
+    finally:
+        if own:
+            tx.close()
