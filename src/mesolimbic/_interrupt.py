@@ -95,13 +95,14 @@ def _stop(signum: int) -> None:
     with _critical:  # a commit in progress finishes first
         with _active_lock:
             active = list(_active)
-            notes = list(_notes)
         states = []
         for obj in active:
             try:
                 states.append(obj.interrupt())
             except Exception as e:  # keep going: the other folders still need their cleanup
                 states.append(f"cleanup failed: {e}")
+        with _active_lock:
+            notes = list(_notes)  # after the cleanups: a folder committed just now adds its note
         where = "; ".join([s for s in states if s] + notes) or "nothing was written"
         try:
             if sys.stderr.isatty():
