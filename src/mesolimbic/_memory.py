@@ -84,5 +84,5 @@ def check_memory(n_bytes: int, what: str, limit: int | None = None) -> int:
         source = "the given limit"
     if limit is not None and n_bytes > limit:
         raise ValueError(f"{what} needs about {_gib(n_bytes)} of memory, more than the limit of {_gib(limit)} "
-                         f"({source}); use fewer agents/trials, or set {ENV} to raise the limit")
+                         f"({source}); make the run smaller, or set {ENV} to raise the limit")
     return n_bytes
