@@ -255,15 +255,3 @@ def test_sampler_counts_name_the_option(tmp_path, option):
     res = runner.invoke(app, ["fit", "x.txt", "--task", "bandit2arm", "--model", "bandit2arm_delta",
                               "--method", "hierarchical", option, "0", "--out", str(tmp_path / "o")])
     assert res.exit_code == 2 and f"{option} must be >= 1, got 0" in res.output
-
-
-def test_huge_seed_is_accepted_by_the_options(tmp_path):
-    """--seed 2**64 used to fail after the run with an HDF5 dtype error; now the option takes it
-    (recover, which is all NumPy, runs to the end with it)."""
-    res = runner.invoke(app, ["recover", "--model", "bandit2arm_delta", "--subjects", "5", "--trials", "30",
-                              "--seed", str(2 ** 64), "--out", str(tmp_path / "r")])
-    assert res.exit_code == 0, res.output
-    import xarray as xr
-
-    with xr.open_dataset(tmp_path / "r" / "recovery.nc", engine="h5netcdf") as ds:
-        assert int(ds.attrs["seed"]) == 2 ** 64
