@@ -13,6 +13,8 @@ state become the key:
   ``jax.random.PRNGKey`` returns (so ``split``, ``fold_in``, ``uniform``, ... take it
   as they are); ``jax.random.wrap_key_data(k)`` turns it into a typed key;
 * :func:`numpy_rng` — a NumPy generator from the same hash;
+* :func:`torch_seed` — a seed for ``torch.manual_seed``, which keeps 63 bits (and
+  refuses 2**64 and above): the seed itself below 2**63, a 63-bit hash of all of it above;
 * :func:`seed_attr` — the seed as a netCDF attribute (``int`` when it fits int64,
   else its decimal string: HDF5 has no integer type wider than 64 bits).
 
@@ -27,7 +29,7 @@ import numbers
 
 import numpy as np
 
-__all__ = ["check_seed", "jax_key", "numpy_rng", "seed_attr"]
+__all__ = ["check_seed", "jax_key", "numpy_rng", "seed_attr", "torch_seed"]
 
 _INT64_MAX = 2 ** 63 - 1
 
@@ -69,6 +71,17 @@ def numpy_rng(seed, *path) -> np.random.Generator:
     seed = check_seed("seed", seed)
     path = tuple(check_seed("seed path element", p) for p in path)
     return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=path))
+
+
+def torch_seed(seed) -> int:
+    """``seed`` for ``torch.manual_seed``: unchanged below 2**63 (so existing runs keep their
+    numbers), else 63 bits of its ``SeedSequence`` hash (torch would drop the high bits, or
+    refuse the seed from 2**64)."""
+    seed = check_seed("seed", seed)
+    if seed <= _INT64_MAX:
+        return seed
+    words = _state(seed, (), 2).astype(np.uint64)
+    return int((words[0] << np.uint64(32)) | words[1]) & _INT64_MAX
 
 
 def seed_attr(seed) -> int | str:

@@ -9,7 +9,6 @@ the output folder as it was (:mod:`mesolimbic._interrupt`)."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import typer
@@ -28,6 +27,8 @@ def _one_line(message) -> str:
 
 
 def _fail(message) -> None:
+    if isinstance(message, MemoryError):
+        message = f"out of memory ({message or 'the allocation failed'}); make the run smaller"
     err.print(f"[bold red]error:[/] {escape(_one_line(message))}", highlight=False, soft_wrap=True)
     raise typer.Exit(code=2)
 
