@@ -75,3 +75,24 @@ def test_check_memory_refuses_with_estimate_and_limit(monkeypatch):
                                      ("2e9", 2 * 10 ** 9), ("512 mb", 512 * 10 ** 6)])
 def test_parse_bytes(text, n):
     assert parse_bytes(text) == n
+
+
+def test_torch_seed_keeps_small_seeds_and_hashes_large_ones():
+    from mesolimbic._seed import torch_seed
+
+    assert torch_seed(0) == 0 and torch_seed(2 ** 63 - 1) == 2 ** 63 - 1  # existing runs keep their numbers
+    big = [torch_seed(s) for s in (2 ** 63, 2 ** 64 - 1, 2 ** 64, 2 ** 64 + 1, 2 ** 200)]
+    assert len(set(big)) == len(big) and all(0 <= b < 2 ** 63 for b in big)  # torch takes 63 bits
+
+
+def test_poisson_spikes_use_every_bit_of_the_seed():
+    import xarray as xr
+
+    from mesolimbic.neurons import poisson_spikes
+
+    rate = xr.DataArray(np.full((3, 50), 40.0), dims=("trial", "time"), coords={"time": np.arange(50) * 0.01})
+    a, b, c = (poisson_spikes(rate, seed=s) for s in (0, 2 ** 32, 2 ** 64))
+    assert not np.array_equal(a.values, b.values) and not np.array_equal(a.values, c.values)
+    assert c.attrs["seed"] == str(2 ** 64) and a.attrs["seed"] == 0
+    with pytest.raises(ValueError, match="seed must be a non-negative integer"):
+        poisson_spikes(rate, seed=-1)
