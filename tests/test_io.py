@@ -255,3 +255,16 @@ def test_sampler_counts_name_the_option(tmp_path, option):
     res = runner.invoke(app, ["fit", "x.txt", "--task", "bandit2arm", "--model", "bandit2arm_delta",
                               "--method", "hierarchical", option, "0", "--out", str(tmp_path / "o")])
     assert res.exit_code == 2 and f"{option} must be >= 1, got 0" in res.output
+
+
+def test_replaced_files_of_an_earlier_run_go_with_the_commit(tmp_path):
+    """An MLE fit with --force over a hierarchical one must not leave the old posterior.nc beside
+    the new diagnostics.json."""
+    (tmp_path / "posterior.nc").write_text("old")
+    with pytest.raises(FileExistsError, match="posterior.nc"):
+        OutputFolder(tmp_path, ["params.csv"], force=False, replaces=["posterior.nc"]).open()
+    with OutputFolder(tmp_path, ["params.csv"], force=True, replaces=["posterior.nc"]) as f:
+        f.path("params.csv").write_text("new")
+        assert (tmp_path / "posterior.nc").exists()  # until the commit
+        f.commit()
+    assert listing(tmp_path) == ["params.csv"]

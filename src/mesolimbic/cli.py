@@ -193,13 +193,13 @@ def fit(
 
             numpyro.set_host_device_count(max(chains, 1))  # one CPU device per chain: chains run in parallel
         from .fitting import fit_approx, fit_hierarchical, fit_mle, get_model, load_choices
-        from .fitting.diagnostics_io import fit_output_names, write_fit
+        from .fitting.diagnostics_io import FIT_FILES, fit_output_names, write_fit
 
         fm = get_model(model)
         data = load_choices(data_path, task, drop_nan=drop_nan)
         if data.dropped:
             err.print(f"dropped rows with missing values, per subject: {data.dropped}")
-        with OutputFolder(out_dir, fit_output_names(method), force=force) as folder:
+        with OutputFolder(out_dir, fit_output_names(method), force=force, replaces=FIT_FILES) as folder:
             with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err,
                           transient=True) as progress, warnings.catch_warnings():
                 # the diagnostics are reported below, once, as warnings of this command
@@ -243,7 +243,7 @@ def recover(
         for m in [model, *(against or [])]:
             get_model(m)  # unknown names fail here, before any work
         names = ["recovery.nc", "recovery.png"] + (["confusion.csv"] if against else [])
-        with OutputFolder(out_dir, names, force=force) as folder:
+        with OutputFolder(out_dir, names, force=force, replaces=["confusion.csv"]) as folder:
             ds = parameter_recovery(model, n_subjects=subjects, n_trials=trials, seed=seed)
             conf = model_recovery([model, *against], n_subjects=max(10, subjects // 3), n_trials=trials,
                                   seed=seed) if against else None

@@ -220,13 +220,15 @@ def _roll_forward(out: Path) -> None:
     if journal.exists():
         try:
             plan = json.loads(journal.read_text(encoding="utf-8"))
-            staging, names = out / plan["staging"], list(plan["names"])
+            staging, names, remove = out / plan["staging"], list(plan["names"]), list(plan.get("remove", []))
         except (ValueError, KeyError, TypeError, OSError) as e:
             raise ValueError(f"{journal} is unreadable ({e}); it records an interrupted commit: remove it and "
                              f"check the folder's files") from None
         for n in names:
             if (staging / n).exists():
                 os.replace(staging / n, out / n)
+        for n in remove:
+            (out / n).unlink(missing_ok=True)
         journal.unlink()
     for p in out.glob(STAGING_PREFIX + "*"):
         if p.is_dir():
@@ -246,17 +248,21 @@ class OutputFolder:
             tx.commit()                                                   # the set appears at once
 
     Leaving the block without :meth:`commit` (an exception, Ctrl-C) removes what was
-    staged and any folder it created. ``option`` names the folder in messages
+    staged and any folder it created. ``replaces``: other files of the same command
+    that this run does not write (``posterior.nc`` of an earlier hierarchical fit, when
+    this one is MLE); they count as existing outputs, and the commit removes them, so
+    the folder never shows a new set beside a stale file of an old one. ``option`` names the folder in messages
     (``--out`` on the command line). Errors are one line: ``ValueError`` (not a
     folder, not writable), ``FileExistsError`` (outputs exist and not ``force``),
     :class:`OutputBusy` (another command is writing there).
     """
 
     def __init__(self, out_dir: str | os.PathLike, names: Sequence[str], *, force: bool,
-                 option: str = "--out") -> None:
+                 option: str = "--out", replaces: Sequence[str] = ()) -> None:
         self.out = Path(out_dir)
         self.names = list(dict.fromkeys(names))
-        for n in self.names:
+        self.replaces = [n for n in dict.fromkeys(replaces) if n not in self.names]
+        for n in self.names + self.replaces:
             if not n or Path(n).name != n or n.startswith("."):
                 raise ValueError(f"output name {n!r} must be a plain file name")
         self.force = bool(force)
@@ -286,12 +292,12 @@ class OutputFolder:
             self._lock()
             _interrupt.register(self)
             _roll_forward(self.out)
-            for n in self.names:
+            for n in self.names + self.replaces:
                 p = self.out / n
                 if p.is_dir():
                     raise ValueError(f"{self._label()}: {n} is a folder; an output file of that name cannot "
                                      f"replace it")
-            existing = [str(self.out / n) for n in self.names if (self.out / n).exists()]
+            existing = [str(self.out / n) for n in self.names + self.replaces if (self.out / n).exists()]
             if existing and not self.force:
                 raise FileExistsError(f"output already exists: {', '.join(existing)} (use --force to overwrite)")
             try:
@@ -390,13 +396,14 @@ class OutputFolder:
         fault_point("staged")
         with _interrupt.critical(), self._state:
             if not self.force:  # something outside mesolimbic may have created one meanwhile
-                existing = [str(self.out / n) for n in self.names if (self.out / n).exists()]
+                existing = [str(self.out / n) for n in self.names + self.replaces if (self.out / n).exists()]
                 if existing:
                     raise FileExistsError(f"output already exists: {', '.join(existing)} (use --force to "
                                           f"overwrite)")
             journal, draft = self.out / JOURNAL_NAME, self.out / (JOURNAL_NAME + ".tmp")
             with open(draft, "w", encoding="utf-8") as f:
-                json.dump({"staging": self.staging.name, "names": self.names, "pid": os.getpid()}, f)
+                json.dump({"staging": self.staging.name, "names": self.names, "remove": self.replaces,
+                           "pid": os.getpid()}, f)
                 f.flush()
                 os.fsync(f.fileno())
             os.replace(draft, journal)
@@ -404,6 +411,8 @@ class OutputFolder:
                 os.replace(self.staging / n, self.out / n)
                 if i == 0:
                     fault_point("commit")
+            for n in self.replaces:
+                (self.out / n).unlink(missing_ok=True)
             self._fsync_folder()
             journal.unlink()
             self.committed = True

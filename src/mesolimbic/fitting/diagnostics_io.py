@@ -17,7 +17,7 @@ from ..io import OutputFolder, dumps_json, save_figure
 from .ppc import ppc_figure
 from .regressors import posterior_point, regressors
 
-__all__ = ["write_fit", "fit_output_names", "not_converged"]
+__all__ = ["write_fit", "fit_output_names", "not_converged", "FIT_FILES"]
 
 
 def fit_output_names(method: str) -> list[str]:
@@ -26,6 +26,10 @@ def fit_output_names(method: str) -> list[str]:
     if method == "hierarchical":
         names.insert(0, "posterior.nc")
     return names + ["diagnostics.json"]
+
+
+#: every file a fit may write (an MLE fit over a hierarchical one removes the old posterior.nc)
+FIT_FILES = ("posterior.nc", "params.csv", "regressors.tsv", "ppc.png", "diagnostics.json")
 
 
 def not_converged(result, data) -> dict:
@@ -43,7 +47,7 @@ def write_fit(result, model, data, out_dir: Path, method: str, *, folder: Output
     written to ``diagnostics.json``, with ``files`` (the final paths) added."""
     names = fit_output_names(method)
     own = folder is None
-    tx = OutputFolder(out_dir, names, force=force, option="out_dir").open() if own else folder
+    tx = OutputFolder(out_dir, names, force=force, option="out_dir", replaces=FIT_FILES).open() if own else folder
     try:
         return _write(result, model, data, tx, method)
     finally:
