@@ -268,3 +268,18 @@ def test_replaced_files_of_an_earlier_run_go_with_the_commit(tmp_path):
         assert (tmp_path / "posterior.nc").exists()  # until the commit
         f.commit()
     assert listing(tmp_path) == ["params.csv"]
+
+
+def test_without_flock_the_lock_file_is_created_or_failed_atomically(tmp_path, monkeypatch):
+    import mesolimbic.io as mio
+
+    monkeypatch.setattr(mio, "fcntl", None)
+    first = OutputFolder(tmp_path, ["x.txt"], force=True).open()
+    try:
+        with pytest.raises(OutputBusy, match=rf"in use by another mesolimbic command \(pid {os.getpid()}\); .*remove"):
+            OutputFolder(tmp_path, ["x.txt"], force=True).open()
+        first.path("x.txt").write_text("1")
+        first.commit()
+    finally:
+        first.close()
+    assert listing(tmp_path) == ["x.txt"]

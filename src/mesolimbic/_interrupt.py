@@ -148,11 +148,16 @@ def install() -> None:
     if _installed:
         return
     r, w = os.pipe()
-    os.set_blocking(w, False)
+    try:
+        os.set_blocking(w, False)
+        signal.set_wakeup_fd(w, warn_on_full_buffer=False)
+    except (OSError, ValueError):  # pragma: no cover - e.g. Windows, whose wakeup fd must be a socket
+        os.close(r)
+        os.close(w)
+        return
     os.set_inheritable(r, False)
     os.set_inheritable(w, False)
     threading.Thread(target=_watch, args=(r,), name="mesolimbic-signals", daemon=True).start()
-    signal.set_wakeup_fd(w, warn_on_full_buffer=False)
     for s in EXIT_CODES:
         signal.signal(s, _python_handler)
     _installed = True

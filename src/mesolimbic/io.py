@@ -34,7 +34,6 @@ the test suite can interrupt a command at that moment.
 from __future__ import annotations
 
 import errno
-import fcntl
 import json
 import os
 import shutil
@@ -48,6 +47,11 @@ from typing import Iterator, Sequence
 import xarray as xr
 
 from . import _interrupt
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: create-or-fail lock files instead (see OutputFolder._lock)
+    fcntl = None
 
 __all__ = ["atomic_path", "save_netcdf", "save_figure", "write_text", "check_writable", "OutputFolder",
            "OutputBusy", "file_mode", "fault_point", "json_safe", "dumps_json", "LOCK_NAME", "JOURNAL_NAME", "STAGING_PREFIX"]
@@ -332,6 +336,8 @@ class OutputFolder:
             raise ValueError(f"cannot write to {self._label()}: permission denied")
 
     def _lock(self) -> None:
+        if fcntl is None:
+            return self._lock_exclusive_create()
         path = self.out / LOCK_NAME
         for _ in range(20):
             try:
@@ -369,6 +375,25 @@ class OutputFolder:
             return
         raise OutputBusy(f"{self._label()}: could not take its lock (it keeps changing); is another command "
                          f"writing there?")
+
+    def _lock_exclusive_create(self) -> None:
+        """Where there is no ``flock``: the lock is the lock file itself, created or failed atomically
+        (a lock left by a killed command must then be removed by hand; the message says so)."""
+        path = self.out / LOCK_NAME
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, file_mode())
+        except FileExistsError:
+            try:
+                pid = path.read_text().strip()
+            except OSError:
+                pid = ""
+            holder = f" (pid {pid})" if pid.isdigit() else ""
+            raise OutputBusy(f"{self._label()} is in use by another mesolimbic command{holder}; wait for it to "
+                             f"finish, or remove {path} if no such command is running") from None
+        except OSError as e:
+            raise ValueError(f"cannot write to {self._label()}: {_why(e)}") from None
+        os.write(fd, f"{os.getpid()}\n".encode())
+        self._fd = fd
 
     # -------------------------------------------------------------- writing
     def path(self, name: str) -> Path:
