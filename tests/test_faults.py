@@ -39,9 +39,15 @@ def _env(**extra) -> dict:
 
 
 def start(*args, umask: int | None = None, **env) -> subprocess.Popen:
-    pre = (lambda: os.umask(umask)) if umask is not None else None
-    return subprocess.Popen([sys.executable, "-m", "mesolimbic.cli", *map(str, args)], env=_env(**env),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=pre)
+    # the child inherits the umask; set it around the spawn (a preexec_fn would fork this
+    # multithreaded, JAX-importing process)
+    old = os.umask(umask) if umask is not None else None
+    try:
+        return subprocess.Popen([sys.executable, "-m", "mesolimbic.cli", *map(str, args)], env=_env(**env),
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    finally:
+        if old is not None:
+            os.umask(old)
 
 
 def finish(p: subprocess.Popen, timeout: float = 180) -> tuple[int, str, str]:
