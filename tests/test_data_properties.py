@@ -8,6 +8,7 @@ binary, UTF-16, Latin-1 and gzip files (pandas or codec messages)."""
 import bz2
 import gzip
 import lzma
+import os
 import tempfile
 from pathlib import Path
 
@@ -19,7 +20,9 @@ from hypothesis import strategies as st
 
 from mesolimbic.fitting.data import TASKS, load_choices
 
-SETTINGS = settings(max_examples=int(__import__("os").environ.get("HYPO_N", 150)), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# HYPO_N=3000 for a longer search (the suite's default keeps it to seconds)
+SETTINGS = settings(max_examples=int(os.environ.get("HYPO_N", 150)), deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow])
 
 
 def _one_line_value_error(fn):

@@ -79,7 +79,7 @@ def run(
         n = exp.default_agents if agents is None else agents
         with OutputFolder(out_dir, [f"{name}.nc", f"{name}.png"], force=force) as folder, \
                 Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                         console=err, transient=True) as progress:
+                         console=err, transient=True, disable=not err.is_terminal) as progress:
             task = progress.add_task(f"{name}: simulating {n} agents", total=None)
             result = exp.run(n_agents=n, seed=seed)
             progress.update(task, description=f"{name}: drawing the figure")
@@ -134,7 +134,7 @@ def reproduce(
             err.print(f"[yellow]skipped {n}:[/] {escape(why)}", highlight=False, soft_wrap=True)
         with OutputFolder(out_dir, output_names(chosen), force=force) as folder, \
                 Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                         TimeElapsedColumn(), console=err, transient=True) as progress:
+                         TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal) as progress:
             task = progress.add_task("reproducing", total=len(chosen))
             done = []
 
@@ -201,7 +201,7 @@ def fit(
             err.print(f"dropped rows with missing values, per subject: {data.dropped}")
         with OutputFolder(out_dir, fit_output_names(method), force=force, replaces=FIT_FILES) as folder:
             with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err,
-                          transient=True) as progress, warnings.catch_warnings():
+                          transient=True, disable=not err.is_terminal) as progress, warnings.catch_warnings():
                 # the diagnostics are reported below, once, as warnings of this command
                 warnings.filterwarnings("ignore", message="NUTS diagnostics", category=RuntimeWarning)
                 progress.add_task(f"fitting {fm.name} ({method}) to {data.n_subjects} subjects", total=None)

@@ -54,7 +54,8 @@ except ImportError:  # pragma: no cover - Windows: create-or-fail lock files ins
     fcntl = None
 
 __all__ = ["atomic_path", "save_netcdf", "save_figure", "write_text", "check_writable", "OutputFolder",
-           "OutputBusy", "file_mode", "fault_point", "json_safe", "dumps_json", "LOCK_NAME", "JOURNAL_NAME", "STAGING_PREFIX"]
+           "OutputBusy", "file_mode", "fault_point", "json_safe", "dumps_json", "LOCK_NAME", "JOURNAL_NAME",
+           "STAGING_PREFIX"]
 
 LOCK_NAME = ".mesolimbic.lock"
 JOURNAL_NAME = ".mesolimbic-commit.json"
