@@ -103,7 +103,7 @@ def test_exit_code_names_failing_checks(tmp_path, monkeypatch):
     def run(n_agents=1, seed=0):
         from mesolimbic.plot import plt
 
-        checks = [Check("always_wrong", "a check that fails", 1.0, "<", 0.0, model="M")]
+        checks = [Check("always_wrong", "a check that fails", 1.0, "<", 0.0, model="M", kind="direction")]
         return ExperimentResult("broken", xr.Dataset({"x": ("t", [1.0])}), checks, lambda: plt.figure())
 
     monkeypatch.setitem(registry._REGISTRY, "broken", Experiment("broken", "a broken finding", "nobody (2026)", run))

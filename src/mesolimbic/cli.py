@@ -1,8 +1,14 @@
-"""The ``mesolimbic`` command: list and run the registered experiments."""
+"""The ``mesolimbic`` command: list and run the registered experiments, fit and recover models.
+
+Every command checks its options and its output folder before any work (the
+folder is created if needed, locked against a second command, and checked for
+existing outputs), builds its outputs in a staging folder and moves them into
+place together (:class:`mesolimbic.io.OutputFolder`). Errors are one line on
+stderr and exit 2; Ctrl-C exits 130 and SIGTERM 143, each with one line, leaving
+the output folder as it was (:mod:`mesolimbic._interrupt`)."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import typer
@@ -16,9 +22,28 @@ err = Console(stderr=True)
 out = Console()
 
 
-def _fail(message: str) -> None:
-    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+def _one_line(message) -> str:
+    return " ".join(str(message).split()) or type(message).__name__
+
+
+def _fail(message) -> None:
+    if isinstance(message, MemoryError):
+        message = f"out of memory ({message or 'the allocation failed'}); make the run smaller"
+    err.print(f"[bold red]error:[/] {escape(_one_line(message))}", highlight=False, soft_wrap=True)
     raise typer.Exit(code=2)
+
+
+def _warn(message) -> None:
+    err.print(f"[bold yellow]warning:[/] {escape(_one_line(message))}", highlight=False, soft_wrap=True)
+
+
+def _at_least(option: str, value: int | None, minimum: int = 1) -> None:
+    if value is not None and value < minimum:
+        raise ValueError(f"{option} must be >= {minimum}, got {value}")
+
+
+#: the exceptions a command turns into its one-line error
+_USER_ERRORS = (ValueError, FileExistsError, OSError, MemoryError)
 
 
 @app.command("list")
@@ -41,35 +66,30 @@ def run(
     force: bool = typer.Option(False, "--force", help="overwrite existing outputs"),
 ) -> None:
     """Run one experiment: writes OUT/NAME.nc and OUT/NAME.png and prints its checks."""
+    from ._seed import check_seed
     from .experiments import get
-    from .io import check_writable, save_figure, save_netcdf
+    from .io import OutputFolder, save_figure, save_netcdf
 
     try:
+        _at_least("--agents", agents)
+        seed = check_seed("--seed", seed)
         exp = get(name)
         if exp.missing():
             raise ValueError(f"experiment {name!r} {exp.missing()}")
         n = exp.default_agents if agents is None else agents
-        if n < 1:
-            raise ValueError(f"--agents must be >= 1, got {n}")
-        if seed < 0:
-            raise ValueError(f"--seed must be >= 0, got {seed}")
-        nc, png = out_dir / f"{name}.nc", out_dir / f"{name}.png"
-        check_writable([nc, png], force)
-        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                      console=err, transient=True) as progress:
+        with OutputFolder(out_dir, [f"{name}.nc", f"{name}.png"], force=force) as folder, \
+                Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                         console=err, transient=True, disable=not err.is_terminal) as progress:
             task = progress.add_task(f"{name}: simulating {n} agents", total=None)
             result = exp.run(n_agents=n, seed=seed)
             progress.update(task, description=f"{name}: drawing the figure")
             fig = result.figure()
             progress.update(task, description=f"{name}: writing {out_dir}")
-            save_netcdf(result.dataset, nc)
-            try:
-                save_figure(fig, png)
-            except BaseException:
-                nc.unlink(missing_ok=True)  # never leave half the outputs behind
-                raise
-    except (ValueError, FileExistsError, OSError) as e:
-        _fail(str(e))
+            save_netcdf(result.dataset, folder.path(f"{name}.nc"))
+            save_figure(fig, folder.path(f"{name}.png"))
+            nc, png = folder.commit()
+    except _USER_ERRORS as e:
+        _fail(e)
     out.print(f"[bold]{exp.name}[/] — {exp.citation}", highlight=False, soft_wrap=True)
     for c in result.checks:
         colour = "green" if c.passed else ("yellow" if c.expected_failure else "red")
@@ -86,19 +106,26 @@ def reproduce(
     out_dir: Path = typer.Option(Path("results"), "--out", "-o", help="output folder"),
     only: list[str] = typer.Option(None, "--only", help="run only this experiment (repeatable)"),
     agents: int = typer.Option(None, "--agents", "-n", help="agents per experiment (default: each one's own)"),
-    seed: int = typer.Option(0, "--seed", help="random seed"),
+    seed: int = typer.Option(0, "--seed", help="random seed (the first one, with --seeds)"),
+    seeds: int = typer.Option(1, "--seeds", help="run every experiment at this many seeds (seed, seed + 1, ...) "
+                                                  "and report each check's pass rate"),
     force: bool = typer.Option(False, "--force", help="overwrite existing outputs"),
 ) -> None:
     """Run every registered experiment (or --only some) and write report.html, summary.json,
-    and NAME.nc / NAME.png for each. Exits non-zero if a check that should pass fails."""
+    and NAME.nc / NAME.png for each. Exits non-zero if a check that should pass fails (with
+    --seeds, if a check does not hold over the seeds as its claim says)."""
     from rich.progress import BarColumn, MofNCompleteColumn
 
+    from ._seed import check_seed
     from .experiments import get, names
-    from .io import check_writable
-    from .report import output_paths, run_suite, write_report
+    from .io import OutputFolder
+    from .report import output_names, run_suite, write_report
 
     try:
-        chosen = list(only) if only else names()
+        _at_least("--agents", agents)
+        _at_least("--seeds", seeds)
+        seed = check_seed("--seed", seed)
+        chosen = list(dict.fromkeys(only)) if only else names()
         skipped = {}
         for n in chosen:
             why = get(n).missing()
@@ -109,13 +136,9 @@ def reproduce(
         chosen = [n for n in chosen if n not in skipped]
         for n, why in skipped.items():
             err.print(f"[yellow]skipped {n}:[/] {escape(why)}", highlight=False, soft_wrap=True)
-        if agents is not None and agents < 1:
-            raise ValueError(f"--agents must be >= 1, got {agents}")
-        if seed < 0:
-            raise ValueError(f"--seed must be >= 0, got {seed}")
-        check_writable(output_paths(out_dir, chosen), force)
-        with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                      TimeElapsedColumn(), console=err, transient=True) as progress:
+        with OutputFolder(out_dir, output_names(chosen), force=force) as folder, \
+                Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                         TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal) as progress:
             task = progress.add_task("reproducing", total=len(chosen))
             done = []
 
@@ -125,19 +148,19 @@ def reproduce(
                 done.append(name)
                 progress.update(task, description=f"running {name}")
 
-            runs = run_suite(chosen, n_agents=agents, seed=seed, on_start=on_start)
+            runs = run_suite(chosen, n_agents=agents, seed=seed, n_seeds=seeds, on_start=on_start)
             progress.advance(task)
             progress.update(task, description=f"writing {out_dir}")
-            write_report(runs, out_dir, seed, skipped)
-    except (ValueError, FileExistsError, OSError) as e:
-        _fail(str(e))
+            write_report(runs, out_dir, seed, skipped, folder=folder)
+    except _USER_ERRORS as e:
+        _fail(e)
     failures = []
     for r in runs:
         status = ", ".join(f"{m}: {s}" for m, s in r.result.model_status().items())
-        colour = "green" if r.result.ok else "red"
+        colour = "green" if r.ok else "red"
         out.print(f"[{colour}]{r.experiment.name}[/] ({r.seconds:.1f} s) — {status}", highlight=False,
                   soft_wrap=True)
-        failures += [f"{r.experiment.name}:{c.name}" for c in r.result.failures]
+        failures += [f"{r.experiment.name}:{name}" for name in r.failures]
     out.print(f"wrote {out_dir / 'report.html'}, {out_dir / 'summary.json'} and {2 * len(runs)} result files")
     if failures:
         err.print(f"[bold red]checks failed:[/] {', '.join(failures)}", soft_wrap=True)
@@ -158,39 +181,46 @@ def fit(
 ) -> None:
     """Fit a model to subjects' choices: writes params.csv, regressors.tsv, diagnostics.json,
     ppc.png (and posterior.nc for the hierarchical method)."""
-    import json
+    import warnings
 
-    from .fitting import fit_approx, fit_hierarchical, fit_mle, get_model, load_choices
-    from .fitting.diagnostics_io import write_fit
-    from .io import check_writable
+    from ._seed import check_seed
+    from .io import OutputFolder, dumps_json
 
     try:
         if method not in ("mle", "map", "approx", "hierarchical"):
             raise ValueError(f"--method must be one of mle, map, approx, hierarchical, got {method!r}")
-        fm = get_model(model)
-        paths = [out_dir / n for n in ("params.csv", "regressors.tsv", "diagnostics.json", "ppc.png")]
+        for option, value in (("--chains", chains), ("--warmup", warmup), ("--draws", draws)):
+            _at_least(option, value)
+        seed = check_seed("--seed", seed)
         if method == "hierarchical":
-            paths.append(out_dir / "posterior.nc")
             import numpyro
 
             numpyro.set_host_device_count(max(chains, 1))  # one CPU device per chain: chains run in parallel
-        check_writable(paths, force)
+        from .fitting import fit_approx, fit_hierarchical, fit_mle, get_model, load_choices
+        from .fitting.diagnostics_io import FIT_FILES, fit_output_names, write_fit
+
+        fm = get_model(model)
         data = load_choices(data_path, task, drop_nan=drop_nan)
         if data.dropped:
             err.print(f"dropped rows with missing values, per subject: {data.dropped}")
-        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err,
-                      transient=True) as progress:
-            progress.add_task(f"fitting {fm.name} ({method}) to {data.n_subjects} subjects", total=None)
-            if method == "hierarchical":
-                result = fit_hierarchical(data, fm, chains=chains, warmup=warmup, draws=draws, seed=seed)
-            elif method == "approx":
-                result = fit_approx(data, fm, seed=seed)
-            else:
-                result = fit_mle(data, fm, seed=seed, prior_sd=2.0 if method == "map" else None)
-        summary = write_fit(result, fm, data, out_dir, method)
-    except (ValueError, FileExistsError, OSError) as e:
-        _fail(str(e))
-    out.print(json.dumps({k: v for k, v in summary.items() if k != "files"}, indent=1, default=str), highlight=False)
+        with OutputFolder(out_dir, fit_output_names(method), force=force, replaces=FIT_FILES) as folder:
+            with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err,
+                          transient=True, disable=not err.is_terminal) as progress, warnings.catch_warnings():
+                # the diagnostics are reported below, once, as warnings of this command
+                warnings.filterwarnings("ignore", message="NUTS diagnostics", category=RuntimeWarning)
+                progress.add_task(f"fitting {fm.name} ({method}) to {data.n_subjects} subjects", total=None)
+                if method == "hierarchical":
+                    result = fit_hierarchical(data, fm, chains=chains, warmup=warmup, draws=draws, seed=seed)
+                elif method == "approx":
+                    result = fit_approx(data, fm, seed=seed)
+                else:
+                    result = fit_mle(data, fm, seed=seed, prior_sd=2.0 if method == "map" else None)
+                summary = write_fit(result, fm, data, out_dir, method, folder=folder)
+    except _USER_ERRORS as e:
+        _fail(e)
+    out.print(dumps_json({k: v for k, v in summary.items() if k not in ("files", "warnings")}), highlight=False)
+    for w in summary["warnings"]:
+        _warn(w)
     out.print(f"wrote {', '.join(str(p) for p in summary['files'])}")
 
 
@@ -204,22 +234,30 @@ def recover(
 ) -> None:
     """Parameter (and, with --against, model) recovery: recovery.nc, recovery.png, and the
     correlations printed."""
-    from .fitting.recovery import model_recovery, parameter_recovery, recovery_figure
-    from .io import check_writable, save_figure, save_netcdf
+    from ._seed import check_seed
+    from .io import OutputFolder, save_figure, save_netcdf
 
     try:
-        files = [out_dir / "recovery.nc", out_dir / "recovery.png"] + ([out_dir / "confusion.csv"] if against else [])
-        check_writable(files, force)
-        ds = parameter_recovery(model, n_subjects=subjects, n_trials=trials, seed=seed)
-        conf = model_recovery([model, *against], n_subjects=max(10, subjects // 3), n_trials=trials, seed=seed) \
-            if against else None
-        out_dir.mkdir(parents=True, exist_ok=True)
-        save_netcdf(ds, files[0])
-        save_figure(recovery_figure(ds, conf), files[1])
-        if conf is not None:
-            conf.to_csv(files[2])
-    except (ValueError, FileExistsError, OSError) as e:
-        _fail(str(e))
+        _at_least("--subjects", subjects)
+        _at_least("--trials", trials)
+        seed = check_seed("--seed", seed)
+        from .fitting.models import get_model
+        from .fitting.recovery import model_recovery, parameter_recovery, recovery_figure
+
+        for m in [model, *(against or [])]:
+            get_model(m)  # unknown names fail here, before any work
+        names = ["recovery.nc", "recovery.png"] + (["confusion.csv"] if against else [])
+        with OutputFolder(out_dir, names, force=force, replaces=["confusion.csv"]) as folder:
+            ds = parameter_recovery(model, n_subjects=subjects, n_trials=trials, seed=seed)
+            conf = model_recovery([model, *against], n_subjects=max(10, subjects // 3), n_trials=trials,
+                                  seed=seed) if against else None
+            save_netcdf(ds, folder.path("recovery.nc"))
+            save_figure(recovery_figure(ds, conf), folder.path("recovery.png"))
+            if conf is not None:
+                conf.to_csv(folder.path("confusion.csv"))
+            files = folder.commit()
+    except _USER_ERRORS as e:
+        _fail(e)
     for k, v in ds.attrs.items():
         if k.startswith("r_"):
             out.print(f"{k[2:]}: r = {v:.3f}")
@@ -229,8 +267,27 @@ def recover(
 
 
 def main() -> None:
-    app()
+    """The console entry point: Ctrl-C and SIGTERM are handled (see :mod:`mesolimbic._interrupt`)
+    before anything heavy is imported."""
+    from ._interrupt import finish, install
+
+    install()
+    # typer may vendor its own click: find its ClickException through a public class
+    click_error = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+    try:
+        code = app(standalone_mode=False)
+    except click_error as e:  # bad option values, missing arguments: one line too
+        if type(e).__name__ != "NoArgsIsHelpError":  # `mesolimbic` alone has printed its help
+            err.print(f"[bold red]error:[/] {escape(_one_line(e.format_message()))}", highlight=False,
+                      soft_wrap=True)
+        code = e.exit_code
+    except typer.Abort:
+        err.print("[bold red]error:[/] aborted", highlight=False)
+        code = 1
+    except SystemExit as e:
+        code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+    finish(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -12,7 +12,8 @@ import jax
 import numpy as np
 import xarray as xr
 
-from ._validate import check_choice, check_count, check_range
+from ._seed import check_seed, jax_key, seed_attr
+from ._validate import check_choice, check_range
 
 __all__ = ["firing_rate", "poisson_spikes", "psth", "spike_times"]
 
@@ -89,7 +90,7 @@ def poisson_spikes(rate: xr.DataArray, *, seed: int = 0, resolution: float = 0.0
     if not isinstance(rate, xr.DataArray) or "time" not in rate.dims:
         raise ValueError("rate must be an xarray.DataArray with a 'time' dimension (e.g. from firing_rate)")
     check_range("resolution", resolution, 0.0, math.inf, low_open=True)
-    seed = check_count("seed", seed, 0)
+    seed = check_seed("seed", seed)
     t = rate.time.values
     dt = float(t[1] - t[0]) if t.size > 1 else resolution
     sub = max(1, int(round(dt / resolution)))
@@ -97,14 +98,14 @@ def poisson_spikes(rate: xr.DataArray, *, seed: int = 0, resolution: float = 0.0
     fine = np.repeat(r, sub, axis=-1) * (dt / sub)
     if np.nanmax(fine, initial=0.0) > 1:
         raise ValueError(f"resolution {resolution} s is too coarse for rates up to {np.nanmax(r):.0f} Hz")
-    u = np.asarray(jax.random.uniform(jax.random.PRNGKey(seed), fine.shape))
+    u = np.asarray(jax.random.uniform(jax_key(seed), fine.shape))
     spikes = u < fine
     fine_t = t[0] + (np.arange(t.size * sub)) * (dt / sub)
     dims = [d for d in rate.dims if d != "time"] + ["spike_time"]
     coords = {d: rate[d] for d in dims[:-1] if d in rate.coords}
     coords["spike_time"] = ("spike_time", fine_t, {"units": "s"})
     return xr.DataArray(spikes, dims=dims, coords=coords, name="spikes",
-                        attrs={"resolution_s": dt / sub, "seed": seed})
+                        attrs={"resolution_s": dt / sub, "seed": seed_attr(seed)})
 
 
 def spike_times(spikes: xr.DataArray) -> list[np.ndarray]:

@@ -8,7 +8,10 @@ Writes, into one folder:
   parameters;
 * ``<experiment>.nc`` and ``<experiment>.png`` for each experiment;
 * ``summary.json`` — per experiment and check: measured value, threshold,
-  pass/fail, expected-failure flag; with the package version and seed.
+  pass/fail, expected-failure flag, the check's kind (finding, direction,
+  property); with several seeds (``--seeds``), each check's measured value at
+  every seed, its pass rate, mean and 95 % interval, and whether it holds as its
+  claim says; with the package version and the seeds.
 """
 
 from __future__ import annotations
@@ -16,7 +19,6 @@ from __future__ import annotations
 import base64
 import html
 import io
-import json
 import math
 import time
 from dataclasses import dataclass
@@ -24,20 +26,39 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from . import __version__
-from .experiments.registry import Experiment, ExperimentResult, get, names
-from .io import atomic_path, save_netcdf
+from .experiments.registry import KINDS, Experiment, ExperimentResult, get, names, robustness
+from .io import OutputFolder, dumps_json, fault_point, save_netcdf
 
-__all__ = ["SuiteRun", "run_suite", "write_report", "summary_dict", "render_html", "output_paths"]
+__all__ = ["SuiteRun", "run_suite", "write_report", "summary_dict", "render_html", "output_paths", "output_names"]
 
 STATUS_CLASS = {"reproduced": "ok", "fails": "bad", "expected failure": "expected", "—": "none"}
 
 
 @dataclass
 class SuiteRun:
+    """One experiment of the suite: its result at the first seed (the figure and the
+    files come from it) and, when several seeds ran, every check over the seeds."""
+
     experiment: Experiment
     result: ExperimentResult
     seconds: float
     png: bytes
+    seeds: tuple[int, ...] = (0,)
+    over_seeds: list | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Every check behaves as expected: at one seed, passes (or fails as an expected
+        failure); over several, holds as its claim says (or, expected to fail, does)."""
+        if self.over_seeds is None:
+            return self.result.ok
+        return all(c["as_expected"] for c in self.over_seeds)
+
+    @property
+    def failures(self) -> list[str]:
+        if self.over_seeds is None:
+            return [c.name for c in self.result.failures]
+        return [f"{c['name']} [{c['model']}]" for c in self.over_seeds if not c["as_expected"]]
 
 
 def _png(fig) -> bytes:
@@ -54,19 +75,29 @@ def run_suite(
     *,
     n_agents: int | None = None,
     seed: int = 0,
+    n_seeds: int = 1,
     on_start: Callable[[str], None] | None = None,
 ) -> list[SuiteRun]:
-    """Run the experiments named in ``only`` (all when None) and draw their figures."""
+    """Run the experiments named in ``only`` (all when None) at seeds ``seed`` ..
+    ``seed + n_seeds - 1`` and draw their figures (from the first seed)."""
     chosen = list(only) if only else names()
     exps = [get(n) for n in chosen]  # unknown names fail here, before any work
+    seeds = tuple(seed + i for i in range(n_seeds))
     runs = []
     for exp in exps:
         if on_start:
             on_start(exp.name)
         t0 = time.perf_counter()
-        result = exp.run(n_agents=exp.default_agents if n_agents is None else n_agents, seed=seed)
+        n = exp.default_agents if n_agents is None else n_agents
+        result = exp.run(n_agents=n, seed=seeds[0])
         fig = result.figure()
-        runs.append(SuiteRun(exp, result, time.perf_counter() - t0, _png(fig)))
+        over = None
+        if n_seeds > 1:
+            by_seed = {seeds[0]: result.checks}
+            for s_ in seeds[1:]:
+                by_seed[s_] = exp.run(n_agents=n, seed=s_).checks
+            over = robustness(by_seed)
+        runs.append(SuiteRun(exp, result, time.perf_counter() - t0, _png(fig), seeds, over))
     return runs
 
 
@@ -74,22 +105,36 @@ def _num(x: float) -> float | None:
     return None if x is None or (isinstance(x, float) and not math.isfinite(x)) else float(x)
 
 
+def _check_entry(c, over: dict | None) -> dict:
+    d = dict(c.to_dict(), measured=_num(c.measured))
+    if over is not None:
+        d.update(seeds=over["seeds"], measured_by_seed=[_num(v) for v in over["measured"]],
+                 pass_rate=over["pass_rate"], mean=_num(over["mean"]), sd=_num(over["sd"]),
+                 ci95=[_num(v) for v in over["ci95"]], holds=over["holds"], as_expected=over["as_expected"])
+    return d
+
+
 def summary_dict(runs: Sequence[SuiteRun], seed: int, skipped: dict[str, str] | None = None) -> dict:
+    seeds = list(runs[0].seeds) if runs else [seed]
     return {
         "skipped": dict(skipped or {}),
         "mesolimbic_version": __version__,
         "seed": seed,
-        "ok": all(r.result.ok for r in runs),
+        "seeds": seeds,
+        "ok": all(r.ok for r in runs),
+        "kinds": KINDS,
         "experiments": {
             r.experiment.name: {
                 "title": r.experiment.title,
                 "citation": r.experiment.citation,
-                "ok": r.result.ok,
+                "ok": r.ok,
                 "seconds": round(r.seconds, 3),
                 "models": r.result.model_status(),
+                "counts": r.result.counts(),
                 "params": {k: (v if isinstance(v, (int, float, str, bool)) else str(v))
                            for k, v in r.result.params.items()},
-                "checks": [dict(c.to_dict(), measured=_num(c.measured)) for c in r.result.checks],
+                "checks": [_check_entry(c, r.over_seeds[i] if r.over_seeds else None)
+                           for i, c in enumerate(r.result.checks)],
             }
             for r in runs
         },
@@ -145,7 +190,7 @@ def _status_word(c) -> str:
 
 def render_html(runs: Sequence[SuiteRun], seed: int, skipped: dict[str, str] | None = None) -> str:
     e = html.escape
-    n_fail = sum(len(r.result.failures) for r in runs)
+    n_fail = sum(len(r.failures) for r in runs)
     families = list(dict.fromkeys(model_family(m) for r in runs for m in r.result.model_status()))
     parts = [
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
@@ -168,8 +213,10 @@ def render_html(runs: Sequence[SuiteRun], seed: int, skipped: dict[str, str] | N
             if not variants:
                 parts.append("<td class='none'>—</td>")
                 continue
-            overall = ("fails" if "fails" in variants.values() else
-                       "reproduced" if "reproduced" in variants.values() else "expected failure")
+            vals = list(variants.values())
+            overall = ("fails" if "fails" in vals else
+                       "reproduced" if any(v.startswith("reproduced") for v in vals) else
+                       "expected failure" if "expected failure" in vals else "—")
             if len(variants) == 1 and next(iter(variants)) == fam:
                 text = e(overall)
             else:
@@ -187,15 +234,24 @@ def render_html(runs: Sequence[SuiteRun], seed: int, skipped: dict[str, str] | N
             f"<section id='{e(x.name)}'><h2>{e(x.name)} — {e(x.title)}</h2>",
             f"<p class='cite'>{e(x.citation)}</p><p>{e(x.description)}</p>",
             f"<img alt='figure of {e(x.name)}' src='data:image/png;base64,{img}'>",
-            "<table><tr><th>check</th><th>model</th><th>measured</th><th></th><th>threshold</th>"
-            "<th>result</th><th>what it compares</th></tr>",
+            "<table><tr><th>check</th><th>kind</th><th>model</th><th>measured</th><th></th><th>threshold</th>"
+            f"<th>result</th>{'<th>over seeds</th>' if r.over_seeds else ''}<th>what it compares</th></tr>",
         ]
-        for c in res.checks:
+        for i, c in enumerate(res.checks):
             unit = f" {e(c.unit)}" if c.unit else ""
+            seeds_cell = ""
+            if r.over_seeds:
+                o = r.over_seeds[i]
+                rate = f"{o['pass_rate']:.0%} of {len(o['seeds'])} seeds"
+                if c.claim == "interval":
+                    rate += f"; 95 % interval [{o['ci95'][0]:.3g}, {o['ci95'][1]:.3g}]"
+                cls = "pass" if o["as_expected"] else "fail"
+                seeds_cell = f"<td><span class='{cls}'>{e(rate)}</span></td>"
+            src = f" <i>({e(c.source)})</i>" if c.source else ""
             parts.append(
-                f"<tr><td><code>{e(c.name)}</code></td><td>{e(c.model)}</td><td>{c.measured:.4g}{unit}</td>"
-                f"<td>{e(c.comparison)}</td><td>{c.threshold:g}{unit}</td><td>{_status_word(c)}</td>"
-                f"<td>{e(c.description)}</td></tr>")
+                f"<tr><td><code>{e(c.name)}</code></td><td>{e(c.kind)}</td><td>{e(c.model)}</td>"
+                f"<td>{c.measured:.4g}{unit}</td><td>{e(c.comparison)}</td><td>{c.threshold:g}{unit}</td>"
+                f"<td>{_status_word(c)}</td>{seeds_cell}<td>{e(c.description)}{src}</td></tr>")
         parts.append("</table>")
         if res.params:
             ps = ", ".join(f"{e(str(k))} = {e(str(v))}" for k, v in res.params.items())
@@ -205,34 +261,47 @@ def render_html(runs: Sequence[SuiteRun], seed: int, skipped: dict[str, str] | N
     return "".join(parts)
 
 
-def output_paths(out_dir: Path, chosen: Sequence[str]) -> list[Path]:
-    paths = [out_dir / "report.html", out_dir / "summary.json"]
+def output_names(chosen: Sequence[str]) -> list[str]:
+    """The files ``reproduce`` writes for the experiments ``chosen``, in commit order: the
+    result files first, then ``summary.json`` and ``report.html`` (which refer to them)."""
+    names = []
     for n in chosen:
-        paths += [out_dir / f"{n}.nc", out_dir / f"{n}.png"]
-    return paths
+        names += [f"{n}.nc", f"{n}.png"]
+    return names + ["summary.json", "report.html"]
+
+
+def output_paths(out_dir: Path, chosen: Sequence[str]) -> list[Path]:
+    return [Path(out_dir) / n for n in output_names(chosen)]
 
 
 def write_report(runs: Sequence[SuiteRun], out_dir: str | Path, seed: int,
-                 skipped: dict[str, str] | None = None) -> list[Path]:
-    """Write every output atomically; return the paths written. ``skipped`` (name: why)
-    lists experiments not run because an optional extra is missing."""
-    out_dir = Path(out_dir)
-    written: list[Path] = []
-    try:
-        for r in runs:
-            written.append(save_netcdf(r.result.dataset, out_dir / f"{r.experiment.name}.nc"))
-            with atomic_path(out_dir / f"{r.experiment.name}.png") as tmp:
-                tmp.write_bytes(r.png)
-            written.append(out_dir / f"{r.experiment.name}.png")
-        with atomic_path(out_dir / "summary.json") as tmp:
-            tmp.write_text(json.dumps(summary_dict(runs, seed, skipped), indent=2))
-        written.append(out_dir / "summary.json")
-        with atomic_path(out_dir / "report.html") as tmp:
-            tmp.write_text(render_html(runs, seed, skipped), encoding="utf-8")
-        written.append(out_dir / "report.html")
-    except BaseException:
-        for p in written:  # never leave a partial set of outputs behind
-            p.unlink(missing_ok=True)
-        raise
-    return written
+                 skipped: dict[str, str] | None = None, *, folder: OutputFolder | None = None,
+                 force: bool = True) -> list[Path]:
+    """Write the report, the summary and every result file as one set; return their paths.
 
+    The set is built in a staging folder and moved into place at the end
+    (:class:`mesolimbic.io.OutputFolder`): at every moment ``out_dir`` holds the
+    previous complete set or the new one, never a mixture and never a report that
+    refers to a missing file. ``folder``: an already open :class:`OutputFolder` for
+    ``out_dir`` (the command line opens it, and checks it, before running anything);
+    without one a folder is opened here (``force``: replace existing files).
+    ``skipped`` (name: why) lists experiments not run because an optional extra is
+    missing.
+    """
+    names = output_names([r.experiment.name for r in runs])
+    own = folder is None
+    tx = OutputFolder(out_dir, names, force=force, option="out_dir").open() if own else folder
+    try:
+        if sorted(tx.names) != sorted(names):
+            raise ValueError(f"the output folder was opened for {tx.names}, not for this report's {names}")
+        for i, r in enumerate(runs):
+            save_netcdf(r.result.dataset, tx.path(f"{r.experiment.name}.nc"))
+            tx.path(f"{r.experiment.name}.png").write_bytes(r.png)
+            if i == 0:
+                fault_point("write")
+        tx.path("summary.json").write_text(dumps_json(summary_dict(runs, seed, skipped), indent=2), encoding="utf-8")
+        tx.path("report.html").write_text(render_html(runs, seed, skipped), encoding="utf-8")
+        return tx.commit()
+    finally:
+        if own:
+            tx.close()

@@ -17,6 +17,7 @@ from typing import Any, Mapping
 import numpy as np
 import xarray as xr
 
+from ._seed import seed_attr
 from ._version import __version__
 
 __all__ = ["result_dataset", "provenance", "single", "PROVENANCE_KEYS", "json_default"]
@@ -32,12 +33,6 @@ def json_default(x: Any):
     if isinstance(x, np.ndarray):
         return x.tolist()
     return str(x)
-
-
-def seed_attr(seed: int):
-    """A seed as a netCDF-safe attribute: an int where it fits in int64, else its decimal string."""
-    seed = int(seed)
-    return seed if seed < 2 ** 63 else str(seed)
 
 
 def provenance(model, params: Mapping[str, np.ndarray], seed: int, n_agents: int, **extra) -> dict:

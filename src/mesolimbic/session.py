@@ -23,6 +23,8 @@ import jax.numpy as jnp
 import numpy as np
 import xarray as xr
 
+from ._memory import check_memory
+from ._seed import check_seed, jax_key
 from ._validate import check_choice, check_count
 from .kernel import ChoiceWorld, PavlovianWorld, ReplayWorld, choice_world_state, observe, sample_action, scan_session
 from .models.base import Model, Output, Spec
@@ -136,7 +138,7 @@ class Session:
                  record=None, engine: str = "auto", precision: str = "float32") -> xr.Dataset:
         """Simulate ``n_agents`` agents per parameter set (see :func:`mesolimbic.simulate`)."""
         n_agents = check_count("n_agents", n_agents, 1)
-        seed = check_count("seed", seed, 0)
+        seed = check_seed("seed", seed)
         check_choice("engine", engine, ("auto", "step", "affine"))
         P_np, M, _ = param_sets(self.learner, params)
         with precision_context(precision):
@@ -243,6 +245,13 @@ def _score_runner(learner, spec: Spec, n_st: int, design: ChoiceDesign):
 
 
 # ----------------------------------------------------------------------------- Pavlovian designs
+def _check_run_memory(what: str, n_bytes: int) -> None:
+    """Refuse, before anything is allocated, a run whose results would not fit in memory:
+    the estimate counts the recorded values, times 3 for the copies on their way from
+    the compiled run to the Dataset (device buffers, host arrays, xarray)."""
+    check_memory(3 * int(n_bytes), what)
+
+
 def features(compiled: CompiledDesign, rep: Representation) -> np.ndarray:
     """``[K, S, F]`` features of each trial type; zero wherever the state is reset
     (after the US of ``reset_after_us`` types: the agent is in the inter-trial state)."""
@@ -318,13 +327,20 @@ def _simulate_pavlovian(sess: Session, P_np, n_agents, seed, parts, engine, prec
 
     model, design, rep = sess.learner, sess.design, sess.representation
     compiled = design.compile()
+    M = len(next(iter(P_np.values()))) if P_np else 1
+    F = rep.n_features(len(compiled.cue_names), compiled.n_steps, design.dt) if model.level == "step" else \
+        len(compiled.cue_names)
+    per_value = len(model.outputs) * (compiled.n_steps if "steps" in parts else 3) + F * ("state" in parts)
+    _check_run_memory(f"simulating {n_agents} agents x {M} parameter sets x {compiled.n_trials} trials",
+                      M * n_agents * compiled.n_trials * per_value * (8 if precision == "float64" else 4)
+                      + n_agents * compiled.n_trials * 24)
     prep = model.prepare(compiled, rep)
     types, reward, iti = compiled.sample_trials(seed, n_agents)
     fdt = _float(precision)
     noise = {k: jnp.asarray(v, fdt) for k, v in noise_draws(seed, n_agents, compiled.n_trials,
                                                              getattr(model, "noise_inputs", ())).items()}
     P = {k: jnp.asarray(v, fdt) for k, v in P_np.items()}
-    NT, M = compiled.n_trials, len(next(iter(P_np.values()))) if P_np else 1
+    NT = compiled.n_trials
     record_steps, record_state = "steps" in parts, "state" in parts
     names = np.asarray(compiled.type_names)
     variables: dict[str, tuple] = {
@@ -479,9 +495,13 @@ def _simulate_choices(sess: Session, P_np, n_agents, seed, parts, precision) -> 
     design, model = sess.design, sess.learner
     task = design.task
     T, n_st = task.n_trials, getattr(task, "n_stages", 1)
+    M = len(next(iter(P_np.values()))) if P_np else 1
+    per_step = 12 + 3 * task.n_actions + (task.n_actions * getattr(task, "n_states", 1) if "state" in parts else 0)
+    _check_run_memory(f"simulating {n_agents} agents x {M} parameter sets x {T} trials of {task.name!r}",
+                      M * n_agents * T * n_st * per_step * (8 if precision == "float64" else 4))
     fdt = _float(precision)
     P = {k: jnp.asarray(v, fdt) for k, v in P_np.items()}
-    keys = jax.random.split(jax.random.PRNGKey(seed), n_agents)
+    keys = jax.random.split(jax_key(seed), n_agents)
     phase = jnp.asarray(design.trial_phase())
     start = jnp.asarray(design.phase_start())
     rec = _choice_runner(design, model, "state" in parts, precision)(P, keys, phase, start)

@@ -106,6 +106,8 @@ def run(n_agents: int = 200, seed: int = 0) -> ExperimentResult:
         raster_c.append(spikes.isel(sample=slice(0, N_RASTER)).rename(sample="raster_trial")
                         .drop_vars("raster_trial", errors="ignore"))
         psth_c.append(neurons.psth(spikes, bin_width=0.05))
+    n_raster = min(r.sizes["raster_trial"] for r in raster_c)  # few agents: as many rows as every condition has
+    raster_c = [r.isel(raster_trial=slice(0, n_raster)) for r in raster_c]
     cond = xr.DataArray(list(CONDITIONS), dims="condition", name="condition")
     training = sim.phase == "training"
     learning = sim.rpe.sel(trial=training).mean("agent")

@@ -5,7 +5,9 @@ given a Gaussian group prior N(m, diag v). Each EM iteration (i) finds every
 subject's MAP under the current prior (one batched L-BFGS over all subjects,
 warm-started), (ii) approximates each posterior by a Gaussian at the mode with
 covariance the inverse Hessian (Laplace), and (iii) sets the prior to the
-moments of those posteriors: ``m = mean(z_s)``, ``v = mean(z_s^2 + diag S_s) - m^2``.
+moments of those posteriors: ``m = mean(z_s)``, ``v = mean(z_s^2 + diag S_s) - m^2``
+(over the subjects whose log-likelihood is finite: one that is not is reported in
+``status`` and left out, so it cannot pull the prior and with it the others).
 It stops when the prior changes by less than ``tol``. Each subject's Laplace
 log evidence, ``LL + log prior - 1/2 log det(H / 2 pi)``, is returned for model
 comparison (:func:`mesolimbic.fitting.compare.bms`).
@@ -25,10 +27,11 @@ import jax.numpy as jnp
 import numpy as np
 import pandas as pd
 
+from .._seed import check_seed
 from .._validate import check_count
 from .data import ChoiceData
 from .likelihood import data_arrays, natural, subject_loglik
-from .mle import _optimise, hessian_blocks
+from .mle import CONVERGED, _optimise, hessian_blocks
 from .models import FitModel, get_model
 
 __all__ = ["ApproxFit", "fit_approx"]
@@ -46,7 +49,13 @@ class ApproxFit:
     loglik: np.ndarray
     log_evidence: np.ndarray
     iterations: int
-    converged: bool
+    converged: bool  # the group prior settled (EM), see ``status`` for each subject's MAP
+    status: list | None = None  # per subject: "converged", or why not (see mle.batched_lbfgs)
+
+    @property
+    def not_converged(self) -> dict:
+        """Subject ID -> status, for the subjects whose last MAP did not converge or failed."""
+        return {s: st for s, st in zip(self.data.subjects, self.status or []) if st != CONVERGED}
 
     def group(self) -> pd.DataFrame:
         """Group-level prior on z and the parameter at the prior mean."""
@@ -62,6 +71,8 @@ class ApproxFit:
             df[f"{k}_z_sd"] = self.z_sd[:, j]
         df["loglik"], df["log_evidence"] = self.loglik, self.log_evidence
         df["n_trials"] = self.data.n_trials_subject
+        if self.status is not None:
+            df["status"] = self.status
         return df
 
     def regressors(self):
@@ -75,6 +86,7 @@ def fit_approx(data: ChoiceData, model: FitModel | str, *, max_iter: int = 100, 
     """Empirical-Bayes EM with Laplace approximations; see the module docstring."""
     model = get_model(model) if isinstance(model, str) else model
     max_iter = check_count("max_iter", max_iter, 1)
+    check_seed("seed", seed)  # the EM is deterministic; the seed is checked for a uniform interface
     names = model.param_names
     bounds = jnp.asarray(model.bounds(), jnp.float32)
     N, P = data.n_subjects, len(names)
@@ -89,28 +101,43 @@ def fit_approx(data: ChoiceData, model: FitModel | str, *, max_iter: int = 100, 
 
     hess = jax.jit(lambda zz, m_, v_: hessian_blocks(lambda x: nlp(x, m_, v_), zz))
     converged, it, fns = False, 0, None
+    status = np.full(N, CONVERGED, dtype=object)
     for it in range(1, max_iter + 1):
-        z, _, _, fns = _optimise(model, data, inputs, z, jnp.asarray(m, jnp.float32), jnp.asarray(v, jnp.float32),
-                                 fns=fns)
+        z, per, st, fns = _optimise(model, data, inputs, z, jnp.asarray(m, jnp.float32), jnp.asarray(v, jnp.float32),
+                                    fns=fns)
+        status = st[0]
+        # a subject whose objective is not finite at its MAP is left out of the group prior, so it
+        # cannot move the others (their estimates are those of fitting them without it)
+        ok = np.isfinite(per[0])
+        if not ok.any():
+            raise ValueError(f"{model.name}: no subject has a finite log-likelihood; check the data's outcomes")
         H = np.asarray(hess(jnp.asarray(z[0], jnp.float32), jnp.asarray(m, jnp.float32),
                             jnp.asarray(v, jnp.float32)), float)
-        S = np.linalg.inv(H + 1e-6 * np.eye(P))
+        S = np.linalg.inv(H[ok] + 1e-6 * np.eye(P))
         var_s = np.clip(np.diagonal(S, axis1=1, axis2=2), 1e-8, None)
-        m_new = z[0].mean(0)
-        v_new = np.maximum((z[0] ** 2 + var_s).mean(0) - m_new ** 2, 1e-4)
+        m_new = z[0][ok].mean(0)
+        v_new = np.maximum((z[0][ok] ** 2 + var_s).mean(0) - m_new ** 2, 1e-4)
         change = max(np.abs(m_new - m).max(), np.abs(np.sqrt(v_new) - np.sqrt(v)).max())
         m, v = m_new, v_new
         if change < tol:
             converged = True
             break
     zs = z[0]
+    failed = ~np.isfinite(per[0])
+    status[failed] = "failed: non-finite log-likelihood (check this subject's data); left out of the group prior"
     theta = np.asarray(natural(jnp.asarray(zs, jnp.float32), bounds), float)
+    theta[failed] = np.nan
     params = {k: theta[:, j] for j, k in enumerate(names)}
     ll = np.asarray(subject_loglik(model, params, data, inputs), float)
     H = np.asarray(hess(jnp.asarray(zs, jnp.float32), jnp.asarray(m, jnp.float32), jnp.asarray(v, jnp.float32)),
                    float)
+    H[failed] = np.eye(P)  # placeholders: their evidence and spread are reported as NaN below
     logprior = -0.5 * np.sum((zs - m) ** 2 / v + np.log(2 * np.pi * v), -1)
     logdet = np.array([np.linalg.slogdet(h / (2 * np.pi))[1] for h in H])
     S = np.linalg.inv(H + 1e-6 * np.eye(P))
-    return ApproxFit(model, data, params, zs, np.sqrt(np.clip(np.diagonal(S, axis1=1, axis2=2), 0, None)), m,
-                     np.sqrt(v), ll, ll + logprior - 0.5 * logdet, it, converged)
+    z_sd = np.sqrt(np.clip(np.diagonal(S, axis1=1, axis2=2), 0, None))
+    z_sd[failed] = np.nan
+    evidence = ll + logprior - 0.5 * logdet
+    evidence[failed] = np.nan
+    return ApproxFit(model, data, params, zs, z_sd, m, np.sqrt(v), ll, evidence, it, converged,
+                     [str(x) for x in status])

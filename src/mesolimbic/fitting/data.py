@@ -16,11 +16,14 @@ subject with no trials left, duplicated trial numbers.
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from .._validate import check_count
 
 __all__ = ["TASKS", "ChoiceData", "load_choices", "normalise"]
 
@@ -85,17 +88,99 @@ class ChoiceData:
         return np.bincount(self.subject, weights=self.mask.sum(1), minlength=self.n_subjects).astype(int)
 
 
+_COMPRESSED = ((b"\x1f\x8b", "gzip"), (b"BZh", "bz2"), (b"\xfd7zXZ\x00", "xz"), (b"PK\x03\x04", "zip"))
+_BOMS = ((b"\x00\x00\xfe\xff", "utf-32-be"), (b"\xff\xfe\x00\x00", "utf-32-le"), (b"\xef\xbb\xbf", "utf-8-sig"),
+         (b"\xfe\xff", "utf-16"), (b"\xff\xfe", "utf-16"))
+_F32_MAX = float(np.finfo(np.float32).max)
+
+
+def _decompress(raw: bytes, name: str) -> bytes:
+    """gzip, bz2 and xz files are read through; a zip archive is refused (it may hold several files)."""
+    for magic, kind in _COMPRESSED:
+        if raw.startswith(magic):
+            if kind == "zip":
+                raise ValueError(f"data file {name} is a zip archive; unzip it and pass the table inside")
+            import bz2
+            import gzip
+            import lzma
+
+            try:
+                return {"gzip": gzip.decompress, "bz2": bz2.decompress, "xz": lzma.decompress}[kind](raw)
+            except (OSError, EOFError, ValueError, lzma.LZMAError) as e:
+                raise ValueError(f"data file {name} looks {kind}-compressed but cannot be decompressed "
+                                 f"({' '.join(str(e).split())})") from None
+    return raw
+
+
+def _decode(raw: bytes, name: str) -> str:
+    """UTF-8 (with or without a byte-order mark), or UTF-16/32 with a byte-order mark (Excel's
+    "Unicode text"); anything else is refused with the offending byte named."""
+    for bom, enc in _BOMS:
+        if raw.startswith(bom):
+            try:
+                return raw.decode(enc).lstrip("\ufeff")
+            except UnicodeDecodeError as e:
+                raise ValueError(f"data file {name} starts with a {enc.upper()} byte-order mark but is not valid "
+                                 f"{enc.upper()} (at byte {e.start}); save it as UTF-8") from None
+    head = raw[:4096]
+    if b"\x00" in head and len(raw) % 2 == 0:  # UTF-16 without a byte-order mark: ASCII text has
+        for enc, zeros in (("utf-16-le", head[1::2]), ("utf-16-be", head[0::2])):  # every other byte 0
+            if zeros.count(0) >= 0.9 * len(zeros):
+                try:
+                    text = raw.decode(enc)
+                except UnicodeDecodeError:
+                    break
+                if "\x00" not in text:
+                    return text
+                break
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        if b"\x00" in head:
+            raise ValueError(f"data file {name} is binary, not a text table; save it as UTF-8 tab- or "
+                             f"comma-separated text") from None
+        line = raw[:e.start].count(b"\n") + 1
+        raise ValueError(f"data file {name} is not UTF-8 text (byte 0x{raw[e.start]:02x} on line {line}, e.g. "
+                         f"Latin-1 or Windows-1252); save it as UTF-8, e.g. iconv -f latin1 -t utf-8") from None
+    if "\x00" in text:
+        raise ValueError(f"data file {name} is binary (it contains NUL bytes), not a text table")
+    return text
+
+
 def _read(source) -> pd.DataFrame:
     if isinstance(source, pd.DataFrame):
         return source.copy()
+    if not isinstance(source, (str, Path)) and not hasattr(source, "__fspath__"):
+        raise ValueError(f"data must be a path to a TSV/CSV file or a pandas DataFrame, got {type(source).__name__}")
     path = Path(source)
+    name = repr(str(path))
     if not path.exists():
-        raise ValueError(f"data file {str(path)!r} does not exist")
-    sep = "," if path.suffix.lower() == ".csv" else "\t"
-    df = pd.read_csv(path, sep=sep)
-    if df.shape[1] == 1 and sep == "\t" and "," in df.columns[0]:
-        df = pd.read_csv(path, sep=",")
-    return df
+        raise ValueError(f"data file {name} does not exist")
+    if path.is_dir():
+        raise ValueError(f"data file {name} is a folder, not a file")
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        raise ValueError(f"cannot read data file {name}: {e.strerror or e}") from None
+    text = _decode(_decompress(raw, name), name)
+    if not text.strip():
+        raise ValueError(f"data file {name} is empty; expected a header line and one row per trial")
+    header = text.splitlines()[0]
+    suffixes = [x.lower() for x in path.suffixes]
+    sep = "," if ".csv" in suffixes else "\t"
+    if sep == "\t" and "\t" not in header and "," in header:
+        sep = ","  # a comma-separated file with another suffix
+    import csv
+
+    names = next(csv.reader([header], delimiter=sep))
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        raise ValueError(f"data file {name}: column name(s) {dup} appear more than once in the header")
+    try:
+        return pd.read_csv(io.StringIO(text), sep=sep)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, csv.Error) as e:
+        what = "comma" if sep == "," else "tab"
+        raise ValueError(f"data file {name} is not a {what}-separated table: {' '.join(str(e).split())}") from None
 
 
 def load_choices(source, task: str, *, drop_nan: bool = False, n_actions: int | None = None) -> ChoiceData:
@@ -103,36 +188,44 @@ def load_choices(source, task: str, *, drop_nan: bool = False, n_actions: int | 
     if task not in TASKS:
         raise ValueError(f"unknown task {task!r}; the tasks are {sorted(TASKS)}")
     spec = TASKS[task]
+    if n_actions is not None:
+        n_actions = check_count("n_actions", n_actions, 2)
     df = _read(source)
-    present = {normalise(c): c for c in df.columns}
+    if df.columns.duplicated().any():
+        dup = sorted({str(c) for c in df.columns[df.columns.duplicated()]})
+        raise ValueError(f"{task} data: column name(s) {dup} appear more than once")
     need = list(spec["columns"])
     trial_col = spec["trial"]
+    matches: dict[str, list] = {}
+    for c in df.columns:
+        matches.setdefault(normalise(c), []).append(c)
+    for c in need + ([trial_col] if trial_col else []):
+        if len(matches.get(normalise(c), [])) > 1:
+            raise ValueError(f"{task} data: columns {[str(x) for x in matches[normalise(c)]]} all match the column "
+                             f"{c!r} (names match case- and underscore-insensitively); keep one of them")
+    present = {k: v[0] for k, v in matches.items()}
     missing = [c for c in need if normalise(c) not in present]
     if missing:
         raise ValueError(f"{task} data: missing required column(s) {missing}; the columns present are "
-                         f"{list(df.columns)}")
+                         f"{[str(c) for c in df.columns]}")
     cols = {c: present[normalise(c)] for c in need}
     if trial_col is not None and normalise(trial_col) in present:
         cols[trial_col] = present[normalise(trial_col)]
     else:
         trial_col = None
-    df = df.rename(columns={v: k for k, v in cols.items()})[list(cols)]
+    df = pd.DataFrame({k: df[v].to_numpy() for k, v in cols.items()})
+    _check_ids(task, df["subjID"])
     numeric = [c for c in cols if c != "subjID"]
     for c in numeric:
-        conv = pd.to_numeric(df[c], errors="coerce")
-        bad = conv.isna() & df[c].notna()
-        if bad.any():
-            i = int(np.flatnonzero(bad.values)[0])
-            raise ValueError(f"{task} data: column {c!r} must be numeric; row {i + 2} has {df[c].iloc[i]!r} "
-                             f"({int(bad.sum())} such value(s))")
-        df[c] = conv
+        df[c] = _numeric(task, c, df[c])
     nan = df[list(cols)].isna()
     dropped: dict = {}
     if nan.values.any():
         if not drop_nan:
             counts = {c: int(nan[c].sum()) for c in cols if nan[c].any()}
-            raise ValueError(f"{task} data: missing values (NaN) in required column(s) {counts}; fix the data or "
-                             f"pass drop_nan=True to drop those rows")
+            first = int(np.flatnonzero(nan.values.any(1))[0])
+            raise ValueError(f"{task} data: missing values (NaN) in required column(s) {counts}, first in row "
+                             f"{first + 2}; fix the data or pass drop_nan=True to drop those rows")
         rows = nan.any(axis=1)
         dropped = {_py(k): int(v) for k, v in df.loc[rows, "subjID"].value_counts(dropna=False).items()}
         subjects_before = list(pd.unique(df["subjID"].dropna()))
@@ -149,9 +242,12 @@ def load_choices(source, task: str, *, drop_nan: bool = False, n_actions: int | 
         if dup.any():
             r = df.loc[dup].iloc[0]
             where = ", ".join(f"{k} {_py(r[k])!r}" for k in keys)
-            raise ValueError(f"{task} data: duplicated trial number {int(r[trial_col])} ({where}); "
+            raise ValueError(f"{task} data: duplicated trial number {_py(r[trial_col])} ({where}); "
                              f"{int(dup.sum())} rows are duplicates")
-        df = df.sort_values(keys + [trial_col], kind="stable")
+        # subjects in order of first appearance (their IDs may be of mixed types, which do not sort)
+        order = pd.DataFrame({"_s": pd.factorize(df["subjID"])[0], **{k: df[k] for k in keys[1:]},
+                              "_t": df[trial_col]}, index=df.index)
+        df = df.loc[order.sort_values(["_s", *keys[1:], "_t"], kind="stable").index]
 
     # per task: 0-based actions and cues
     if task == "ts":
@@ -204,6 +300,61 @@ def load_choices(source, task: str, *, drop_nan: bool = False, n_actions: int | 
                       extra={k: pad(v, 0, np.int32) for k, v in extra_cols.items()}, dropped=dropped,
                       table=df.reset_index(drop=True))
     return data
+
+
+def _check_ids(task, ids: pd.Series) -> None:
+    """Subject IDs are names or numbers (one value per row)."""
+    ok = ids.map(lambda v: v is None or isinstance(v, (str, bytes, int, float, np.number, np.bool_)))
+    if not ok.all():
+        i = int(np.flatnonzero(~ok.to_numpy())[0])
+        raise ValueError(f"{task} data: column 'subjID' must hold a name or a number per row; row {i + 2} has "
+                         f"{ids.iloc[i]!r}")
+
+
+def _numeric(task, column, values: pd.Series) -> pd.Series:
+    """``values`` as float64, refusing text, complex numbers, infinities and values that overflow
+    float32 (the arrays handed to the models are float32: 1e39 would become inf there) with the
+    row and the column named. NaN stays NaN (missing)."""
+    try:
+        conv = pd.to_numeric(values, errors="coerce")
+    except (TypeError, ValueError):
+        conv = pd.Series([_to_float(v) for v in values], index=values.index, dtype=float)
+    if np.iscomplexobj(conv.to_numpy()):
+        conv = pd.Series([_to_float(v) for v in values], index=values.index, dtype=float)
+    bad = conv.isna() & values.notna()
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise ValueError(f"{task} data: column {column!r} must be numeric; row {i + 2} has {values.iloc[i]!r} "
+                         f"({int(bad.sum())} such value(s))")
+    conv = conv.astype(float)
+    x = conv.to_numpy()
+    inf = np.isinf(x)
+    if inf.any():
+        i = int(np.flatnonzero(inf)[0])
+        raise ValueError(f"{task} data: column {column!r} must hold finite numbers; row {i + 2} has "
+                         f"{_cell(values.iloc[i])} ({int(inf.sum())} such value(s))")
+    big = np.abs(np.nan_to_num(x)) > _F32_MAX
+    if big.any():
+        i = int(np.flatnonzero(big)[0])
+        raise ValueError(f"{task} data: column {column!r} has {_cell(values.iloc[i])} in row {i + 2}, beyond the "
+                         f"float32 range (|x| <= {_F32_MAX:.4g}) the models compute in; rescale the column")
+    return conv
+
+
+def _cell(v) -> str:
+    """A cell as the user would write it: ``inf``, ``1e+39``, ``'text'``."""
+    v = v.item() if isinstance(v, np.generic) else v
+    return repr(v)
+
+
+def _to_float(v) -> float:
+    """One cell as a real number, NaN when it is not one (complex numbers included)."""
+    if v is None or isinstance(v, (complex, np.complexfloating, bool, np.bool_)):
+        return np.nan if not isinstance(v, (bool, np.bool_)) else float(v)
+    try:
+        return float(v)
+    except (TypeError, ValueError, OverflowError):
+        return np.nan
 
 
 def _check_values(task, column, values, allowed, df) -> None:

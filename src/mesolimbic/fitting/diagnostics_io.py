@@ -1,25 +1,64 @@
-"""Writing a fit's outputs: parameter table, regressors, diagnostics and the predictive-check figure."""
+"""Writing a fit's outputs: parameter table, regressors, diagnostics and the predictive-check figure.
+
+The files are written as one set through :class:`mesolimbic.io.OutputFolder`
+(staged, then moved into place together); ``diagnostics.json`` is strict JSON, with
+``null`` for a number that could not be computed (an R-hat from one chain, the
+log-likelihood of a subject whose fit failed) and a ``warnings`` list that says
+what was not computed or did not converge.
+"""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 
-from ..io import save_figure
+from ..io import OutputFolder, dumps_json, save_figure
 from .ppc import ppc_figure
 from .regressors import posterior_point, regressors
 
-__all__ = ["write_fit"]
+__all__ = ["write_fit", "fit_output_names", "not_converged", "FIT_FILES"]
 
 
-def write_fit(result, model, data, out_dir: Path, method: str) -> dict:
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    files = []
+def fit_output_names(method: str) -> list[str]:
+    """The files ``write_fit`` writes for ``method``, in commit order (diagnostics last)."""
+    names = ["params.csv", "regressors.tsv", "ppc.png"]
+    if method == "hierarchical":
+        names.insert(0, "posterior.nc")
+    return names + ["diagnostics.json"]
+
+
+#: every file a fit may write (an MLE fit over a hierarchical one removes the old posterior.nc)
+FIT_FILES = ("posterior.nc", "params.csv", "regressors.tsv", "ppc.png", "diagnostics.json")
+
+
+def not_converged(result, data) -> dict:
+    """Subject ID (as text) -> status, for each subject whose point fit did not converge
+    (MLE/MAP/approximate fits; empty for NUTS, whose diagnostics are per chain)."""
+    status = getattr(result, "status", None)
+    if status is None:
+        return {}
+    return {str(sid): st for sid, st in zip(data.subjects, status) if st != "converged"}
+
+
+def write_fit(result, model, data, out_dir: Path, method: str, *, folder: OutputFolder | None = None,
+              force: bool = True) -> dict:
+    """Write the fit's files into ``out_dir`` (or into the open ``folder``) and return the summary
+    written to ``diagnostics.json``, with ``files`` (the final paths) added."""
+    names = fit_output_names(method)
+    own = folder is None
+    tx = OutputFolder(out_dir, names, force=force, option="out_dir", replaces=FIT_FILES).open() if own else folder
+    try:
+        return _write(result, model, data, tx, method)
+    finally:
+        if own:
+            tx.close()
+
+
+def _write(result, model, data, tx: OutputFolder, method: str) -> dict:
     summary: dict = {"model": model.name, "task": data.task, "method": method, "subjects": data.n_subjects,
                      "trials": int(data.mask.sum()), "mirrors": model.mirrors}
+    warnings: list[str] = []
     if method == "hierarchical":
         import arviz as az
 
@@ -27,26 +66,34 @@ def write_fit(result, model, data, out_dir: Path, method: str) -> dict:
 
         params = posterior_point(result, model, "mean")
         table = az.summary(result, var_names=[v for v in result.posterior.data_vars
-                                              if v not in ("x_pr", "mu_pr")])
-        table.to_csv(out_dir / "params.csv")
+                                              if v not in ("x_pr", "mu_pr")], round_to="none")
+        table.to_csv(tx.path("params.csv"))
         d = diagnostics(result, warn=False)
-        summary.update({k: v for k, v in d.items() if k != "summary"})
-        result.to_netcdf(str(out_dir / "posterior.nc"))
-        files.append(out_dir / "posterior.nc")
+        summary.update({k: v for k, v in d.items() if k not in ("summary", "problems")})
+        warnings += d["problems"]
+        result.to_netcdf(str(tx.path("posterior.nc")))
         y = np.asarray(result.posterior_predictive["choice"])[0].astype(float)  # [draws, S, T]
         y = np.where(y < 0, np.nan, y)
         pred = np.nanmean(y, 0)
         fig = ppc_figure(data, pred, title=f"Posterior predictive: {model.name}")
     else:
         params = result.params
-        df = result.table()
-        df.to_csv(out_dir / "params.csv", index=False)
-        summary["loglik"] = float(np.sum(result.loglik))
+        result.table().to_csv(tx.path("params.csv"), index=False)
+        ll = np.asarray(result.loglik, float)
+        summary["loglik"] = float(np.sum(ll)) if np.all(np.isfinite(ll)) else None
         if hasattr(result, "aic"):
             summary.update(aic=float(np.sum(result.aic)), bic=float(np.sum(result.bic)), converged=result.converged)
         else:
             summary.update(group=result.group().to_dict("list"), converged=result.converged,
                            iterations=result.iterations)
+            if not result.converged:
+                warnings.append(f"the group prior did not settle in {result.iterations} EM iterations; "
+                                f"raise max_iter")
+        bad = not_converged(result, data)
+        summary["subjects_not_converged"] = bad
+        warnings += [f"subject {sid}: {st}" for sid, st in bad.items()]
+        if not np.all(np.isfinite(ll)):
+            summary["loglik_finite_subjects"] = float(np.sum(ll[np.isfinite(ll)]))
         reg = regressors(model, params, data)
         p2 = np.zeros(data.mask.shape)
         seq, trial = np.nonzero(data.mask)
@@ -54,12 +101,13 @@ def write_fit(result, model, data, out_dir: Path, method: str) -> dict:
         p2[seq, trial] = reg[col].to_numpy() if col != "p_choice" else np.where(reg["choice"] == 2, reg[col],
                                                                                  1 - reg[col])
         fig = ppc_figure(data, p2, title=f"Predictive check ({method}): {model.name}")
-    files.append(out_dir / "params.csv")
-    regressors(model, params, data).to_csv(out_dir / "regressors.tsv", sep="\t", index=False)
-    files.append(out_dir / "regressors.tsv")
-    save_figure(fig, out_dir / "ppc.png")
-    files.append(out_dir / "ppc.png")
-    (out_dir / "diagnostics.json").write_text(json.dumps(summary, indent=1, default=str))
-    files.append(out_dir / "diagnostics.json")
+    regressors(model, params, data).to_csv(tx.path("regressors.tsv"), sep="\t", index=False)
+    save_figure(fig, tx.path("ppc.png"))
+    from ..plot import plt
+
+    plt.close(fig)
+    summary["warnings"] = warnings
+    tx.path("diagnostics.json").write_text(dumps_json(summary), encoding="utf-8")
+    files = tx.commit()
     summary["files"] = files
     return summary

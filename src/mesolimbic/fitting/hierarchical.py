@@ -39,6 +39,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .._seed import check_seed, jax_key, seed_attr
 from .._validate import check_choice, check_count, check_range
 from .data import ChoiceData
 from .likelihood import data_arrays, per_subject, phi_approx, subject_loglik, trial_outputs
@@ -118,16 +119,18 @@ def fit_hierarchical(data: ChoiceData, model: FitModel | str, *, parameterisatio
                                                                 ("draws", draws)))
     check_range("target_accept", target_accept, 0.0, 1.0, low_open=True, high_open=True)
     check_choice("chain_method", chain_method, ("auto", "vectorized", "parallel"))
+    seed = check_seed("seed", seed)
     if chain_method == "auto":
         chain_method = "parallel" if chains > 1 and jax.local_device_count() >= chains else "vectorized"
     names = model.param_names
     N, P = data.n_subjects, len(names)
     inputs = data_arrays(model, data)
     hier = parameterisation == "hbayesdm"
+    _check_finite_start(model, data, inputs, hier)
     npmodel = numpyro_model(data, model, parameterisation)
     mcmc = MCMC(NUTS(npmodel, target_accept_prob=target_accept), num_warmup=warmup, num_samples=draws,
                 num_chains=chains, chain_method=chain_method, progress_bar=progress)
-    mcmc.run(jax.random.PRNGKey(seed), extra_fields=("diverging", "num_steps", "energy"))
+    mcmc.run(jax_key(seed), extra_fields=("diverging", "num_steps", "energy"))
     s = mcmc.get_samples(group_by_chain=True)
     flat = {k: v.reshape((chains * draws,) + v.shape[2:]) for k, v in s.items()}
     zeros = jnp.zeros((chains * draws, P))
@@ -178,11 +181,24 @@ def fit_hierarchical(data: ChoiceData, model: FitModel | str, *, parameterisatio
         coords=coords, dims={**dims, "choice": ["sequence", "trial"], "outcome": ["sequence", "trial"],
                              "mask": ["sequence", "trial"]},
         attrs={"model": model.name, "task": data.task, "parameterisation": parameterisation, "chains": chains,
-               "warmup": warmup, "draws": draws, "target_accept": target_accept, "seed": seed,
+               "warmup": warmup, "draws": draws, "target_accept": target_accept, "seed": seed_attr(seed),
                "hbayesdm_names": str(hnames), "posterior_predictive": "one-step-ahead choices given the observed "
                                                                       "history, draws listed in ppc_draw"})
     diagnostics(idata, warn=True)
     return idata
+
+
+def _check_finite_start(model, data, inputs, hier: bool) -> None:
+    """Refuse, naming them, subjects whose log-likelihood is not finite at the centre of the
+    prior: one such subject would stop NUTS for all (every subject shares the sampler)."""
+    N, P = data.n_subjects, len(model.param_names)
+    centre = _params(model, data, jnp.zeros((N, P)), jnp.zeros(P) if hier else None, jnp.ones(P) if hier else None)
+    ll = np.asarray(subject_loglik(model, centre, data, inputs), float)
+    bad = [s.item() if isinstance(s, np.generic) else s for s, v in zip(data.subjects, ll) if not np.isfinite(v)]
+    if bad:
+        raise ValueError(f"{model.name}: subject(s) {bad[:10]}{' ...' if len(bad) > 10 else ''} have a non-finite "
+                         f"log-likelihood at the centre of the parameter ranges, so the sampler cannot run; check "
+                         f"their outcomes (e.g. huge values), or fit with --method mle to fit the others")
 
 
 def _choice_prob(model, p, data, inputs):
@@ -191,30 +207,74 @@ def _choice_prob(model, p, data, inputs):
     return (p_all[:, :, 0] if p_all.ndim == 4 else p_all)[..., 1]
 
 
+def _finite_values(ds) -> dict:
+    """Variable -> flat array of a diagnostics Dataset's values."""
+    return {k: np.asarray(ds[k].values, float).ravel() for k in ds.data_vars}
+
+
 def diagnostics(idata, warn: bool = True) -> dict:
     """R-hat, bulk and tail ESS of the group-level (or subject) parameters, and the number of
-    divergent transitions; with ``warn``, a warning that says what to do when they are bad."""
+    divergent transitions; with ``warn``, a warning that says what to do when they are bad.
+
+    Values are ArviZ's rank-normalised split R-hat and ESS, unrounded (the thresholds are
+    tested on them: an R-hat of 1.014 fails ``<= 1.01``). A diagnostic that cannot be
+    computed is ``None`` and named in ``problems`` (R-hat needs at least 2 chains and both
+    need at least 4 draws per chain; a variable whose value is NaN is named) — never a
+    silent NaN. Returns ``max_r_hat``, ``min_ess_bulk``, ``min_ess_tail``, ``divergences``,
+    ``chains``, ``draws``, ``problems`` (one sentence each) and ``summary`` (ArviZ's
+    unrounded diagnostics table)."""
+    import logging
+
     import arviz as az
 
     post = idata.posterior
     names = [v for v in post.data_vars if v.startswith("mu_") and v != "mu_pr"] + (["sigma"] if "sigma" in post else [])
     if not names:
         names = [v for v in post.data_vars if v not in ("x_pr",)]
-    summ = az.summary(idata, var_names=names, kind="diagnostics")
+    chains, draws = int(post.sizes["chain"]), int(post.sizes["draw"])
+    problems: list[str] = []
+    log = logging.getLogger("arviz")
+    level = log.level
+    log.setLevel(logging.ERROR)  # its shape warnings are replaced by the sentences in ``problems``
+    try:
+        summ = az.summary(idata, var_names=names, kind="diagnostics", round_to="none")
+        rhat = _finite_values(az.rhat(idata, var_names=names)) if chains >= 2 and draws >= 4 else None
+        ess_b = _finite_values(az.ess(idata, var_names=names, method="bulk")) if draws >= 4 else None
+        ess_t = _finite_values(az.ess(idata, var_names=names, method="tail")) if draws >= 4 else None
+    finally:
+        log.setLevel(level)
+    if rhat is None:
+        problems.append(f"R-hat not computed: it needs >= 2 chains of >= 4 draws, got {chains} chain(s) of "
+                        f"{draws} draw(s); run 4 chains (--chains 4) to check convergence")
+    if ess_b is None:
+        problems.append(f"effective sample size not computed: it needs >= 4 draws per chain, got {draws}")
+
+    def extreme(values, fn, label):
+        if values is None:
+            return None
+        nan = [k for k, v in values.items() if not np.all(np.isfinite(v))]
+        if nan:
+            problems.append(f"{label} is not a number for {', '.join(nan)} (a chain that never moved?): do not "
+                            f"trust these draws")
+        finite = np.concatenate([v[np.isfinite(v)] for v in values.values()])
+        return float(fn(finite)) if finite.size else None
+
+    max_rhat = extreme(rhat, np.max, "R-hat")
+    min_bulk = extreme(ess_b, np.min, "bulk ESS")
+    min_tail = extreme(ess_t, np.min, "tail ESS")
     div = int(np.asarray(idata.sample_stats["diverging"]).sum())
-    out = {"max_r_hat": float(summ["r_hat"].max()), "min_ess_bulk": float(summ["ess_bulk"].min()),
-           "min_ess_tail": float(summ["ess_tail"].min()), "divergences": div, "summary": summ}
-    if warn:
-        problems = []
-        if out["max_r_hat"] > RHAT_MAX:
-            problems.append(f"R-hat up to {out['max_r_hat']:.3f} (> {RHAT_MAX}): chains disagree — run longer "
-                            f"(more warmup and draws) or check the model for multimodality")
-        if out["min_ess_bulk"] < ESS_MIN or out["min_ess_tail"] < ESS_MIN:
-            problems.append(f"effective sample size down to {min(out['min_ess_bulk'], out['min_ess_tail']):.0f} "
-                            f"(< {ESS_MIN}): draw more samples before trusting intervals")
-        if div:
-            problems.append(f"{div} divergent transitions: raise target_accept (e.g. 0.99) or reparameterise; "
-                            f"estimates may be biased")
-        if problems:
-            warnings.warn("NUTS diagnostics: " + "; ".join(problems), RuntimeWarning, stacklevel=2)
+    if max_rhat is not None and max_rhat > RHAT_MAX:
+        problems.append(f"R-hat up to {max_rhat:.4f} (> {RHAT_MAX}): chains disagree — run longer "
+                        f"(more warmup and draws) or check the model for multimodality")
+    low = [v for v in (min_bulk, min_tail) if v is not None]
+    if low and min(low) < ESS_MIN:
+        problems.append(f"effective sample size down to {min(low):.0f} (< {ESS_MIN}): draw more samples before "
+                        f"trusting intervals")
+    if div:
+        problems.append(f"{div} divergent transitions: raise target_accept (e.g. 0.99) or reparameterise; "
+                        f"estimates may be biased")
+    out = {"max_r_hat": max_rhat, "min_ess_bulk": min_bulk, "min_ess_tail": min_tail, "divergences": div,
+           "chains": chains, "draws": draws, "problems": problems, "summary": summ}
+    if warn and problems:
+        warnings.warn("NUTS diagnostics: " + "; ".join(problems), RuntimeWarning, stacklevel=2)
     return out

@@ -18,6 +18,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from .._memory import check_memory
+from .._seed import check_seed, seed_attr
 from .._validate import check_count
 from ..instrumental import simulate_choices, to_dataframe, two_step_dataframe
 from ..tasks.bandit import Bandit, reversal_learning
@@ -57,6 +59,13 @@ def simulate_dataset(model: FitModel | str, params: dict, n_trials: int = 200, s
     return load_choices(df, model.task)
 
 
+def _fit_bytes(n_subjects: int, n_trials: int, n_starts: int) -> int:
+    """A rough upper estimate of the memory of simulating and fitting ``n_subjects`` x ``n_trials``:
+    the simulated table and padded arrays, and per start the scan's saved states and outputs for
+    the gradient (about 64 bytes per subject, trial and start, plus as much again for the data)."""
+    return int(n_subjects) * int(n_trials) * 64 * (int(n_starts) + 2)
+
+
 def parameter_recovery(model: FitModel | str, n_subjects: int = 100, n_trials: int = 200, seed: int = 0,
                        n_starts: int = 3, prior_sd: float | None = 2.0) -> xr.Dataset:
     """True and recovered parameters of ``n_subjects`` simulated subjects, with the Pearson
@@ -70,6 +79,9 @@ def parameter_recovery(model: FitModel | str, n_subjects: int = 100, n_trials: i
     remedy (Daw 2011; Wilson & Collins 2019)."""
     model = get_model(model) if isinstance(model, str) else model
     n_subjects, n_trials = check_count("n_subjects", n_subjects, 2), check_count("n_trials", n_trials, 1)
+    n_starts = check_count("n_starts", n_starts, 1)
+    seed = check_seed("seed", seed)
+    check_memory(_fit_bytes(n_subjects, n_trials, n_starts), f"recovering {n_subjects} subjects x {n_trials} trials")
     rng = np.random.default_rng(seed)
     B = model.hbayes_bounds()
     true = {k: rng.uniform(B[j, 0] + 0.05 * (B[j, 1] - B[j, 0]), B[j, 0] + 0.95 * (B[j, 1] - B[j, 0]), n_subjects)
@@ -80,7 +92,7 @@ def parameter_recovery(model: FitModel | str, n_subjects: int = 100, n_trials: i
     ds = xr.Dataset({"true": (("subject", "parameter"), np.stack([true[k] for k in names], 1)),
                      "fitted": (("subject", "parameter"), np.stack([fit.params[k] for k in names], 1))},
                     coords={"subject": np.arange(n_subjects), "parameter": names},
-                    attrs={"model": model.name, "n_trials": n_trials, "seed": seed, "method": fit.method,
+                    attrs={"model": model.name, "n_trials": n_trials, "seed": seed_attr(seed), "method": fit.method,
                            "prior_sd": -1.0 if prior_sd is None else float(prior_sd)})
     for k in names:
         ds.attrs[f"r_{k}"] = float(np.corrcoef(true[k], fit.params[k])[0, 1])
@@ -91,6 +103,11 @@ def model_recovery(models, n_subjects: int = 30, n_trials: int = 200, seed: int 
     """Confusion matrix: rows the generating model, columns the share of simulated subjects
     best fitted (lowest BIC) by each candidate."""
     models = [get_model(m) if isinstance(m, str) else m for m in models]
+    n_subjects, n_trials = check_count("n_subjects", n_subjects, 1), check_count("n_trials", n_trials, 1)
+    n_starts = check_count("n_starts", n_starts, 1)
+    seed = check_seed("seed", seed)
+    check_memory(_fit_bytes(n_subjects, n_trials, n_starts), f"model recovery on {n_subjects} subjects x "
+                 f"{n_trials} trials")
     tasks = {m.task for m in models}
     if len(tasks) != 1:
         raise ValueError(f"model recovery needs models of one task, got {sorted(tasks)}")

@@ -54,6 +54,7 @@ from typing import Callable, Sequence
 import numpy as np
 import xarray as xr
 
+from .._seed import torch_seed
 from ._extras import require
 from .tokens import token_advantages
 
@@ -220,7 +221,7 @@ def train_ppo(policy, tokenizer, reward, prompts: Sequence[str], *, n_iterations
         policy = ValueHeadPolicy(policy)
     device = next(policy.parameters()).device
     cfg = config
-    torch.manual_seed(cfg.seed)
+    torch.manual_seed(torch_seed(cfg.seed))
     rng = np.random.default_rng(cfg.seed)
     ref = ref_model if ref_model is not None else copy.deepcopy(policy.lm)
     ref.eval().requires_grad_(False)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
+from .._seed import torch_seed
 from ._extras import require
 from .ppo import check_tokenizer
 from .preferences import preference_pairs
@@ -65,7 +66,7 @@ def train_reward_model(model, tokenizer, pairs, *, epochs: int = 3, batch_size: 
             raise ValueError(f"{name} must be >= 1, got {v}")
     if not np.isfinite(learning_rate) or learning_rate <= 0:
         raise ValueError(f"learning_rate must be > 0, got {learning_rate}")
-    torch.manual_seed(seed)
+    torch.manual_seed(torch_seed(seed))
     rng = np.random.default_rng(seed)
     opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=learning_rate)
     chosen, rejected = df["chosen"].tolist(), df["rejected"].tolist()

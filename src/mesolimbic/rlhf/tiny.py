@@ -22,6 +22,7 @@ import contextlib
 
 import numpy as np
 
+from .._seed import torch_seed
 from ._extras import require
 
 __all__ = ["word_tokenizer", "tiny_causal_lm", "tiny_reward_model", "KeywordTask", "SPECIAL", "special_ids",
@@ -77,14 +78,14 @@ def _config(tokenizer, hidden: int, layers: int, heads: int, **extra):
 def tiny_causal_lm(tokenizer, *, hidden: int = 32, layers: int = 2, heads: int = 2, seed: int = 0):
     """A randomly initialised Llama-architecture causal LM sized for a CPU test."""
     torch, transformers = require("torch", "transformers", feature="tiny_causal_lm")
-    torch.manual_seed(seed)
+    torch.manual_seed(torch_seed(seed))
     return transformers.LlamaForCausalLM(_config(tokenizer, hidden, layers, heads))
 
 
 def tiny_reward_model(tokenizer, *, hidden: int = 32, layers: int = 2, heads: int = 2, seed: int = 0):
     """A randomly initialised Llama sequence classifier with one output (a scalar reward)."""
     torch, transformers = require("torch", "transformers", feature="tiny_reward_model")
-    torch.manual_seed(seed)
+    torch.manual_seed(torch_seed(seed))
     return transformers.LlamaForSequenceClassification(_config(tokenizer, hidden, layers, heads, num_labels=1))
 
 

@@ -190,45 +190,101 @@ class PavlovianDesign:
 
     # ------------------------------------------------------------------ checks
     def validate(self) -> None:
-        check_range("dt", self.dt, 0.0, math.inf, low_open=True)
-        t0, t1 = self.window
-        check_range("window start", t0)
+        """Check every field against the time grid; raise a one-line ``ValueError`` naming the field.
+
+        The grid has ``n_steps = round((end - start) / dt)`` steps at ``start + k dt``; an event
+        (a cue onset, the US, a stimulation) happens at the step its time rounds to, which must
+        be one of them — else a US at 1.96 s in a ``(-1, 2)`` window with ``dt = 0.1`` would
+        index step 30 of 30, and a cue there would never be shown. ``window`` and ``iti`` may
+        be given as any pair (list, tuple, array) and are stored as tuples of floats.
+        """
+        dt = float(check_range("dt", _number("dt", self.dt), 0.0, math.inf, low_open=True))
+        window = _pair("window", self.window, "(start, end) in seconds")
+        t0, t1 = window
         if not t1 > t0:
             raise ValueError(f"window must be (start, end) with end > start, got {self.window!r}")
-        if isinstance(self.iti, tuple):
-            lo, hi = self.iti
+        steps = (t1 - t0) / dt
+        if not round(steps) >= 1:
+            raise ValueError(f"dt = {dt:g} s is longer than the window {window}: the trial would have no time step; "
+                             f"use a dt of at most {t1 - t0:g} s")
+        from .._memory import check_memory
+
+        types = self.trial_types if _is_seq(self.trial_types) else ()
+        n_cues = sum(len(_cue_names(tt)) for tt in types)  # an upper bound on the distinct cues
+        check_memory(8 * round(steps) * (n_cues + 4) * max(len(types), 1),
+                     f"the time grid of {round(steps)} steps (window {window}, dt {dt:g} s)")
+        object.__setattr__(self, "dt", dt)
+        object.__setattr__(self, "window", window)
+        if isinstance(self.iti, (int, float, np.integer, np.floating)) and not isinstance(self.iti, (bool, np.bool_)):
+            check_range("iti", self.iti, 0.0)
+            object.__setattr__(self, "iti", float(self.iti))
+        else:
+            lo, hi = _pair("iti", self.iti, "a number of seconds or a (low, high) range")
             check_range("iti low", lo, 0.0)
             check_range("iti high", hi, lo)
-        else:
-            check_range("iti", self.iti, 0.0)
+            object.__setattr__(self, "iti", (lo, hi))
+        if not isinstance(self.name, str):
+            raise ValueError(f"name must be a string, got {self.name!r}")
+        if not _is_seq(self.trial_types):
+            raise ValueError(f"trial_types must be a list of TrialType, got {self.trial_types!r}")
         if not self.trial_types:
             raise ValueError("trial_types must name at least one trial type, got none")
+        for i, tt in enumerate(self.trial_types):
+            if not isinstance(tt, TrialType):
+                raise ValueError(f"trial_types[{i}] must be a TrialType, got {tt!r}")
+            if not isinstance(tt.name, str) or not tt.name:
+                raise ValueError(f"trial_types[{i}].name must be a non-empty string, got {tt.name!r}")
         names = [t.name for t in self.trial_types]
         dup = {n for n in names if names.count(n) > 1}
         if dup:
             raise ValueError(f"trial type names must be unique, got duplicates {sorted(dup)}")
         for tt in self.trial_types:
             where = f"trial type {tt.name!r}"
-            check_range(f"{where}: probability", tt.probability, 0.0, 1.0)
-            check_range(f"{where}: magnitude", tt.magnitude)
+            check_range(f"{where}: probability", _number(f"{where}: probability", tt.probability), 0.0, 1.0)
+            check_range(f"{where}: magnitude", _number(f"{where}: magnitude", tt.magnitude), -_F32_MAX, _F32_MAX)
+            if not isinstance(tt.reset_after_us, (bool, np.bool_)):
+                raise ValueError(f"{where}: reset_after_us must be True or False, got {tt.reset_after_us!r}")
             if tt.us_time is not None:
-                check_range(f"{where}: us_time (the US must fall inside the trial window)",
-                            tt.us_time, t0, t1, high_open=True)
-            for t_stim, size in tt.stimulation:
-                check_range(f"{where}: stimulation time (must fall inside the trial window)", t_stim, t0, t1,
-                            high_open=True)
-                check_range(f"{where}: stimulation size", size)
-            for cue in tt.cue_list():
-                check_range(f"{where}: onset of cue {cue.name!r} (must fall inside the trial window)",
-                            cue.onset, t0, t1, high_open=True)
+                self._check_time(f"{where}: us_time", tt.us_time, "the US must fall inside the trial window")
+            if not _is_seq(tt.stimulation):
+                raise ValueError(f"{where}: stimulation must be a list of (time, size) pairs, got {tt.stimulation!r}")
+            per_step: dict[int, float] = {}
+            for k, pulse in enumerate(tt.stimulation):
+                t_stim, size = _pair(f"{where}: stimulation[{k}]", pulse, "a (time, size) pair")
+                self._check_time(f"{where}: stimulation time", t_stim, "must fall inside the trial window")
+                check_range(f"{where}: stimulation[{k}] size", size, -_F32_MAX, _F32_MAX)
+                step = self.step_of(t_stim)
+                per_step[step] = per_step.get(step, 0.0) + size
+                check_range(f"{where}: total stimulation at {self.times[step]:g} s", per_step[step], -_F32_MAX,
+                            _F32_MAX)
+            if not _is_seq(tt.cues):
+                raise ValueError(f"{where}: cues must be a list of Cue or cue names, got {tt.cues!r}")
+            for k, cue in enumerate(tt.cues):
+                if isinstance(cue, str):
+                    cue = Cue(cue)
+                if not isinstance(cue, Cue):
+                    raise ValueError(f"{where}: cues[{k}] must be a Cue or a cue name, got {cue!r}")
+                if not isinstance(cue.name, str) or not cue.name:
+                    raise ValueError(f"{where}: cues[{k}].name must be a non-empty string, got {cue.name!r}")
+                self._check_time(f"{where}: onset of cue {cue.name!r}", cue.onset, "must fall inside the trial window")
                 if cue.duration is not None:
-                    check_range(f"{where}: duration of cue {cue.name!r}", cue.duration, 0.0, math.inf,
-                                low_open=True)
-                check_range(f"{where}: intensity of cue {cue.name!r}", cue.intensity)
+                    d = _number(f"{where}: duration of cue {cue.name!r}", cue.duration)
+                    check_range(f"{where}: duration of cue {cue.name!r}", d, 0.0, math.inf, low_open=True)
+                # the presence array (float32) keeps the largest intensity of a cue at each step, from
+                # 0: a cue of intensity <= 0, or one that rounds to 0 in float32, would never be shown
+                check_range(f"{where}: intensity of cue {cue.name!r}",
+                            _number(f"{where}: intensity of cue {cue.name!r}", cue.intensity), _F32_TINY, _F32_MAX)
+        if not _is_seq(self.phases):
+            raise ValueError(f"phases must be a list of Phase, got {self.phases!r}")
         if not self.phases:
             raise ValueError("phases must contain at least one phase, got none")
-        for ph in self.phases:
+        for i, ph in enumerate(self.phases):
+            if not isinstance(ph, Phase):
+                raise ValueError(f"phases[{i}] must be a Phase, got {ph!r}")
             check_choice(f"phase {ph.name!r}: order", ph.order, ("sequential", "random"))
+            if not isinstance(ph.trials, Mapping):
+                raise ValueError(f"phase {ph.name!r}: trials must be a mapping of trial type to count, "
+                                 f"got {ph.trials!r}")
             for tname, count in ph.trials.items():
                 if tname not in names:
                     raise ValueError(
@@ -238,6 +294,17 @@ class PavlovianDesign:
                 check_count(f"phase {ph.name!r}: number of {tname!r} trials", count)
             if ph.n_trials == 0:
                 raise ValueError(f"phase {ph.name!r} is empty: it must contain at least one trial")
+
+    def _check_time(self, field: str, t, why: str) -> None:
+        """``t`` (seconds) must lie in the window and round to a step of the grid (see :meth:`validate`)."""
+        t = _number(field, t)
+        check_range(f"{field} ({why})", t, self.window[0], self.window[1], high_open=True)
+        n = self.n_steps
+        last = self.window[0] + (n - 1) * self.dt
+        k = (t - self.window[0]) / self.dt if math.isfinite(t) else math.nan
+        if not (math.isfinite(k) and 0 <= round(k) < n and t >= self.window[0]):
+            raise ValueError(f"{field} must fall on the trial's time grid, {self.window[0]:g} to {last:g} s in steps "
+                             f"of {self.dt:g} s (window {self.window}), got {t!r}")
 
     # ------------------------------------------------------------- properties
     @property
@@ -317,6 +384,39 @@ class PavlovianDesign:
             phase_types=tuple(phase_types),
             phase_counts=tuple(phase_counts),
         )
+
+
+_F32_MAX = float(np.finfo(np.float32).max)  # compiled arrays are float32
+_F32_TINY = float(np.finfo(np.float32).tiny)
+
+
+def _is_seq(x) -> bool:
+    """A list-like of items (not a string, which would be taken letter by letter)."""
+    return isinstance(x, Sequence) and not isinstance(x, (str, bytes))
+
+
+def _number(field: str, x) -> float:
+    """``x`` as a float; bools, strings and other objects are refused naming ``field``."""
+    if isinstance(x, (bool, np.bool_)) or not isinstance(x, (int, float, np.integer, np.floating)):
+        raise ValueError(f"{field} must be a number, got {x!r}")
+    return float(x)
+
+
+def _pair(field: str, x, what: str) -> tuple[float, float]:
+    """A two-element list, tuple or array of numbers as a tuple of floats."""
+    if isinstance(x, np.ndarray):
+        x = x.tolist()
+    if not _is_seq(x) or len(x) != 2:
+        raise ValueError(f"{field} must be {what}, got {x!r}")
+    a, b = (_number(field, v) for v in x)
+    if not (math.isfinite(a) and math.isfinite(b)):
+        raise ValueError(f"{field} must be {what} with finite numbers, got {x!r}")
+    return a, b
+
+
+def _cue_names(tt) -> list:
+    cues = getattr(tt, "cues", ())
+    return list(cues) if _is_seq(cues) else []
 
 
 _TRIAL = re.compile(r"^([A-Za-z]+(?:>[A-Za-z]+)*)([+-])(\d*\.?\d+)?$")
