@@ -44,13 +44,14 @@ def test_schultz1997_without_learning_fails(monkeypatch, fresh_compiles):
         <= failing
 
 
-def test_schultz1997_with_the_error_sign_flipped_fails(monkeypatch, fresh_compiles):
-    import mesolimbic.models.td as td
+def test_schultz1997_without_temporal_difference_fails(monkeypatch, fresh_compiles):
+    """gamma = 0: the error no longer bootstraps from the next state's value, so nothing
+    carries the prediction back to the cue (a Rescorla–Wagner learner in real time)."""
+    from mesolimbic.experiments import schultz1997
 
-    real = td.td_error
-    monkeypatch.setattr(td, "td_error", lambda *a: -real(*a))
+    monkeypatch.setitem(schultz1997.PARAMS, "gamma", 0.0)
     failing = _failing(get("schultz1997").run(n_agents=20, seed=0))
-    assert "reward_unpredicted.burst_at_reward" in failing and "learning.rpe_moves_to_cs" in failing
+    assert {"reward_predicted.burst_at_cs", "learning.rpe_moves_to_cs"} <= failing
 
 
 def test_kamin_blocking_with_the_error_sign_flipped_fails(monkeypatch, fresh_compiles):
@@ -66,7 +67,7 @@ def test_fiorillo_without_learning_fails(monkeypatch, fresh_compiles):
 
     monkeypatch.setitem(fio.PARAMS, "alpha", 1e-6)
     failing = _failing(get("fiorillo2003_probability").run(n_agents=20, seed=0))
-    assert {"cs_rises_with_p", "reward_falls_with_p"} <= failing
+    assert {"cs_rises_with_p", "ramp_rises"} <= failing
 
 
 def test_daw_two_step_without_learning_fails(monkeypatch, fresh_compiles):
