@@ -104,7 +104,7 @@ def run(
 @app.command()
 def reproduce(
     out_dir: Path = typer.Option(Path("results"), "--out", "-o", help="output folder"),
-    only: list[str] = typer.Option(None, "--only", help="run only this experiment (repeatable)"),
+    only: list[str] = typer.Option(None, "--only", help="run only these experiments (comma-separated or repeated)"),
     agents: int = typer.Option(None, "--agents", "-n", help="agents per experiment (default: each one's own)"),
     seed: int = typer.Option(0, "--seed", help="random seed (the first one, with --seeds)"),
     seeds: int = typer.Option(1, "--seeds", help="run every experiment at this many seeds (seed, seed + 1, ...) "
@@ -125,6 +125,7 @@ def reproduce(
         _at_least("--agents", agents)
         _at_least("--seeds", seeds)
         seed = check_seed("--seed", seed)
+        only = [n.strip() for item in (only or []) for n in item.split(",") if n.strip()]
         chosen = list(dict.fromkeys(only)) if only else names()
         skipped = {}
         for n in chosen:
@@ -167,11 +168,35 @@ def reproduce(
         raise typer.Exit(code=1)
 
 
+@app.command("models")
+def list_models(task: str = typer.Option(None, "--task", help="only the models of this task")) -> None:
+    """The models `mesolimbic fit` offers: task, parameters with their ranges, and what each mirrors."""
+    from .fitting.models import MODELS
+
+    try:
+        if task is not None:
+            tasks = sorted({m.task for m in MODELS.values()})
+            if task not in tasks:
+                from .experiments.registry import did_you_mean
+
+                raise ValueError(f"unknown task {task!r}{did_you_mean(task, tasks)}; the tasks are {tasks}")
+    except _USER_ERRORS as e:
+        _fail(e)
+    for name, m in MODELS.items():
+        if task is not None and m.task != task:
+            continue
+        params = ", ".join(f"{p.name} {p.interval} (hBayesDM {m.hbayes[p.name][0]} in [{m.hbayes[p.name][1]:g}, "
+                           f"{m.hbayes[p.name][2]:g}])" for p in m.free)
+        out.print(f"[bold]{escape(name)}[/] ({escape(m.task)}): {escape(params)}", highlight=False, soft_wrap=True)
+        out.print(f"    {escape(m.mirrors)}", highlight=False, soft_wrap=True)
+
+
 @app.command()
 def fit(
     data_path: Path = typer.Argument(..., help="trial table (TSV/CSV), one row per trial, hBayesDM columns"),
-    task: str = typer.Option(..., "--task", help="bandit2arm, prl, prl_multipleB, ts, gng or pst"),
-    model: str = typer.Option(..., "--model", help="model name, e.g. bandit2arm_delta (see mesolimbic.fitting.MODELS)"),
+    model: str = typer.Option(..., "--model", help="model name, e.g. bandit2arm_delta (`mesolimbic models` lists them)"),
+    task: str = typer.Option(None, "--task", help="the data's task (bandit2arm, prl, prl_multipleB, ts, gng, pst); "
+                                                  "default: the model's — given, it must match"),
     method: str = typer.Option("mle", "--method", help="mle, map, approx (empirical Bayes) or hierarchical (NUTS)"),
     out_dir: Path = typer.Option(Path("fit"), "--out", "-o", help="output folder"),
     drop_nan: bool = typer.Option(False, "--drop-nan", help="drop rows with missing values (reported per subject)"),
@@ -200,7 +225,9 @@ def fit(
         from .fitting.diagnostics_io import FIT_FILES, fit_output_names, write_fit
 
         fm = get_model(model)
-        data = load_choices(data_path, task, drop_nan=drop_nan)
+        if task is not None and task != fm.task:
+            raise ValueError(f"--task {task!r} does not match model {fm.name!r}, which fits {fm.task!r} data")
+        data = load_choices(data_path, fm.task, drop_nan=drop_nan)
         if data.dropped:
             err.print(f"dropped rows with missing values, per subject: {data.dropped}")
         with OutputFolder(out_dir, fit_output_names(method), force=force, replaces=FIT_FILES) as folder:

@@ -22,7 +22,7 @@ except ImportError as e:  # pragma: no cover - exercised only without gymnasium
 
 from .tasks.bandit import Bandit
 
-__all__ = ["BanditEnv", "ChoiceTaskEnv", "TwoStepEnv"]
+__all__ = ["BanditEnv", "ChoiceTaskEnv", "TwoStepEnv", "ENV_IDS"]
 
 
 class _TaskEnv(gym.Env):
@@ -94,3 +94,43 @@ class TwoStepEnv(ChoiceTaskEnv):
         from .tasks.two_step import TwoStep
 
         super().__init__(task if task is not None else TwoStep())
+
+
+def _task_env(task_factory: str, **kwargs):
+    """An environment for one of the package's tasks, by factory name (for Gymnasium's registry)."""
+    from .tasks.aversive import ActiveAvoidance
+    from .tasks.bandit import Bandit, reversal_learning
+    from .tasks.gonogo import GoNoGo
+    from .tasks.pst import ProbabilisticSelection
+    from .tasks.schedules import Schedule
+    from .tasks.two_step import TwoStep
+
+    factories = {"Bandit": Bandit, "ReversalLearning": reversal_learning, "GoNoGo": GoNoGo,
+                 "ProbabilisticSelection": ProbabilisticSelection, "Schedule": Schedule,
+                 "ActiveAvoidance": ActiveAvoidance, "TwoStep": TwoStep}
+    return ChoiceTaskEnv(factories[task_factory](**kwargs))
+
+
+#: the Gymnasium ids registered by importing this module (``gymnasium.make(id, **task_kwargs)``;
+#: keyword arguments go to the task, e.g. ``gymnasium.make("mesolimbic/Schedule-v0", kind="FI", value=10)``)
+ENV_IDS = tuple(f"mesolimbic/{name}-v0" for name in ("Bandit", "ReversalLearning", "GoNoGo", "ProbabilisticSelection",
+                                                        "Schedule", "ActiveAvoidance", "TwoStep"))
+
+
+def _register() -> None:
+    for env_id in ENV_IDS:
+        if env_id in gym.registry:
+            continue
+        name = env_id.split("/")[1][:-3]
+        gym.register(id=env_id, entry_point=_partial_entry(name))
+
+
+def _partial_entry(name: str):
+    def make(**kwargs):
+        return _task_env(name, **kwargs)
+
+    make.__name__ = f"make_{name}"
+    return make
+
+
+_register()

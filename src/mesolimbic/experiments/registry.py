@@ -274,10 +274,19 @@ def _load_all() -> None:
             importlib.import_module(f"{experiments.__name__}.{mod.name}")
 
 
+def did_you_mean(name: str, choices) -> str:
+    """`` — did you mean 'x'?`` for the closest of ``choices`` (empty when none is close)."""
+    import difflib
+
+    close = difflib.get_close_matches(str(name), list(choices), n=2, cutoff=0.6)
+    return f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+
+
 def get(name: str) -> Experiment:
     _load_all()
     if name not in _REGISTRY:
-        raise ValueError(f"unknown experiment {name!r}; available: {', '.join(sorted(_REGISTRY))}")
+        raise ValueError(f"unknown experiment {name!r}{did_you_mean(name, _REGISTRY)} "
+                         f"(`mesolimbic list` names all {len(_REGISTRY)})")
     return _REGISTRY[name]
 
 

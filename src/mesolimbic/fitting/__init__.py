@@ -10,8 +10,8 @@ from .hierarchical import diagnostics, fit_hierarchical
 from .mle import MLEFit, fit_mle
 from .models import MODELS, FitModel, get_model
 from .recovery import model_recovery, parameter_recovery, simulate_dataset
-from .regressors import events, posterior_point, regressors
+from .regressors import events, posterior_point, regressors, write_bids_events
 
 __all__ = ["ApproxFit", "ChoiceData", "FitModel", "MLEFit", "MODELS", "TASKS", "bms", "compare_fits", "diagnostics",
-           "events", "fit_approx", "fit_hierarchical", "fit_mle", "get_model", "load_choices", "loo_table",
+           "events", "write_bids_events", "fit_approx", "fit_hierarchical", "fit_mle", "get_model", "load_choices", "loo_table",
            "model_recovery", "parameter_recovery", "posterior_point", "regressors", "simulate_dataset"]

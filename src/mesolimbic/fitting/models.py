@@ -138,5 +138,8 @@ MODELS = _with_stickiness(MODELS)
 
 def get_model(name: str) -> FitModel:
     if name not in MODELS:
-        raise ValueError(f"unknown model {name!r}; the models are {sorted(MODELS)}")
+        from ..experiments.registry import did_you_mean
+
+        raise ValueError(f"unknown model {name!r}{did_you_mean(name, MODELS)} (`mesolimbic models` lists all "
+                         f"{len(MODELS)} with their parameters)")
     return MODELS[name]

@@ -12,7 +12,7 @@ from .data import ChoiceData
 from .likelihood import data_arrays, trial_outputs
 from .models import FitModel, get_model
 
-__all__ = ["regressors", "events", "posterior_point"]
+__all__ = ["regressors", "events", "write_bids_events", "posterior_point"]
 
 
 def regressors(model: FitModel | str, params: dict, data: ChoiceData) -> pd.DataFrame:
@@ -78,6 +78,65 @@ def events(table: pd.DataFrame, onsets, names=("rpe",), duration: float = 0.0) -
                           "trial_type": n, "modulation": table[n].to_numpy(float)}) for n in names]
     return pd.concat(rows, ignore_index=True).sort_values(["subjID", "onset", "trial_type"], kind="stable") \
         .reset_index(drop=True)
+
+
+#: what the columns of a BIDS events file mean (its JSON sidecar)
+EVENT_COLUMNS = {
+    "onset": {"LongName": "event onset", "Description": "time of the event from the start of the run",
+              "Units": "s"},
+    "duration": {"LongName": "event duration", "Description": "0 for an impulse at the onset", "Units": "s"},
+    "trial_type": {"LongName": "regressor", "Description": "the model signal this row modulates"},
+    "modulation": {"LongName": "parametric modulation", "Description": "the regressor's value on the trial, "
+                   "computed by the fitted model (e.g. the reward prediction error)", "Units": "a.u."},
+}
+
+
+def _bids_label(x) -> str:
+    import re
+
+    label = re.sub(r"[^A-Za-z0-9]", "", str(x))
+    if not label:
+        raise ValueError(f"subject {x!r} has no letters or digits to make a BIDS label from")
+    return label
+
+
+def write_bids_events(table: pd.DataFrame, out_dir, task: str, descriptions: dict | None = None) -> list:
+    """Write ``events(...)`` output as BIDS events files, one per subject:
+    ``sub-<label>/func/sub-<label>_task-<task>_events.tsv`` (columns ``onset``,
+    ``duration``, ``trial_type``, ``modulation``; subject labels keep the letters and
+    digits of ``subjID``), plus the JSON sidecar ``task-<task>_events.json`` at the
+    top of ``out_dir`` describing the columns and the regressors (``descriptions``:
+    ``{regressor: text}`` for the ``trial_type`` levels). Returns the paths written.
+    Files are written atomically; nilearn reads them with
+    ``nilearn.glm.first_level.first_level_from_bids`` or directly with pandas."""
+    import json
+    from pathlib import Path
+
+    from ..io import atomic_path
+
+    need = {"subjID", "onset", "duration", "trial_type", "modulation"}
+    if not need <= set(table.columns):
+        raise ValueError(f"events table needs columns {sorted(need)} (from fitting.events), got {list(table.columns)}")
+    task_label = _bids_label(task)
+    out = Path(out_dir)
+    labels = {s: _bids_label(s) for s in pd.unique(table["subjID"])}
+    clash = len(set(labels.values())) != len(labels)
+    if clash:
+        raise ValueError(f"subject IDs {list(labels)} give clashing BIDS labels {list(labels.values())}")
+    written = []
+    for subj, label in labels.items():
+        rows = table.loc[table["subjID"] == subj, ["onset", "duration", "trial_type", "modulation"]]
+        path = out / f"sub-{label}" / "func" / f"sub-{label}_task-{task_label}_events.tsv"
+        with atomic_path(path) as tmp:
+            rows.to_csv(tmp, sep="\t", index=False, na_rep="n/a")
+        written.append(path)
+    levels = {str(k): (descriptions or {}).get(k, f"model regressor {k!r}") for k in pd.unique(table["trial_type"])}
+    sidecar = {**EVENT_COLUMNS, "trial_type": {**EVENT_COLUMNS["trial_type"], "Levels": levels}}
+    path = out / f"task-{task_label}_events.json"
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(sidecar, indent=1), encoding="utf-8")
+    written.append(path)
+    return written
 
 
 def posterior_point(idata, model: FitModel | str, stat: str = "mean") -> dict:

@@ -115,12 +115,25 @@ class Phase:
       trials: mapping trial-type name -> number of trials.
       order: ``"sequential"`` presents the types in the order given, one block
         after the other; ``"random"`` shuffles the phase's trials anew for each
-        agent (the usual interleaving of probe trials).
+        agent (the usual interleaving of probe trials). Not given: sequential —
+        with a warning when the phase has several trial types, since
+        :meth:`PavlovianDesign.from_notation` interleaves those by default.
     """
 
     name: str
     trials: Mapping[str, int]
-    order: str = "sequential"
+    order: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.order is None:
+            if len(self.trials) > 1:
+                import warnings
+
+                warnings.warn(f"phase {self.name!r} has {len(self.trials)} trial types and no order: they run in "
+                              f"blocks, one type after the other (order='sequential'); from_notation interleaves "
+                              f"them — pass order='random' for that, or order='sequential' to silence this",
+                              UserWarning, stacklevel=3)
+            object.__setattr__(self, "order", "sequential")
 
     @property
     def n_trials(self) -> int:
