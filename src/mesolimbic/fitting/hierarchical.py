@@ -200,7 +200,8 @@ def diagnostics(idata, warn: bool = True) -> dict:
     names = [v for v in post.data_vars if v.startswith("mu_") and v != "mu_pr"] + (["sigma"] if "sigma" in post else [])
     if not names:
         names = [v for v in post.data_vars if v not in ("x_pr",)]
-    summ = az.summary(idata, var_names=names, kind="diagnostics")
+    # unrounded: ArviZ rounds to 2 decimals by default, which would let an R-hat of 1.014 pass as 1.01
+    summ = az.summary(idata, var_names=names, kind="diagnostics", round_to="none")
     div = int(np.asarray(idata.sample_stats["diverging"]).sum())
     out = {"max_r_hat": float(summ["r_hat"].max()), "min_ess_bulk": float(summ["ess_bulk"].min()),
            "min_ess_tail": float(summ["ess_tail"].min()), "divergences": div, "summary": summ}
