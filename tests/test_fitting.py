@@ -35,7 +35,24 @@ def test_hbayesdm_files_load_as_they_are(task, n_subj, shape):
     assert d.n_subjects == n_subj and d.choice.shape == shape
     raw = pd.read_csv(path(task), sep="\t")
     assert d.mask.sum() == len(raw)  # every row kept, nothing truncated
-    assert d.choice[d.mask].min() >= 0 and d.choice[d.mask].max() < d.n_actions
+    # the values, subject by subject (in order of appearance) and row by row in file order, as
+    # hBayesDM reads them: choices 0-based, outcomes as given, cues / second-stage states
+    col = {"ts": "level1_choice", "gng": "keyPressed", "pst": "choice"}.get(task, "choice")
+    out = {"ts": "reward", "pst": "reward"}.get(task, "outcome")
+    assert d.subjects == list(pd.unique(raw.subjID))
+    for i, sid in enumerate(d.subjects):
+        rows, seqs = raw[raw.subjID == sid], np.flatnonzero(d.subject == i)
+
+        def got(a):
+            return np.concatenate([a[q][d.mask[q]] for q in seqs])
+
+        expect = {"gng": rows[col], "pst": np.where(rows[col] == 1, 0, 1)}.get(task, rows[col] - 1)
+        np.testing.assert_array_equal(got(d.choice), expect)
+        np.testing.assert_array_equal(got(d.outcome), rows[out])
+        if task == "gng":
+            np.testing.assert_array_equal(got(d.cue), rows.cue - 1)
+        if task == "ts":
+            np.testing.assert_array_equal(got(d.extra["state2"]), (rows.level2_choice - 1) // 2)
 
 
 def test_unequal_trial_counts_are_padded_and_masked():
