@@ -35,7 +35,24 @@ def test_hbayesdm_files_load_as_they_are(task, n_subj, shape):
     assert d.n_subjects == n_subj and d.choice.shape == shape
     raw = pd.read_csv(path(task), sep="\t")
     assert d.mask.sum() == len(raw)  # every row kept, nothing truncated
-    assert d.choice[d.mask].min() >= 0 and d.choice[d.mask].max() < d.n_actions
+    # the values, subject by subject (in order of appearance) and row by row in file order, as
+    # hBayesDM reads them: choices 0-based, outcomes as given, cues / second-stage states
+    col = {"ts": "level1_choice", "gng": "keyPressed", "pst": "choice"}.get(task, "choice")
+    out = {"ts": "reward", "pst": "reward"}.get(task, "outcome")
+    assert d.subjects == list(pd.unique(raw.subjID))
+    for i, sid in enumerate(d.subjects):
+        rows, seqs = raw[raw.subjID == sid], np.flatnonzero(d.subject == i)
+
+        def got(a):
+            return np.concatenate([a[q][d.mask[q]] for q in seqs])
+
+        expect = {"gng": rows[col], "pst": np.where(rows[col] == 1, 0, 1)}.get(task, rows[col] - 1)
+        np.testing.assert_array_equal(got(d.choice), expect)
+        np.testing.assert_array_equal(got(d.outcome), rows[out])
+        if task == "gng":
+            np.testing.assert_array_equal(got(d.cue), rows.cue - 1)
+        if task == "ts":
+            np.testing.assert_array_equal(got(d.extra["state2"]), (rows.level2_choice - 1) // 2)
 
 
 def test_unequal_trial_counts_are_padded_and_masked():
@@ -88,7 +105,12 @@ def delta_rule_loglik(choices, outcomes, alpha, beta):
     return ll
 
 
-def test_likelihood_by_hand_and_gradients_finite():
+def test_likelihood_by_hand_and_gradients_against_finite_differences():
+    """The delta rule by hand; then, for every registered model, the likelihood's gradient
+    (what MLE, the Laplace EM and NUTS follow) against central finite differences of the
+    likelihood along a random direction, at random interior parameters, and finite near the
+    edges of every range. (Every model's likelihood itself is checked against hBayesDM's
+    Stan code, or by hand, in test_hbayesdm_parity.py and below.)"""
     d = load_choices(path("bandit2arm"), "bandit2arm")
     m = get_model("bandit2arm_delta")
     ll = np.asarray(subject_loglik(m, {"alpha": np.full(20, 0.3), "beta": np.full(20, 1.5)}, d))
@@ -100,18 +122,38 @@ def test_likelihood_by_hand_and_gradients_finite():
     import jax
     import jax.numpy as jnp
 
+    rng = np.random.default_rng(0)
     for name in MODELS:
         fm = MODELS[name]
-        if not path(fm.task).exists():
-            continue
         dd = load_choices(path(fm.task), fm.task)
-        B = fm.bounds()
-        grad = jax.jit(jax.grad(lambda t: subject_loglik(fm, t, dd).sum()))  # one compilation per model
-        for q in (0.01, 0.5, 0.99):  # near the edges and the middle of every range
-            th = {k: jnp.full(dd.n_subjects, B[j, 0] + q * (B[j, 1] - B[j, 0]), jnp.float32)
-                  for j, k in enumerate(fm.param_names)}
-            g = grad(th)
+        B, N = fm.bounds(), dd.n_subjects
+
+        def total(t):
+            per = subject_loglik(fm, t, dd)
+            return per.sum(), per
+
+        vg = jax.jit(jax.value_and_grad(total, has_aux=True))  # one compilation per model
+
+        def at(x):
+            return {k: jnp.asarray(x[:, j], jnp.float32) for j, k in enumerate(fm.param_names)}
+
+        for q in (0.01, 0.99):  # near the edges of every range
+            _, g = vg(at(np.broadcast_to(B[:, 0] + q * (B[:, 1] - B[:, 0]), (N, len(B)))))
             assert all(np.isfinite(np.asarray(v)).all() for v in g.values()), (name, q)
+        # per subject: the directional derivative along a random step against central differences.
+        # The likelihood is float32 (~1e-4 nats of rounding), so each parameter's step is sized to
+        # move the log-likelihood by ~0.1 nats, but at most 3e-4 of its range (a parameter with a
+        # small gradient and a large range, e.g. gng's pi, would otherwise step into the curvature):
+        # rounding and truncation then cost < 0.6% of sum_j |g_j step_j| for every registered
+        # model (pst_opal the worst); a wrong gradient term costs its whole share
+        theta = B[:, 0] + rng.uniform(0.3, 0.7, (N, len(B))) * (B[:, 1] - B[:, 0])
+        _, g = vg(at(theta))
+        G = np.stack([np.asarray(g[k], float) for k in fm.param_names], 1)
+        step = rng.choice([-1.0, 1.0], G.shape) * np.minimum(0.1 / (np.abs(G) + 1e-12), 3e-4 * (B[:, 1] - B[:, 0]))
+        terms = G * step
+        fd = (np.asarray(vg(at(theta + step))[0][1], float) - np.asarray(vg(at(theta - step))[0][1], float)) / 2
+        err = np.abs(fd - terms.sum(1)) / (np.abs(terms).sum(1) + 1e-3)
+        assert err.max() < 2e-2, (name, err.max())
 
 
 def test_multiple_blocks_by_hand_with_different_parameters_per_subject():
@@ -195,20 +237,163 @@ def test_bms_by_construction():
 def test_recovery_and_model_comparison():
     ds = parameter_recovery("bandit2arm_delta", n_subjects=60, n_trials=200, seed=0)
     assert ds.attrs["r_alpha"] >= 0.8 and ds.attrs["r_beta"] >= 0.8
-    d = load_choices(path("bandit2arm"), "bandit2arm")
-    table = compare_fits({m: fit_mle(d, m, n_starts=2) for m in ("bandit2arm_delta", "bandit2arm_delta_stick")})
-    assert set(table.model) == {"bandit2arm_delta", "bandit2arm_delta_stick"}
+    # model comparison on choices simulated with strong stickiness: the sticky model wins BIC and
+    # BMS; the table's sums are the fits' own
+    from mesolimbic.fitting import simulate_dataset
+
+    rng = np.random.default_rng(1)
+    n = 20
+    sim = simulate_dataset("bandit2arm_delta_stick", {"alpha": rng.uniform(0.2, 0.6, n), "beta": rng.uniform(1, 4, n),
+                                                      "kappa": np.full(n, 2.0)}, n_trials=200, seed=1)
+    fits = {m: fit_mle(sim, m, n_starts=2) for m in ("bandit2arm_delta", "bandit2arm_delta_stick")}
+    table = compare_fits(fits).set_index("model")
+    assert table.index[0] == "bandit2arm_delta_stick"  # sorted by BIC, best first
+    for m, f in fits.items():
+        assert table.loc[m, "n_params"] == f.n_params and table.loc[m, "loglik"] == pytest.approx(f.loglik.sum())
+        assert table.loc[m, "bic"] == pytest.approx(f.bic.sum()) and table.loc[m, "aic"] == pytest.approx(f.aic.sum())
+    assert table.loc["bandit2arm_delta_stick", "bms_expected_frequency"] > 0.8
+    assert table.loc["bandit2arm_delta_stick", "bms_exceedance"] > 0.95
     assert table.bms_expected_frequency.sum() == pytest.approx(1.0)
 
 
-def test_approximate_hierarchical_fit():
+def delta_rule_trace(choices, outcomes, alpha, beta):
+    """Per-trial RPE and log-probability of the choice, hBayesDM's bandit2arm_delta in NumPy."""
+    ev, rpe, lp = np.zeros(2), [], []
+    for c, o in zip(choices, outcomes):
+        z = beta * ev
+        lp.append(z[c] - np.logaddexp(z[0], z[1]))
+        rpe.append(o - ev[c])
+        ev[c] += alpha * rpe[-1]
+    return np.array(rpe), np.array(lp)
+
+
+def laplace_check_by_quadrature(d, s, prior_mean, prior_sd, bounds):
+    """Subject s's log evidence under the approximate fit's group prior N(m, sd^2) on z
+    (theta = low + (high - low) sigmoid(z)), by quadrature on a 401 x 401 grid of z."""
+    g = [np.linspace(prior_mean[j] - 7 * prior_sd[j], prior_mean[j] + 7 * prior_sd[j], 401) for j in range(2)]
+    Z1, Z2 = np.meshgrid(*g, indexing="ij")
+    A = bounds[0, 0] + (bounds[0, 1] - bounds[0, 0]) / (1 + np.exp(-Z1))
+    tau = bounds[1, 0] + (bounds[1, 1] - bounds[1, 0]) / (1 + np.exp(-Z2))
+    ev, ll = np.zeros((2,) + A.shape), np.zeros(A.shape)
+    for c, o in zip(d.choice[s][d.mask[s]], d.outcome[s][d.mask[s]]):
+        z = tau * (ev[1] - ev[0])
+        ll += -np.logaddexp(0, -z) if c == 1 else -np.logaddexp(0, z)
+        ev[c] += A * (o - ev[c])
+    f = ll - 0.5 * ((Z1 - prior_mean[0]) / prior_sd[0]) ** 2 - 0.5 * ((Z2 - prior_mean[1]) / prior_sd[1]) ** 2 \
+        - np.log(2 * np.pi * prior_sd[0] * prior_sd[1])
+    return f.max() + np.log(np.exp(f - f.max()).sum() * (g[0][1] - g[0][0]) * (g[1][1] - g[1][0]))
+
+
+@pytest.mark.slow
+def test_approximate_fit_lands_on_the_nuts_posterior_means():
+    """fit_approx (empirical-Bayes Laplace EM) against NUTS (hBayesDM parameterisation) on the
+    bandit2arm example: per-subject estimates vs posterior means, r >= 0.99; shrinkage relative
+    to MLE (which correlates with the NUTS means at only ~0.4-0.7); and the Laplace log
+    evidences against quadrature.
+
+    NUTS runs 2 chains x (500 + 500): the posterior means then carry a Monte Carlo error
+    (MCSE) of ~0.0023 for alpha and ~0.006 for beta (ESS >= ~400). For beta the subjects'
+    means spread with sd ~0.09, so that error barely lowers r (0.996-0.998 on seeds 0-2). For
+    alpha the group prior shrinks the means to sd ~0.015: an MCSE of 0.0023 is ~3% of that
+    variance, which by itself caps the observed r at ~0.987 even if fit_approx were exact (seeds
+    0-2 gave 0.987, 0.991, 0.987; the benchmark's 0.993 used 12,000 draws). So alpha's r is
+    taken against the error-free means — the variance of the NUTS means less their mean
+    squared MCSE (Spearman's correction for attenuation; 0.998-1.001 on seeds 0-2) — and the
+    raw r must still be >= 0.98. Quadrupling the draws would make the raw r usable but costs
+    ~4x the time; MLE and MAP (r ~0.4-0.7) fail every one of these checks."""
+    import arviz as az
+
+    from mesolimbic.fitting import fit_hierarchical
+
     d = load_choices(path("bandit2arm"), "bandit2arm")
-    a = fit_approx(d, "bandit2arm_delta", max_iter=15)
-    g = a.group()
+    a = fit_approx(d, "bandit2arm_delta")
+    idata = fit_hierarchical(d, "bandit2arm_delta", chains=2, warmup=500, draws=500, seed=1, ppc_draws=10,
+                             chain_method="vectorized", per_trial=False)
+    for k in ("alpha", "beta"):
+        post = idata.posterior[k]
+        nuts = post.mean(("chain", "draw")).values
+        mcse = az.mcse(post.to_dataset(name="v")).v.values
+        sd = post.std(("chain", "draw")).values
+        est = a.params[k]
+        r = np.corrcoef(nuts, est)[0, 1]
+        r_exact = np.cov(nuts, est)[0, 1] / np.sqrt((nuts.var(ddof=1) - np.mean(mcse ** 2)) * est.var(ddof=1))
+        if k == "beta":
+            assert r >= 0.99, (k, r)
+        else:
+            assert r >= 0.98 and r_exact >= 0.99, (k, r, r_exact)
+        assert np.max(np.abs(nuts - est) / sd) < 1.0, k  # every subject within a posterior sd
+    # the group prior shrinks the estimates: less spread than the MLEs
     mle = fit_mle(d, "bandit2arm_delta", n_starts=2)
-    # shrinkage: subject estimates are pulled together relative to MLE
-    assert np.std(a.params["alpha"]) < np.std(mle.params["alpha"])
-    assert 0.2 < g.at_group_mean[0] < 0.5 and np.isfinite(a.log_evidence).all()
+    assert np.std(a.params["alpha"]) < 0.5 * np.std(mle.params["alpha"])
+    g = a.group()
+    assert g.at_group_mean[0] == pytest.approx(1 / (1 + np.exp(-a.prior_mean[0])), rel=1e-5)
+    # Laplace evidences against quadrature under the fitted group prior
+    B = get_model("bandit2arm_delta").bounds()
+    for s in (0, 7, 19):
+        exact = laplace_check_by_quadrature(d, s, a.prior_mean, a.prior_sd, B)
+        assert a.log_evidence[s] == pytest.approx(exact, abs=0.1), s
+
+
+def test_mle_standard_errors_closed_form_and_numerical_hessian():
+    """With alpha fixed at 1 the delta rule's values are the last outcome of each arm, and the
+    likelihood is a logistic regression of the choice on beta * (Q2 - Q1): the MLE of beta
+    solves the score equation and its SE is 1 / sqrt(sum x^2 p (1 - p)). With both parameters
+    free, the SEs equal the inverse of a finite-difference Hessian of the NumPy likelihood."""
+    from scipy.optimize import brentq
+
+    from mesolimbic.fitting.models import FitModel
+    from mesolimbic.models import DeltaRule
+
+    d = load_choices(path("bandit2arm"), "bandit2arm")
+    greedy = FitModel("bandit2arm_alpha1", "bandit2arm", DeltaRule(), {"beta": ("tau", 0, 5)}, "a check",
+                      fixed={"alpha": 1.0})
+    fit = fit_mle(d, greedy, n_starts=2)
+    for s in range(d.n_subjects):
+        q, x = np.zeros(2), []
+        for c, o in zip(d.choice[s], d.outcome[s]):
+            x.append(q[1] - q[0])
+            q[c] = o
+        x, y = np.array(x), d.choice[s].astype(float)
+        b = brentq(lambda b: np.sum(x * (y - 1 / (1 + np.exp(-b * x)))), 1e-6, 50)
+        p = 1 / (1 + np.exp(-b * x))
+        se = 1 / np.sqrt(np.sum(x ** 2 * p * (1 - p)))
+        assert fit.params["beta"][s] == pytest.approx(b, abs=0.02 * se), s
+        assert fit.se["beta"][s] == pytest.approx(se, rel=2e-3), s
+
+    fit = fit_mle(d, "bandit2arm_delta", n_starts=3)
+    compared = 0
+    for s in range(d.n_subjects):
+        th = np.array([fit.params["alpha"][s], fit.params["beta"][s]])
+        nll = lambda t: -delta_rule_loglik(d.choice[s], d.outcome[s], *t)  # noqa: E731
+        h = 1e-4 * np.maximum(np.abs(th), 1e-2)
+        H = np.zeros((2, 2))
+        for i in range(2):
+            for j in range(2):
+                ei, ej = np.eye(2)[i] * h[i], np.eye(2)[j] * h[j]
+                H[i, j] = (nll(th + ei + ej) - nll(th + ei - ej) - nll(th - ei + ej) + nll(th - ei - ej)) / (4 * h[i] * h[j])
+        if np.linalg.eigvalsh(H).min() <= 0 or not np.isfinite(fit.se["alpha"][s]):
+            continue
+        se = np.sqrt(np.diag(np.linalg.inv(H)))
+        np.testing.assert_allclose([fit.se["alpha"][s], fit.se["beta"][s]], se, rtol=1e-2, err_msg=str(s))
+        compared += 1
+    assert compared >= 18
+
+
+@pytest.mark.slow
+def test_model_recovery_tells_two_different_models_apart():
+    """Delta rule vs one-step actor-critic on the bandit: each generating model's subjects
+    are mostly best fitted (BIC) by it. Rows are the generating models and sum to 1."""
+    from mesolimbic.fitting import model_recovery
+
+    names = ["bandit2arm_delta", "bandit2arm_actor_critic"]
+    conf = model_recovery(names, n_subjects=20, n_trials=200, seed=0)
+    assert list(conf.index) == names and list(conf.columns) == names
+    np.testing.assert_allclose(conf.sum(1), 1.0)
+    M = conf.to_numpy()
+    assert np.all(np.diag(M) >= 0.7), conf  # 1.0 and 0.8 with this seed
+    assert np.all(np.diag(M) > M.sum(0) - np.diag(M)) and np.all(np.diag(M) > M.sum(1) - np.diag(M))
+    with pytest.raises(ValueError, match="models of one task"):
+        model_recovery(["bandit2arm_delta", "prl_rp"], n_subjects=2)
 
 
 # ------------------------------------------------------------------ hierarchical Bayes (NumPyro NUTS)
@@ -252,6 +437,8 @@ def test_nuts_matches_quadrature_of_the_exact_posterior():
 
 
 def test_hbayesdm_parameterisation_groups_and_warnings():
+    import arviz as az
+
     from mesolimbic.fitting import diagnostics, fit_hierarchical, loo_table, posterior_point
 
     raw = pd.read_csv(path("bandit2arm"), sep="\t")
@@ -267,30 +454,138 @@ def test_hbayesdm_parameterisation_groups_and_warnings():
     assert idata.log_likelihood.log_lik_trial.shape == (2, 100, 5, 100)
     np.testing.assert_allclose(idata.log_likelihood.log_lik_trial.sum("trial").values,
                                idata.log_likelihood.log_lik.values, rtol=1e-4)
-    diag = diagnostics(idata, warn=False)
-    assert {"max_r_hat", "min_ess_bulk", "min_ess_tail", "divergences"} <= set(diag)
-    assert set(posterior_point(idata, "bandit2arm_delta")) == {"alpha", "beta"}
+    diag = diagnostics(idata, warn=False)  # unrounded R-hat and ESS of the group parameters
+    rhat = az.rhat(idata, var_names=["mu_A", "mu_tau", "sigma"])
+    ess = az.ess(idata, var_names=["mu_A", "mu_tau", "sigma"])
+    assert diag["max_r_hat"] == pytest.approx(max(float(rhat[v].max()) for v in rhat.data_vars), rel=1e-9)
+    assert diag["min_ess_bulk"] == pytest.approx(min(float(ess[v].min()) for v in ess.data_vars), rel=1e-9)
+    assert diag["divergences"] == int(idata.sample_stats.diverging.sum())
+    point = posterior_point(idata, "bandit2arm_delta", "median")
+    np.testing.assert_allclose(point["alpha"], np.median(post.alpha.values.reshape(200, 5), 0), rtol=1e-6)
     table = loo_table({"delta": idata}, per="subject")
-    assert "elpd_loo" in table.columns
+    ll = idata.log_likelihood.log_lik.values.reshape(200, 5)
+    lppd = np.sum(np.log(np.mean(np.exp(ll), 0)))
+    elpd = float(table.loc["delta", "elpd_loo"])
+    assert elpd == pytest.approx(float(az.loo(idata, var_name="log_lik").elpd_loo)) and elpd < lppd
+    assert float(table.loc["delta", "p_loo"]) == pytest.approx(lppd - elpd, rel=1e-4)
 
 
-def test_cli_fit_and_recover(tmp_path):
+def _cli(args):
     from typer.testing import CliRunner
 
     from mesolimbic.cli import app
 
-    r = CliRunner().invoke(app, ["fit", str(path("bandit2arm")), "--task", "bandit2arm", "--model",
-                                 "bandit2arm_delta", "--method", "map", "--out", str(tmp_path / "f")])
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+def _check_regressors(reg, d, params):
+    """The regressors file's RPE and choice probabilities equal the delta rule run by hand
+    with the parameters the fit reports."""
+    for s, sid in enumerate(d.subjects):
+        rows = reg[reg.subjID.astype(str) == str(sid)]
+        rpe, lp = delta_rule_trace(d.choice[s], d.outcome[s], params["alpha"][s], params["beta"][s])
+        np.testing.assert_allclose(rows.rpe, rpe, atol=1e-5)
+        np.testing.assert_allclose(np.log(rows.p_choice), lp, atol=1e-5)
+
+
+def test_cli_fit_mle_map_and_approx_end_to_end(tmp_path):
+    """`mesolimbic fit` with --method mle, map and approx on the bandit2arm example: the
+    parameter table's log-likelihoods are those of its parameters (by hand), the MLE is a
+    local maximum, MAP equals the library's MAP and trades likelihood for its prior,
+    the approximate fit shrinks; AIC/BIC and diagnostics.json agree with the table; the
+    regressors are the learner run with the reported parameters; the figure is drawn."""
+    import json
+
+    d = load_choices(path("bandit2arm"), "bandit2arm")
+    tables = {}
+    for method in ("mle", "map", "approx"):
+        out = tmp_path / method
+        r = _cli(["fit", path("bandit2arm"), "--task", "bandit2arm", "--model", "bandit2arm_delta", "--method",
+                  method, "--out", out])
+        assert r.exit_code == 0, r.output
+        t = pd.read_csv(out / "params.csv")
+        tables[method] = t
+        assert t.subjID.tolist() == d.subjects and t.n_trials.tolist() == [100] * 20
+        by_hand = [delta_rule_loglik(d.choice[s], d.outcome[s], t.alpha[s], t.beta[s]) for s in range(20)]
+        np.testing.assert_allclose(t.loglik, by_hand, rtol=1e-5)
+        diag = json.loads((out / "diagnostics.json").read_text())
+        assert diag["method"] == method and diag["model"] == "bandit2arm_delta" and diag["subjects"] == 20
+        assert diag["trials"] == 2000 and diag["loglik"] == pytest.approx(t.loglik.sum(), rel=1e-6)
+        assert diag["converged"] and diag["mirrors"] == get_model("bandit2arm_delta").mirrors
+        reg = pd.read_csv(out / "regressors.tsv", sep="\t")
+        assert len(reg) == 2000
+        _check_regressors(reg, d, {"alpha": t.alpha.to_numpy(), "beta": t.beta.to_numpy()})
+        assert (out / "ppc.png").stat().st_size > 10_000
+        if method != "approx":
+            np.testing.assert_allclose(t.aic, 2 * 2 - 2 * t.loglik, rtol=1e-6)
+            np.testing.assert_allclose(t.bic, 2 * np.log(100) - 2 * t.loglik, rtol=1e-6)
+            assert diag["aic"] == pytest.approx(t.aic.sum()) and diag["bic"] == pytest.approx(t.bic.sum())
+        else:
+            assert {"alpha_z_sd", "beta_z_sd", "log_evidence"} <= set(t.columns) and diag["iterations"] >= 2
+            assert diag["group"]["parameter"] == ["alpha", "beta"]
+    mle, map_, approx = tables["mle"], tables["map"], tables["approx"]
+    # the MLE is a local maximum of the likelihood written by hand (interior subjects)
+    for s in range(20):
+        a, b = mle.alpha[s], mle.beta[s]
+        if not (0.01 < a < 0.99 and 0.1 < b < 49):
+            continue
+        best = delta_rule_loglik(d.choice[s], d.outcome[s], a, b)
+        for da, db in ((0.01, 0), (-0.01, 0), (0, 0.02 * b), (0, -0.02 * b)):
+            assert delta_rule_loglik(d.choice[s], d.outcome[s], a + da, b + db) <= best + 1e-4, s
+    ref = fit_mle(d, "bandit2arm_delta", seed=0, prior_sd=2.0)
+    np.testing.assert_allclose(map_.alpha, ref.params["alpha"], rtol=1e-5)
+    np.testing.assert_allclose(map_.beta, ref.params["beta"], rtol=1e-5)
+    assert np.all(map_.loglik <= mle.loglik + 1e-3) and np.any(map_.loglik < mle.loglik - 0.1)
+    assert np.std(approx.alpha) < 0.5 * np.std(mle.alpha)
+
+
+def test_cli_fit_hierarchical_end_to_end(tmp_path):
+    """--method hierarchical on 4 subjects (2 chains x (100 + 100)): the posterior file holds
+    the draws; params.csv is their summary (means agree); diagnostics.json's R-hat is ArviZ's
+    over the group parameters; the regressors are the learner at the posterior means."""
+    import json
+
+    import arviz as az
+
+    raw = pd.read_csv(path("bandit2arm"), sep="\t")
+    small = tmp_path / "four.tsv"
+    raw[raw.subjID.isin(raw.subjID.unique()[:4])].to_csv(small, sep="\t", index=False)
+    d = load_choices(small, "bandit2arm")
+    out = tmp_path / "h"
+    r = _cli(["fit", small, "--task", "bandit2arm", "--model", "bandit2arm_delta", "--method", "hierarchical",
+              "--chains", 2, "--warmup", 100, "--draws", 100, "--seed", 3, "--out", out])
     assert r.exit_code == 0, r.output
-    for f in ("params.csv", "regressors.tsv", "diagnostics.json", "ppc.png"):
-        assert (tmp_path / "f" / f).exists()
-    assert len(pd.read_csv(tmp_path / "f" / "regressors.tsv", sep="\t")) == 2000
-    r = CliRunner().invoke(app, ["fit", str(path("bandit2arm")), "--task", "gng", "--model", "bandit2arm_delta",
-                                 "--out", str(tmp_path / "g")])
-    assert r.exit_code == 2 and "missing required column" in r.output
-    r = CliRunner().invoke(app, ["recover", "--model", "bandit2arm_delta", "--subjects", "20", "--trials", "100",
-                                 "--out", str(tmp_path / "r")])
-    assert r.exit_code == 0 and "alpha: r =" in r.output
+    idata = az.from_netcdf(out / "posterior.nc")
+    assert dict(idata.posterior.alpha.sizes) == {"chain": 2, "draw": 100, "subject": 4}
+    assert idata.attrs["seed"] == 3 and idata.attrs["draws"] == 100
+    table = pd.read_csv(out / "params.csv", index_col=0)
+    post_mean = {k: idata.posterior[k].mean(("chain", "draw")).values for k in ("alpha", "beta")}
+    for k in ("alpha", "beta"):
+        np.testing.assert_allclose(table.loc[[f"{k}[{s}]" for s in d.subjects], "mean"], post_mean[k], atol=2e-3)
+    assert table.loc["mu_A", "mean"] == pytest.approx(float(idata.posterior.mu_A.mean()), abs=2e-3)
+    diag = json.loads((out / "diagnostics.json").read_text())
+    rhat = az.rhat(idata, var_names=["mu_A", "mu_tau", "sigma"])
+    assert diag["max_r_hat"] == pytest.approx(max(float(rhat[v].max()) for v in rhat.data_vars), rel=1e-6)
+    assert diag["divergences"] == int(idata.sample_stats.diverging.sum()) and diag["method"] == "hierarchical"
+    _check_regressors(pd.read_csv(out / "regressors.tsv", sep="\t"), d, post_mean)
+    assert (out / "ppc.png").stat().st_size > 10_000
+
+
+def test_cli_fit_errors_and_recover(tmp_path):
+    r = _cli(["fit", path("bandit2arm"), "--task", "gng", "--model", "bandit2arm_delta", "--out", tmp_path / "g"])
+    assert r.exit_code == 2 and "missing required column" in r.output and not (tmp_path / "g").exists()
+    r = _cli(["fit", path("bandit2arm"), "--task", "bandit2arm", "--model", "bandit2arm_delta", "--method", "em",
+              "--out", tmp_path / "m"])
+    assert r.exit_code == 2 and "--method must be one of" in r.output
+    r = _cli(["recover", "--model", "bandit2arm_delta", "--subjects", "20", "--trials", "100", "--out",
+              tmp_path / "r"])
+    assert r.exit_code == 0, r.output
+    import xarray as xr
+
+    with xr.open_dataset(tmp_path / "r" / "recovery.nc") as ds:
+        for k in ("alpha", "beta"):
+            rr = np.corrcoef(ds.true.sel(parameter=k), ds.fitted.sel(parameter=k))[0, 1]
+            assert ds.attrs[f"r_{k}"] == pytest.approx(rr) and f"{k}: r = {rr:.3f}" in r.output
 
 
 def test_fictitious_update_by_hand():
@@ -304,11 +599,12 @@ def test_fictitious_update_by_hand():
     assert float(np.exp(out["log_prob"])) == pytest.approx(1 - 1 / (1 + np.exp(0.4)))
     np.testing.assert_allclose(s["q"], [-0.5, 0.5])  # chosen toward +1, unchosen toward -1
     assert float(out["rpe_fictitious"]) == -1.0
-    d = load_choices(path("prl"), "prl") if path("prl").exists() else None
-    if d is not None:
-        ll = np.asarray(subject_loglik(get_model("prl_fictitious"), {"alpha": np.full(20, 0.3), "indecision": np.zeros(20),
-                                                                     "beta": np.full(20, 1.0)}, d))
-        assert np.isfinite(ll).all() and (ll < 0).all()
+    # second trial, option 1 chosen and punished: Q = [-0.5, 0.5] -> P(option 1) = sigmoid(2 (-1 - 0.2));
+    # the chosen value moves towards -1, the unchosen towards +1
+    s, out = m.step(p, s, {"action": 0, "outcome": -1.0})
+    assert float(np.exp(out["log_prob"])) == pytest.approx(1 / (1 + np.exp(2.4)))
+    np.testing.assert_allclose(s["q"], [-0.75, 0.75])
+    assert float(out["rpe"]) == -0.5 and float(out["rpe_fictitious"]) == 0.5
     with pytest.raises(ValueError, match="two-option"):
         m.init(p, Spec(n_actions=3))
 

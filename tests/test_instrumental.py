@@ -128,6 +128,8 @@ from pathlib import Path  # noqa: E402
 
 import pandas as pd  # noqa: E402
 
+from dataclasses import replace  # noqa: E402
+
 from mesolimbic.instrumental import score, two_step_dataframe  # noqa: E402
 from mesolimbic.models import HybridTwoStep  # noqa: E402
 from mesolimbic.tasks.two_step import TwoStep  # noqa: E402
@@ -168,16 +170,49 @@ def test_two_step_simulation_and_likelihood_agree():
     assert set(df.level2_choice) <= {1, 2, 3, 4}
 
 
-def test_two_step_likelihood_on_hbayesdm_data():
+def daw2011_loglik(df, alpha1, alpha2, lam, beta1, beta2, w, kappa):
+    """Daw et al. (2011) as published, for one subject of an hBayesDM two-step table, in plain
+    NumPy: the transition model learned by counting, T(s | a) = (n_as + 1) / (n_a + 2); the
+    first-stage SARSA error Q2(s, a2) - Q_MF(a1); the second-stage error r - Q2(s, a2) carried
+    back by the trace with the error BEFORE the second-stage update; perseveration kappa on
+    the previous first choice."""
+    q_mf, q2, n, ll, prev = np.zeros(2), np.zeros((2, 2)), np.zeros((2, 2)), 0.0, None
+    for c1, c2, r in zip(df.level1_choice, df.level2_choice, df.reward):
+        a1, s, a2 = c1 - 1, (c2 - 1) // 2, (c2 - 1) % 2
+        T = (n + 1) / (n.sum(1, keepdims=True) + 2)
+        q = w * (T @ q2.max(1)) + (1 - w) * q_mf
+        z = beta1 * q + (0.0 if prev is None else kappa * (np.arange(2) == prev))
+        ll += z[a1] - np.logaddexp(z[0], z[1])
+        z2 = beta2 * q2[s]
+        ll += z2[a2] - np.logaddexp(z2[0], z2[1])
+        q_mf[a1] += alpha1 * (q2[s, a2] - q_mf[a1])
+        n[a1, s] += 1
+        delta2 = r - q2[s, a2]
+        q2[s, a2] += alpha2 * delta2
+        q_mf[a1] += alpha1 * lam * delta2
+        prev = a1
+    return ll
+
+
+def test_two_step_likelihood_on_hbayesdm_data_is_daw2011_by_hand():
+    """ts_daw2011 (not an hBayesDM model) on hBayesDM's two-step data equals Daw et al.'s model
+    written out in NumPy, per subject; fixing the transitions instead of counting them changes it."""
     from mesolimbic.fitting import get_model, load_choices
     from mesolimbic.fitting.likelihood import subject_loglik
 
-    data = load_choices(DATA / "ts_exampleData.txt", "ts")
+    raw = pd.read_csv(DATA / "ts_exampleData.txt", sep="\t")
+    data = load_choices(raw, "ts")
     model = get_model("ts_daw2011")
-    params = {**{p.name: p.default for p in model.free}, "beta1": 2.0, "beta2": 2.0}
-    ll = np.asarray(subject_loglik(model, params, data))
-    chance = data.n_trials_subject * 2 * np.log(0.5)
-    assert np.isfinite(ll).all() and ll.sum() > chance.sum() + 300  # -2511 against chance -3040
+    rng = np.random.default_rng(4)
+    for _ in range(2):
+        p = {"alpha1": rng.uniform(0.1, 0.9), "alpha2": rng.uniform(0.1, 0.9), "lam": rng.uniform(), "w": rng.uniform(),
+             "beta1": rng.uniform(0.5, 8), "beta2": rng.uniform(0.5, 8), "kappa": rng.uniform(-2, 2)}
+        ll = np.asarray(subject_loglik(model, {k: np.full(data.n_subjects, v) for k, v in p.items()}, data))
+        ref = [daw2011_loglik(g, **p) for _, g in raw.groupby("subjID", sort=False)]
+        np.testing.assert_allclose(ll, ref, rtol=1e-5)
+    fixed = replace(model, learner=HybridTwoStep(transition=0.7))
+    ll_fixed = np.asarray(subject_loglik(fixed, {k: np.full(data.n_subjects, v) for k, v in p.items()}, data))
+    assert np.abs(ll_fixed - ll).max() > 0.05
 
 
 def test_delta_rule_likelihood_on_hbayesdm_bandit_data():
@@ -255,14 +290,25 @@ def test_gonogo_task_and_tables(tmp_path):
         log_likelihood(PavlovianBiasGoNoGo(), {}, [[1]], [[1.0]], 2, [[4]], 4)
 
 
-def test_gonogo_likelihood_on_hbayesdm_data():
+def test_gonogo_likelihood_on_hbayesdm_data_is_gng_m4():
+    """The instrumental log_likelihood (not the fitting registry) of the go/no-go learner on
+    hBayesDM's data equals hBayesDM's gng_m4 written out in NumPy (test_hbayesdm_parity), per
+    subject, at the learner's defaults and at other parameters."""
+    from test_hbayesdm_parity import gng_m4
+
     df = pd.read_csv(DATA / "gng_exampleData.txt", sep="\t")
-    g = [x for _, x in df.groupby("subjID")]
+    g = [x for _, x in df.groupby("subjID", sort=False)]
     c = np.stack([x.keyPressed.values for x in g])
     o = np.stack([x.outcome.values for x in g]).astype(float)
     cue = np.stack([x.cue.values - 1 for x in g])
-    ll = float(np.asarray(log_likelihood(PavlovianBiasGoNoGo(), {"pi": 0.0}, c, o, 2, cue, 4)).sum())
-    assert ll > c.size * np.log(0.5) + 500  # -790 against chance -1664 for 2400 choices
+    m = PavlovianBiasGoNoGo()
+    for p in ({"pi": 0.0}, {"epsilon": 0.2, "alpha": 0.4, "go_bias": -1.0, "pi": 2.0, "sensitivity_rew": 3.0,
+                            "sensitivity_pun": 9.0}):
+        full = {k: float(v) for k, v in m.validate_params(p).items()}
+        ll = np.asarray(log_likelihood(m, p, c, o, 2, cue, 4)).sum(-1)
+        hb = {"xi": full["epsilon"], "ep": full["alpha"], "b": full["go_bias"], "pi": full["pi"],
+              "rhoRew": full["sensitivity_rew"], "rhoPun": full["sensitivity_pun"]}
+        np.testing.assert_allclose(ll, [gng_m4(x, hb) for x in g], rtol=1e-5)
 
 
 # ------------------------------------------------------------------ Q-learning, actor-critic
@@ -339,19 +385,21 @@ def test_pst_task_and_measures():
     np.testing.assert_allclose(np.asarray(ll), ds.log_prob.values, atol=1e-5)
 
 
-def test_pst_likelihood_on_hbayesdm_data():
+def test_pst_likelihood_on_hbayesdm_data_is_pst_gainloss_q():
+    """The instrumental log_likelihood of the stimulus-value learner on hBayesDM's PST data (one
+    subject at a time: unequal trial counts) equals hBayesDM's pst_gainloss_Q written out in
+    NumPy (test_hbayesdm_parity)."""
+    from test_hbayesdm_parity import pst_gainloss_Q
+
     df = pd.read_csv(DATA / "pst_exampleData.txt", sep="\t")
     m = StimulusValueLearner(PAIRS)
     pair_of = {12: 0, 34: 1, 56: 2}
-    total, n = 0.0, 0
-    for _, g in df.groupby("subjID"):  # unequal trial counts: one subject at a time
+    p = {"alpha_pos": 0.35, "alpha_neg": 0.05, "beta": 2.0}
+    for _, g in df.groupby("subjID", sort=False):
         cues = g["type"].map(pair_of).values
         actions = np.where(g.choice.values == 1, 0, 1)  # 1 = the pair's first option
-        ll = log_likelihood(m, {"beta": 2.0}, actions[None], g.reward.values[None].astype(float), 2, cues[None],
-                            len(PAIRS))
-        total += float(np.asarray(ll).sum())
-        n += len(g)
-    assert np.isfinite(total) and total > n * np.log(0.5)
+        ll = log_likelihood(m, p, actions[None], g.reward.values[None].astype(float), 2, cues[None], len(PAIRS))
+        assert float(np.asarray(ll).sum()) == pytest.approx(pst_gainloss_Q(g, p), rel=1e-5)
 
 
 def test_choice_task_env_for_gonogo_and_pst():

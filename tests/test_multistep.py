@@ -190,9 +190,14 @@ def test_multistep_envs_pass_the_checker():
     for task in (Schedule("VI", 5, n_steps=40, n_extinction=10), ActiveAvoidance(n_episodes=10)):
         env = ChoiceTaskEnv(task)
         check_env(env, skip_render_check=True)
-        env.reset(seed=0)
-        _, _, _, _, info = env.step(1)
-        assert set(info) >= ({"reinforced", "extinction"} if isinstance(task, Schedule) else {"avoided", "shocked"})
+    # stepping the environment follows the task's rules: FR-3 reinforces every third press and
+    # nothing in extinction; the rewards are the reinforcer minus the response cost
+    env = ChoiceTaskEnv(Schedule("FR", 3, n_steps=9, n_extinction=3, cost=0.1))
+    env.reset(seed=0)
+    steps = [env.step(a) for a in (1, 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1)]
+    assert [bool(i["reinforced"]) for *_, i in steps] == [False, False, True] + [False] * 3 + [True] + [False] * 5
+    assert [bool(i["extinction"]) for *_, i in steps] == [False] * 9 + [True] * 3
+    np.testing.assert_allclose([r for _, r, *_ in steps], [-0.1, -0.1, 0.9, 0.0, -0.1, -0.1, 0.9] + [-0.1] * 5)
 
 
 def test_schedule_table():
@@ -200,4 +205,11 @@ def test_schedule_table():
     ds = single(simulate_choices(task, SARSA(), {"alpha": 0.2, "beta": 3.0, "gamma": 0.9}, n_agents=3, seed=0))
     df = to_dataframe(ds)
     assert list(df.columns)[:4] == ["subjID", "trial", "choice", "outcome"]
-    assert len(df) == 90 and "reinforced" in df
+    # the rows are the simulation's, agent by agent (choices 1-based), and the table obeys FR-2
+    np.testing.assert_array_equal(df.choice, ds.choice.values.ravel() + 1)
+    np.testing.assert_allclose(df.outcome, ds.outcome.values.ravel())
+    np.testing.assert_allclose(df.rpe, ds.rpe.values.ravel())
+    np.testing.assert_array_equal(df.reinforced.astype(bool), ds.reinforced.values.ravel())
+    for _, sub in df.groupby("subjID"):
+        presses = np.flatnonzero(sub.choice.to_numpy() == 2)
+        np.testing.assert_array_equal(np.flatnonzero(sub.reinforced.to_numpy()), presses[1::2])

@@ -57,6 +57,23 @@ def _m(name, task, learner, hb, mirrors, **kw):
 _STICK = {"kappa": ("kappa", -10.0, 10.0)}
 _TS7 = {"alpha1": ("a1", 0, 1), "alpha2": ("a2", 0, 1), "lam": ("lambda", 0, 1), "beta1": ("beta1", 0, 20),
         "beta2": ("beta2", 0, 20), "w": ("w", 0, 1), "kappa": ("pi", -5, 5)}
+_GNG = {"epsilon": ("xi", 0, 1), "alpha": ("ep", 0, 1), "go_bias": ("b", -20, 20), "pi": ("pi", -20, 20),
+        "sensitivity": ("rho", 0, 50)}
+
+
+def _gng_mirrors(v: str) -> str:
+    """gng_m1 - m3: what differs from hBayesDM (the ranges of the parameters it leaves unbounded)."""
+    free = PavlovianBiasGoNoGo.VARIANTS[v]
+    linear = [_GNG[k][0] for k in ("go_bias", "pi") if k in free]
+    ranges = ", ".join(f"{n} [{lo}, {hi}]" for k, (n, lo, hi) in _GNG.items() if k in free and n in ("b", "pi", "rho"))
+    text = (f"hBayesDM gng_{v}; identical likelihood. Bounded here (unbounded in hBayesDM: "
+            f"{' and '.join(linear) + ' linear, ' if linear else ''}rho exp): {ranges}")
+    if linear:
+        text += (f"; hBayesDM's hyperpriors for {' and '.join(linear)} (mu_pr ~ N(0, 10), sigma ~ half-Cauchy(0, 1)) "
+                 f"are N(0, 1) and half-N(0, 0.2) here, like every parameter's")
+    return text
+
+
 MODELS = dict([
     _m("bandit2arm_delta", "bandit2arm", DeltaRule(), {"alpha": ("A", 0, 1), "beta": ("tau", 0, 5)},
        "hBayesDM bandit2arm_delta (A = alpha, tau = beta: the inverse temperature); identical likelihood"),
@@ -65,51 +82,65 @@ MODELS = dict([
        "bandit2arm_delta plus choice perseveration kappa (stickiness); not in hBayesDM"),
     _m("prl_rp", "prl", DeltaRule(separate_rates=True),
        {"alpha_pos": ("Arew", 0, 1), "alpha_neg": ("Apun", 0, 1), "beta": ("beta", 0, 10)},
-       "hBayesDM prl_rp (reward / punishment learning rates). hBayesDM picks the rate by the sign of the "
-       "outcome, this learner by the sign of the RPE; with outcomes coded +1/-1 (signed, as hBayesDM does) "
-       "and values inside (-1, 1) the two are the same", sign_outcome=True),
+       "hBayesDM prl_rp (Arew = alpha_pos, Apun = alpha_neg, beta); outcomes replaced by their sign, as "
+       "hBayesDM's preprocessing does; same ranges. One difference: hBayesDM takes Arew when the outcome is > 0 "
+       "and Apun otherwise, this learner takes the rate by the sign of the RPE (alpha_pos when >= 0). With "
+       "signed outcomes +1/-1 the RPE has the outcome's sign and the likelihoods are equal; after an outcome 0 "
+       "(sign 0) the RPE is minus the chosen value, so a negative value gets alpha_pos here and Apun in hBayesDM",
+       sign_outcome=True),
     _m("prl_rp_stick", "prl", DeltaRule(separate_rates=True, perseveration=True),
        {"alpha_pos": ("Arew", 0, 1), "alpha_neg": ("Apun", 0, 1), "beta": ("beta", 0, 10), **_STICK},
        "prl_rp plus choice perseveration; not in hBayesDM", sign_outcome=True),
     _m("prl_rp_multipleB", "prl_multipleB", DeltaRule(separate_rates=True),
        {"alpha_pos": ("Arew", 0, 1), "alpha_neg": ("Apun", 0, 1), "beta": ("beta", 0, 10)},
-       "hBayesDM prl_rp_multipleB: values restart in every block", sign_outcome=True),
+       "hBayesDM prl_rp_multipleB: prl_rp with the values restarting at 0 in every block, blocks summed per "
+       "subject; same ranges, and the same difference as prl_rp (the rate by the sign of the RPE, which "
+       "differs from hBayesDM only after an outcome 0)", sign_outcome=True),
     _m("prl_fictitious", "prl", FictitiousUpdate(),
-       {"alpha": ("eta", 0, 1), "indecision": ("alpha", -10, 10), "beta": ("beta", 0, 5)},
-       "hBayesDM prl_fictitious (Glascher et al. 2009); hBayesDM leaves the indecision point alpha unbounded, "
-       "here it is bounded to [-10, 10]", sign_outcome=True),
+       {"alpha": ("eta", 0, 1), "indecision": ("alpha", -10, 10), "beta": ("beta", 0, 10)},
+       "hBayesDM prl_fictitious (Glascher et al. 2009; eta = alpha, alpha = indecision, beta = beta); outcomes "
+       "replaced by their sign as hBayesDM's preprocessing does; identical likelihood. Bounded here "
+       "(unbounded in hBayesDM, linear): alpha [-10, 10], whose hyperprior sigma is half-Cauchy(0, 1) in "
+       "hBayesDM and half-N(0, 0.2) here like every parameter's", sign_outcome=True),
     _m("ts_par7", "ts", HybridTwoStep(transition=0.7, trace_after_update=True), _TS7,
        "hBayesDM ts_par7 (Daw et al. 2011 as coded in hBayesDM): transitions fixed at 0.7 and the eligibility "
-       "update uses r - Q2 after the second-stage update, as in hBayesDM's Stan code; differences: beta bounded "
-       "to [0, 20] (hBayesDM: exp, unbounded) and pi to [-5, 5] (hBayesDM: [0, 5], no alternation)"),
+       "update uses r - Q2 after the second-stage update, as in hBayesDM's Stan code; identical likelihood. "
+       "Bounded here (unbounded in hBayesDM, exp): beta1 [0, 20], beta2 [0, 20]; another range: "
+       "pi [-5, 5] (hBayesDM [0, 5], no alternation)"),
     _m("ts_par6", "ts", HybridTwoStep(transition=0.7, trace_after_update=True),
        {k: v for k, v in _TS7.items() if k != "lam"},
        "hBayesDM ts_par6: ts_par7 with lambda fixed at 1 (hBayesDM's code keeps the eligibility update with "
-       "weight a1, i.e. lambda = 1, although its documentation says 'without lambda'); same bounds as ts_par7",
+       "weight a1, i.e. lambda = 1, although its documentation says 'without lambda'); identical likelihood. "
+       "Bounded here (unbounded in hBayesDM, exp): beta1 [0, 20], beta2 [0, 20]; another range: "
+       "pi [-5, 5] (hBayesDM [0, 5], no alternation)",
        fixed={"lam": 1.0}),
     _m("ts_par4", "ts", HybridTwoStep(transition=0.7, trace_after_update=True, shared=True),
        {"alpha": ("a", 0, 1), "beta": ("beta", 0, 20), "w": ("w", 0, 1), "kappa": ("pi", -5, 5)},
        "hBayesDM ts_par4: one learning rate a and one inverse temperature beta for both stages, lambda = 1 as "
-       "in its code; same bounds as ts_par7", fixed={"lam": 1.0}),
+       "in its code; identical likelihood. Bounded here (unbounded in hBayesDM, exp): beta [0, 20]; another "
+       "range: pi [-5, 5] (hBayesDM [0, 5], no alternation)", fixed={"lam": 1.0}),
     _m("ts_daw2011", "ts", HybridTwoStep(), _TS7,
        "Daw et al. (2011) as published: transition model learned by counting, eligibility update with the "
        "second-stage error before its update; not in hBayesDM (closest: ts_par7)"),
     _m("gng_m4", "gng", PavlovianBiasGoNoGo(),
        {"epsilon": ("xi", 0, 1), "alpha": ("ep", 0, 1), "go_bias": ("b", -20, 20), "pi": ("pi", -20, 20),
         "sensitivity_rew": ("rhoRew", 0, 50), "sensitivity_pun": ("rhoPun", 0, 50)},
-       "hBayesDM gng_m4 (Cavanagh et al. 2013); hBayesDM leaves b and pi unbounded and puts rho on a log "
-       "scale, here every parameter is bounded by the learner's declared range"),
+       "hBayesDM gng_m4 (Cavanagh et al. 2013; xi = epsilon, ep = alpha, b = go_bias, rhoRew / rhoPun = "
+       "sensitivity_rew / _pun); identical likelihood. Bounded here (unbounded in hBayesDM: b and pi linear, "
+       "rho exp): b [-20, 20], pi [-20, 20], rhoRew [0, 50], rhoPun [0, 50]; hBayesDM's hyperpriors for b and "
+       "pi (mu_pr ~ N(0, 10), sigma ~ half-Cauchy(0, 1)) are N(0, 1) and half-N(0, 0.2) here, like every "
+       "parameter's"),
     *[_m(f"gng_{v}", "gng", PavlovianBiasGoNoGo(v),
-         {k: b for k, b in {"epsilon": ("xi", 0, 1), "alpha": ("ep", 0, 1), "go_bias": ("b", -20, 20),
-                            "pi": ("pi", -20, 20), "sensitivity": ("rho", 0, 50)}.items()
-          if k in PavlovianBiasGoNoGo.VARIANTS[v]},
-         f"hBayesDM gng_{v}; b and pi bounded here (unbounded in hBayesDM), rho on a bounded rather than a log "
-         f"scale") for v in ("m1", "m2", "m3")],
+         {k: b for k, b in _GNG.items() if k in PavlovianBiasGoNoGo.VARIANTS[v]},
+         _gng_mirrors(v)) for v in ("m1", "m2", "m3")],
     _m("pst_Q", "pst", StimulusValueLearner(PAIRS[:3], single_rate=True),
-       {"alpha": ("alpha", 0, 1), "beta": ("beta", 0, 10)}, "hBayesDM pst_Q (one learning rate)"),
+       {"alpha": ("alpha", 0, 1), "beta": ("beta", 0, 10)},
+       "hBayesDM pst_Q (one learning rate; the pair's first option, choice 1 in hBayesDM's data, is action 0); "
+       "identical likelihood and ranges"),
     _m("pst_gainloss_Q", "pst", StimulusValueLearner(PAIRS[:3]),
        {"alpha_pos": ("alpha_pos", 0, 1), "alpha_neg": ("alpha_neg", 0, 1), "beta": ("beta", 0, 10)},
-       "hBayesDM pst_gainloss_Q (Frank et al. 2007)"),
+       "hBayesDM pst_gainloss_Q (Frank et al. 2007): the rate by the sign of the prediction error "
+       "(alpha_pos when >= 0) as in hBayesDM; identical likelihood and ranges"),
     _m("pst_opal", "pst", OpAL(PAIRS[:3]),
        {"alpha_critic": ("alpha_c", 0, 1), "alpha_go": ("alpha_g", 0, 1), "alpha_nogo": ("alpha_n", 0, 1),
         "beta": ("beta", 0, 10), "rho": ("rho", -1, 1)},

@@ -70,8 +70,11 @@ class PavlovianBiasGoNoGo(ChoiceModel):
     def policy(self, params, state, obs=0):
         q, v = state["q"][obs], state["v"][obs]
         w_go = q[1] + params.get("go_bias", 0.0) + params.get("pi", 0.0) * v
-        p_go = (1.0 - params["epsilon"]) * jax.nn.sigmoid(w_go - q[0]) + params["epsilon"] / 2.0
-        return jnp.log(jnp.stack([1.0 - p_go, p_go]))
+        d, eps = w_go - q[0], params["epsilon"]
+        # each probability from its own sigmoid: 1 - p_go would lose the small no-go
+        # probability to float32 cancellation when P(go) is near 1
+        return jnp.log(jnp.stack([(1.0 - eps) * jax.nn.sigmoid(-d) + eps / 2.0,
+                                  (1.0 - eps) * jax.nn.sigmoid(d) + eps / 2.0]))
 
     def step(self, params, state, inputs):
         """Learn from one trial: ``obs`` (cue), ``action``, ``outcome``."""

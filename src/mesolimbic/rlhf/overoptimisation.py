@@ -25,7 +25,11 @@ __all__ = ["fit_gao", "overoptimisation_report", "from_log_history", "best_of_n_
 
 
 def best_of_n_kl(n):
-    """KL of best-of-n sampling from its base policy: ``log n - (n - 1) / n`` (Stiennon et al. 2020)."""
+    """KL of best-of-n sampling from its base policy: ``log n - (n - 1) / n`` (Stiennon et al. 2020).
+
+    Exact when no response has a noticeable share of the base policy's probability
+    (a continuous reward); otherwise an upper bound on the true KL (Beirami et al.
+    2024, Theoretical guarantees on the best-of-n alignment policy, arXiv:2401.01879)."""
     n = np.asarray(n, float)
     return np.log(n) - (n - 1) / n
 

@@ -61,7 +61,7 @@ from .tokens import token_advantages
 torch, transformers = require("torch", "transformers", feature="mesolimbic.rlhf.ppo")
 nn = torch.nn
 
-__all__ = ["PPOConfig", "ValueHeadPolicy", "train_ppo", "check_tokenizer"]
+__all__ = ["PPOConfig", "ValueHeadPolicy", "train_ppo", "check_tokenizer", "clipped_policy_loss", "clipped_value_loss"]
 
 
 @dataclass(frozen=True)
@@ -155,6 +155,27 @@ def _whiten(x, m):
     mean = _masked_mean(x, m)
     var = _masked_mean((x - mean) ** 2, m)
     return (x - mean) * torch.rsqrt(var + 1e-8) * m
+
+
+def clipped_policy_loss(new_logp, old_logp, advantages, mask, clip_range: float):
+    """PPO's clipped surrogate objective as a loss (Schulman et al. 2017, eq. 7), averaged over the
+    real tokens (``mask``): ``mean_t max(-A_t rho_t, -A_t clip(rho_t, 1 - eps, 1 + eps))`` with
+    ``rho_t = exp(new_logp - old_logp)``. Returns the loss and the share of tokens whose ratio
+    lies outside ``[1 - eps, 1 + eps]`` (the clip fraction).
+
+    Reference: Schulman, J., Wolski, F., Dhariwal, P., Radford, A. & Klimov, O. (2017).
+    Proximal policy optimization algorithms. arXiv:1707.06347."""
+    ratio = torch.exp(new_logp - old_logp)
+    loss = _masked_mean(torch.maximum(-advantages * ratio, -advantages * ratio.clamp(1 - clip_range, 1 + clip_range)),
+                        mask)
+    return loss, _masked_mean(((ratio - 1).abs() > clip_range).float(), mask).detach()
+
+
+def clipped_value_loss(values, old_values, returns, mask, clip_range_value: float):
+    """The value loss with the value clipped around its old estimate, as in PPO implementations:
+    ``0.5 mean_t max((V_t - R_t)^2, (V_old,t + clip(V_t - V_old,t, -c, c) - R_t)^2)`` over real tokens."""
+    vc = old_values + (values - old_values).clamp(-clip_range_value, clip_range_value)
+    return 0.5 * _masked_mean(torch.maximum((values - returns) ** 2, (vc - returns) ** 2), mask)
 
 
 def _response_mask(resp, eos_id, stop_at_eos):
@@ -303,13 +324,8 @@ def train_ppo(policy, tokenizer, reward, prompts: Sequence[str], *, n_iterations
                     m = mask[mb]
                     lg, val = policy(full[mb], attn[mb])
                     new_logp = _token_logprobs(lg[:, P - 1:-1], resp[mb], cfg.temperature, bias) * m
-                    ratio = torch.exp(new_logp - logp[mb])
-                    pg = _masked_mean(torch.maximum(-a_train[mb] * ratio,
-                                                    -a_train[mb] * ratio.clamp(1 - cfg.clip_range,
-                                                                               1 + cfg.clip_range)), m)
-                    vp = val[:, P - 1:-1]
-                    vc = v[mb] + (vp - v[mb]).clamp(-cfg.clip_range_value, cfg.clip_range_value)
-                    vl = 0.5 * _masked_mean(torch.maximum((vp - returns[mb]) ** 2, (vc - returns[mb]) ** 2), m)
+                    pg, clip_frac = clipped_policy_loss(new_logp, logp[mb], a_train[mb], m, cfg.clip_range)
+                    vl = clipped_value_loss(val[:, P - 1:-1], v[mb], returns[mb], m, cfg.clip_range_value)
                     loss = (pg if cfg.train_policy else 0.0) + cfg.vf_coef * vl
                     opt.zero_grad()
                     loss.backward()
@@ -317,7 +333,7 @@ def train_ppo(policy, tokenizer, reward, prompts: Sequence[str], *, n_iterations
                     opt.step()
                     pg_losses.append(float(pg.detach()))
                     v_losses.append(float(vl.detach()))
-                    clipped.append(float(_masked_mean(((ratio - 1).abs() > cfg.clip_range).float(), m)))
+                    clipped.append(float(clip_frac))
             g = np.asarray(gold(texts), float) if gold is not None else np.full(B, np.nan)
             if g.shape != (B,):
                 raise ValueError(f"gold returned shape {g.shape} for {B} responses")
