@@ -9,7 +9,7 @@ Two layers:
   opening it (before any computation) it checks that the folder can be created
   and written, takes an exclusive lock on it (a second command writing to the same
   folder fails at once with a one-line error), and refuses to overwrite unless
-  ``force``. Outputs are written into a staging folder inside it; :meth:`commit`
+  ``force``. Outputs are written into a staging folder inside it; :meth:`OutputFolder.commit`
   moves the whole set into place. Until then the folder holds what it held before
   (the old complete set, if there was one); an error, Ctrl-C or SIGTERM removes
   the staging folder and any folder the command created.
@@ -57,8 +57,11 @@ __all__ = ["atomic_path", "save_netcdf", "save_figure", "write_text", "check_wri
            "OutputBusy", "file_mode", "fault_point", "json_safe", "dumps_json", "LOCK_NAME", "JOURNAL_NAME",
            "STAGING_PREFIX"]
 
+#: the lock file a command holds in its output folder while it runs
 LOCK_NAME = ".mesolimbic.lock"
+#: the journal of a commit in progress (completed by the next command if a crash left it)
 JOURNAL_NAME = ".mesolimbic-commit.json"
+#: prefix of the staging folders where outputs are written before the commit
 STAGING_PREFIX = ".mesolimbic-staging-"
 FAULT_ENV = "MESOLIMBIC_FAULT_PAUSE"
 

@@ -49,6 +49,10 @@ def firing_rate(
     ``latency`` (s) delays the response, as dopamine responses follow events by
     ~50-150 ms; it is applied when ``rpe`` is a DataArray with a ``time``
     coordinate (rounded to whole time steps; the first steps take the baseline).
+
+    >>> from mesolimbic.neurons import firing_rate
+    >>> firing_rate([1.0, 0.0, -1.0, -2.0])          # burst, baseline, silence, floor
+    array([24.,  4.,  0.,  0.])
     """
     check_range("baseline", baseline, 0.0)
     check_range("gain_positive", gain_positive, 0.0)

@@ -41,7 +41,12 @@ __all__ = ["simulate", "sweep"]
 def sweep(**grid: Sequence[float]) -> dict[str, np.ndarray]:
     """Cartesian product of parameter values, as equal-length arrays for :func:`simulate`.
 
-    ``sweep(alpha=[0.1, 0.2], lam=[0, 0.9])`` gives 4 parameter sets.
+    ``sweep(alpha=[0.1, 0.2], lam=[0, 0.9])`` gives 4 parameter sets:
+
+    >>> from mesolimbic.simulate import sweep
+    >>> grid = sweep(alpha=[0.1, 0.2], lam=[0, 0.9])
+    >>> grid["alpha"], grid["lam"]
+    (array([0.1, 0.1, 0.2, 0.2]), array([0. , 0.9, 0. , 0.9]))
     """
     names = list(grid)
     combos = list(itertools.product(*(np.atleast_1d(np.asarray(grid[n], float)) for n in names)))

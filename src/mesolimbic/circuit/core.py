@@ -53,6 +53,7 @@ from .regions import REGIONS
 
 __all__ = ["Circuit", "simulate_circuit", "FULL"]
 
+#: the regions of the default circuit (the lateral habenula is optional)
 FULL = ("vta", "nac", "amygdala", "pfc")
 #: signal -> (region, meaning)
 SIGNALS = {
@@ -74,7 +75,14 @@ UNITS = {"rpe": "a.u.", "tonic": "a.u.", "value": "a.u.", "value_nac": "a.u.", "
 
 
 class Circuit(Model):
-    """The reward circuit as one learner (see the module docstring for the equations).
+    """The reward circuit as one learner (the equations of one time step are in the
+    docstring of :mod:`mesolimbic.circuit.core`).
+
+    References: each region's claim names its papers (:data:`~mesolimbic.circuit.REGIONS`):
+    Schultz, Dayan & Montague (1997) for the VTA error; O'Doherty et al. (2004) and
+    Berridge & Robinson (1998) for the NAc critic and incentive salience; Zhang, Berridge,
+    Tindell, Smith & Aldridge (2009) for its dependence on physiological state; Redish (2004)
+    for drugs; Niv, Daw, Joel & Dayan (2007) for tonic dopamine.
 
     Args:
       regions: which regions exist: any of ``"vta"``, ``"nac"``, ``"amygdala"``,

@@ -28,9 +28,12 @@ from ..models.base import Output
 
 __all__ = ["ProbabilisticSelection", "PAIRS", "STIMULI", "REWARD_PROB", "choose_a_avoid_b"]
 
+#: the six stimuli, in index order
 STIMULI = "ABCDEF"
+#: probability that choosing each stimulus (A-F) is rewarded during training
 REWARD_PROB = np.array([0.8, 0.2, 0.7, 0.3, 0.6, 0.4], np.float32)
 TRAINING = [(0, 1), (2, 3), (4, 5)]
+#: ``[15, 2]`` stimulus pairs: the three training pairs (AB, CD, EF), then every other pair (test)
 PAIRS = np.array(TRAINING + [p for p in itertools.combinations(range(6), 2) if p not in TRAINING], np.int32)
 
 

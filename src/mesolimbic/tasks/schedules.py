@@ -46,6 +46,7 @@ from ..models.base import Output
 
 __all__ = ["Schedule", "KINDS"]
 
+#: the schedules: fixed, variable and random ratio; fixed and variable interval
 KINDS = ("FR", "VR", "RR", "FI", "VI")
 
 
