@@ -229,7 +229,7 @@ def test_nuts_matches_quadrature_of_the_exact_posterior():
     # make the MCSE of short runs too small (2 x 1,500 draws gave |z| near 5 for 2 of 6 seeds;
     # 4 x 2,500 gave |z| <= 2.5 in 30 comparisons over 5 seeds, and a 4 x 6,000 run agrees)
     idata = fit_hierarchical(d, "bandit2arm_delta", parameterisation="independent", chains=4, warmup=500,
-                             draws=2500, seed=1, ppc_draws=20, chain_method="vectorized")
+                             draws=2500, seed=1, ppc_draws=20, chain_method="vectorized", sampler="nuts")
     x = np.linspace(-5, 5, 201)
     X1, X2 = np.meshgrid(x, x, indexing="ij")
     A, tau = phi_approx(X1), 5 * phi_approx(X2)
@@ -255,7 +255,8 @@ def test_hbayesdm_parameterisation_groups_and_warnings():
     raw = pd.read_csv(path("bandit2arm"), sep="\t")
     d = load_choices(raw[raw.subjID.isin(raw.subjID.unique()[:5])], "bandit2arm")
     with pytest.warns(RuntimeWarning, match="effective sample size"):
-        idata = fit_hierarchical(d, "bandit2arm_delta", chains=2, warmup=100, draws=100, ppc_draws=10)
+        idata = fit_hierarchical(d, "bandit2arm_delta", sampler="nuts", chains=2, warmup=100, draws=100,
+                                 ppc_draws=10)
     for g in ("posterior", "log_likelihood", "posterior_predictive", "observed_data", "sample_stats"):
         assert g in idata.groups()
     post = idata.posterior

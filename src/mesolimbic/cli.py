@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -149,11 +150,16 @@ def fit(
     data_path: Path = typer.Argument(..., help="trial table (TSV/CSV), one row per trial, hBayesDM columns"),
     task: str = typer.Option(..., "--task", help="bandit2arm, prl, prl_multipleB, ts, gng or pst"),
     model: str = typer.Option(..., "--model", help="model name, e.g. bandit2arm_delta (see mesolimbic.fitting.MODELS)"),
-    method: str = typer.Option("mle", "--method", help="mle, map, approx (empirical Bayes) or hierarchical (NUTS)"),
+    method: str = typer.Option("mle", "--method", help="mle, map, approx (empirical Bayes) or hierarchical"),
     out_dir: Path = typer.Option(Path("fit"), "--out", "-o", help="output folder"),
     drop_nan: bool = typer.Option(False, "--drop-nan", help="drop rows with missing values (reported per subject)"),
-    chains: int = typer.Option(4, "--chains"), warmup: int = typer.Option(1000, "--warmup"),
-    draws: int = typer.Option(3000, "--draws"), seed: int = typer.Option(0, "--seed"),
+    sampler: str = typer.Option("chees", "--sampler", help="hierarchical: chees (many chains, run to --target-ess) "
+                                                           "or nuts (hBayesDM's 4 x (1000 + 3000))"),
+    chains: int = typer.Option(None, "--chains", help="default 64 (chees) or 4 (nuts)"),
+    warmup: int = typer.Option(None, "--warmup", help="default 400 (chees) or 1000 (nuts)"),
+    draws: int = typer.Option(3000, "--draws", help="nuts: draws per chain"),
+    target_ess: float = typer.Option(12000.0, "--target-ess", help="chees: bulk ESS to reach"),
+    seed: int = typer.Option(0, "--seed"),
     force: bool = typer.Option(False, "--force", help="overwrite existing outputs"),
 ) -> None:
     """Fit a model to subjects' choices: writes params.csv, regressors.tsv, diagnostics.json,
@@ -173,7 +179,8 @@ def fit(
             paths.append(out_dir / "posterior.nc")
             import numpyro
 
-            numpyro.set_host_device_count(max(chains, 1))  # one CPU device per chain: chains run in parallel
+            # NUTS: one CPU device per chain; ChEES: its chains split over the CPU cores
+            numpyro.set_host_device_count(max(chains or 4, 1) if sampler == "nuts" else max(os.cpu_count() or 1, 1))
         check_writable(paths, force)
         data = load_choices(data_path, task, drop_nan=drop_nan)
         if data.dropped:
@@ -182,7 +189,8 @@ def fit(
                       transient=True) as progress:
             progress.add_task(f"fitting {fm.name} ({method}) to {data.n_subjects} subjects", total=None)
             if method == "hierarchical":
-                result = fit_hierarchical(data, fm, chains=chains, warmup=warmup, draws=draws, seed=seed)
+                result = fit_hierarchical(data, fm, sampler=sampler, chains=chains, warmup=warmup, draws=draws,
+                                          target_ess=target_ess, seed=seed)
             elif method == "approx":
                 result = fit_approx(data, fm, seed=seed)
             else:
