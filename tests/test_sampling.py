@@ -171,6 +171,6 @@ def test_default_sampler_matches_stan_reference_bandit2arm():
     post = idata.posterior
     lin = post.mu_pr.sel(parameter="alpha") + post.sigma.sel(parameter="alpha") * post.x_pr.sel(parameter="alpha")
     np.testing.assert_allclose(post.alpha.values, np.asarray(phi_approx(lin.values)), rtol=1e-4, atol=1e-6)
-    assert idata.attrs["sampler"] == "chees" and post.sizes["chain"] == 64
+    assert idata.attrs["sampler"] == "chees" and post.sizes["chain"] == 32
     assert {"posterior", "log_likelihood", "posterior_predictive", "observed_data", "sample_stats"} <= set(
         idata.groups())

@@ -155,8 +155,8 @@ def fit(
     drop_nan: bool = typer.Option(False, "--drop-nan", help="drop rows with missing values (reported per subject)"),
     sampler: str = typer.Option("chees", "--sampler", help="hierarchical: chees (many chains, run to --target-ess) "
                                                            "or nuts (hBayesDM's 4 x (1000 + 3000))"),
-    chains: int = typer.Option(None, "--chains", help="default 64 (chees) or 4 (nuts)"),
-    warmup: int = typer.Option(None, "--warmup", help="default 400 (chees) or 1000 (nuts)"),
+    chains: int = typer.Option(None, "--chains", help="default 32 (chees) or 4 (nuts)"),
+    warmup: int = typer.Option(None, "--warmup", help="default 200 (chees) or 1000 (nuts)"),
     draws: int = typer.Option(3000, "--draws", help="nuts: draws per chain"),
     target_ess: float = typer.Option(12000.0, "--target-ess", help="chees: bulk ESS to reach"),
     seed: int = typer.Option(0, "--seed"),

@@ -109,10 +109,10 @@ def fit_hierarchical(data: ChoiceData, model: FitModel | str, *, parameterisatio
     module docstring). Both samplers run on the same NumPyro model (:func:`numpyro_model`).
 
     ``sampler="chees"`` (default): many-chain ChEES-HMC (:mod:`mesolimbic.fitting.samplers`),
-    ``chains`` (default 64) in superchains of ``superchain_size`` sharing a starting point,
+    ``chains`` (default 32) in superchains of ``superchain_size`` sharing a starting point,
     split over the JAX devices, warm-started from the empirical-Bayes Laplace fit
     (:func:`~mesolimbic.fitting.fit_approx`) whose scale is the initial diagonal metric;
-    ``warmup`` (default 400) iterations, then sampling until the bulk ESS of every group mean
+    ``warmup`` (default 200) iterations, then sampling until the bulk ESS of every group mean
     and group SD (every ``x_pr`` with ``"independent"``) reaches ``target_ess`` or each chain has
     ``max_draws`` draws. ``target_accept`` (default 0.8) is the harmonic-mean acceptance the
     step size aims at. ``init``: a starting point ``{"mu_pr", "sigma", "x_pr"}`` on the
@@ -138,8 +138,8 @@ def fit_hierarchical(data: ChoiceData, model: FitModel | str, *, parameterisatio
     check_choice("parameterisation", parameterisation, ("hbayesdm", "independent"))
     check_choice("sampler", sampler, ("chees", "nuts"))
     nuts = sampler == "nuts"
-    chains = check_count("chains", (4 if nuts else 64) if chains is None else chains, 1)
-    warmup = check_count("warmup", (1000 if nuts else 400) if warmup is None else warmup, 1 if nuts else 20)
+    chains = check_count("chains", (4 if nuts else 32) if chains is None else chains, 1)
+    warmup = check_count("warmup", (1000 if nuts else 200) if warmup is None else warmup, 1 if nuts else 20)
     draws = check_count("draws", draws, 1)
     target_accept = (0.95 if nuts else 0.8) if target_accept is None else target_accept
     check_range("target_accept", target_accept, 0.0, 1.0, low_open=True, high_open=True)
@@ -272,14 +272,48 @@ def warm_start(data: ChoiceData, model: FitModel, hier: bool = True, seed: int =
     return {"mu_pr": mu, "sigma": sig, "x_pr": x}, scale
 
 
+_POTENTIALS: dict = {}
+
+
+def _layout(model, parameterisation, data):
+    """What a compiled potential depends on besides the data's values."""
+    extra = tuple(sorted((k, np.shape(v)) for k, v in data.extra.items()))
+    return (id(model), model.name, parameterisation, data.task, data.n_subjects, data.mask.shape, data.n_actions,
+            data.n_states, tuple(np.asarray(data.subject).tolist()), extra)
+
+
+def _flat_potential(model, parameterisation, data, npmodel):
+    """``potential(q, (inputs, mask))`` of the NumPyro model on a flat unconstrained vector ``q``
+    (NumPyro's own transforms and Jacobians), one function object per model and data layout so that
+    the sampler's compiled programs are reused for any data of that layout."""
+    from jax.flatten_util import ravel_pytree
+    from numpyro.infer.util import potential_energy
+
+    key = _layout(model, parameterisation, data)
+    if key not in _POTENTIALS:
+        hier = parameterisation == "hbayesdm"
+        N, P = data.n_subjects, len(model.param_names)
+        shapes = {"mu_pr": (P,), "sigma": (P,), "x_pr": (N, P)} if hier else {"x_pr": (N, P)}
+        _, unravel = ravel_pytree({k: jnp.zeros(v, jnp.float32) for k, v in shapes.items()})
+
+        def potential(q, aux):
+            inputs, mask = aux
+            return potential_energy(npmodel, (inputs, mask), {}, unravel(q))
+
+        _POTENTIALS[key] = (potential, unravel)
+    return _POTENTIALS[key]
+
+
 def _run_chees(npmodel, model, data, inputs, hier, settings, seed, init):
     from jax.flatten_util import ravel_pytree
-    from numpyro.infer.util import constrain_fn, potential_energy, unconstrain_fn
+    from numpyro.distributions import constraints
+    from numpyro.distributions.transforms import biject_to
 
     from .samplers import chees_hmc, enable_compilation_cache
 
     enable_compilation_cache()
     names = ("mu_pr", "sigma", "x_pr") if hier else ("x_pr",)
+    N, P = data.n_subjects, len(model.param_names)
     if init is None:
         start, scale = warm_start(data, model, hier, seed)
     else:
@@ -290,30 +324,26 @@ def _run_chees(npmodel, model, data, inputs, hier, settings, seed, init):
         for k in names:
             if not np.all(np.isfinite(start[k])):
                 raise ValueError(f"the initial point is not finite: init[{k!r}] has non-finite values")
+        if hier and np.any(start["sigma"] <= 0):
+            raise ValueError("the initial point is not valid: init['sigma'] must be > 0")
         scale = {k: np.full(np.shape(start[k]), 0.5) for k in names}
-    start = {k: jnp.asarray(np.broadcast_to(start[k], (data.n_subjects, len(model.param_names))
-                                            if k == "x_pr" else (len(model.param_names),)), jnp.float32)
-             for k in names}
-    if hier and np.any(np.asarray(start["sigma"]) <= 0):
-        raise ValueError("the initial point is not valid: sigma must be > 0")
-    q0, unravel = ravel_pytree(unconstrain_fn(npmodel, (), {}, start))
-    s0, _ = ravel_pytree({k: jnp.asarray(scale[k], jnp.float32) for k in names})
-    mask = jnp.asarray(data.mask)
-
-    def potential(q):
-        return potential_energy(npmodel, (inputs, mask), {}, unravel(q))
-
-    P = len(model.param_names)
-    n_mon = 2 * P if hier else None
+    to_sigma = biject_to(constraints.positive)  # NumPyro's transform for the half-normal's support
+    shapes = {"mu_pr": (P,), "sigma": (P,), "x_pr": (N, P)}
+    start = {k: np.broadcast_to(np.asarray(start[k], np.float32), shapes[k]) for k in names}
+    unc = {k: (np.asarray(to_sigma.inv(jnp.asarray(v))) if k == "sigma" else v) for k, v in start.items()}
+    q0, _ = ravel_pytree({k: jnp.asarray(v, jnp.float32) for k, v in unc.items()})
+    s0, _ = ravel_pytree({k: jnp.asarray(np.broadcast_to(scale[k], shapes[k]), jnp.float32) for k in names})
+    potential, unravel = _flat_potential(model, "hbayesdm" if hier else "independent", data, npmodel)
+    aux = (inputs, jnp.asarray(data.mask))
+    n_mon = 2 * P
 
     def monitor(x):  # group means and log-SDs (mu_pr, sigma come first in the flat vector)
         return x[..., :n_mon] if hier else x
 
-    res = chees_hmc(potential, np.asarray(q0), np.asarray(s0), settings, seed=seed, monitor=monitor)
+    res = chees_hmc(potential, np.asarray(q0), np.asarray(s0), settings, seed=seed, monitor=monitor, aux=aux)
     C, n, _ = res.draws.shape
-    cons = jax.jit(jax.vmap(lambda q: constrain_fn(npmodel, (), {}, unravel(q))))(
-        jnp.asarray(res.draws.reshape(C * n, -1)))
-    s = {k: np.asarray(cons[k]).reshape((C, n) + cons[k].shape[1:]) for k in names}
+    u = jax.vmap(unravel)(jnp.asarray(res.draws.reshape(C * n, -1)))
+    s = {k: np.asarray(to_sigma(u[k]) if k == "sigma" else u[k]).reshape((C, n) + shapes[k]) for k in names}
     stats = {"diverging": res.diverging, "n_steps": res.n_steps, "acceptance_rate": res.accept,
              "lp": -res.potential}
     info = {"step_size": res.step_size, "trajectory_length": res.trajectory_length, "devices": res.devices,

@@ -36,6 +36,7 @@ regularisation).
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,9 +54,9 @@ DIVERGENCE = 1000.0  # energy error counted as a divergence (Stan's and NumPyro'
 class ChEESSettings:
     """Settings of :func:`chees_hmc` (validated on construction)."""
 
-    chains: int = 64
+    chains: int = 32
     superchain_size: int = 4
-    warmup: int = 400
+    warmup: int = 200
     target_ess: float = 12_000.0
     block: int = 50
     max_draws: int = 4_000
@@ -143,6 +144,10 @@ def nested_rhat(x, superchain_size: int) -> float:
     return float(np.sqrt(1.0 + B / W)) if W > 0 else float("inf")
 
 
+def _no_aux(potential, q, aux):
+    return potential(q)
+
+
 def _dual_averaging_update(state, stat, target, mu, t0=10.0, gamma=0.05, kappa=0.75):
     """Nesterov dual averaging in log step size (Hoffman & Gelman 2014, Stan's constants)."""
     t, h_bar, log_eps_bar = state
@@ -154,15 +159,17 @@ def _dual_averaging_update(state, stat, target, mu, t0=10.0, gamma=0.05, kappa=0
     return (t, h_bar, log_eps_bar), log_eps
 
 
+@functools.lru_cache(maxsize=16)
 def _build(potential, dim: int, settings: ChEESSettings, mesh):
-    """Jitted warm-up window and sampling block for a flat ``potential(q)`` (negative log density)."""
-    vg = jax.vmap(jax.value_and_grad(potential))
+    """Jitted warm-up window and sampling block for a flat ``potential(q, aux)`` (negative log
+    density; ``aux``: the data, an argument so that data of the same shapes reuse the programs)."""
+    vg = jax.vmap(jax.value_and_grad(potential), in_axes=(0, None))
     C = settings.chains
     shard = (lambda a: a) if mesh is None else (
         lambda a: jax.lax.with_sharding_constraint(
             a, jax.sharding.NamedSharding(mesh, jax.sharding.PartitionSpec("chain", *([None] * (a.ndim - 1))))))
 
-    def transition(key, q, U, g, eps, n_leap, imm):
+    def transition(key, q, U, g, eps, n_leap, imm, aux):
         kp, ku = jax.random.split(key)
         p0 = jax.random.normal(kp, q.shape, q.dtype) / jnp.sqrt(imm)
 
@@ -170,7 +177,7 @@ def _build(potential, dim: int, settings: ChEESSettings, mesh):
             q_, p_, U_, g_ = s
             p_ = p_ - 0.5 * eps * g_
             q_ = q_ + eps * imm * p_
-            U_, g_ = vg(q_)
+            U_, g_ = vg(q_, aux)
             p_ = p_ - 0.5 * eps * g_
             return shard(q_), p_, U_, g_
 
@@ -189,7 +196,7 @@ def _build(potential, dim: int, settings: ChEESSettings, mesh):
         return jnp.clip(jnp.ceil(u * T / eps), 1, settings.max_leapfrog).astype(jnp.int32), u
 
     @jax.jit
-    def warm_window(key, q, U, g, imm, da, mu_da, log_eps, adam, log_T, log_T_bar, it0, collect):
+    def warm_window(key, q, U, g, imm, da, mu_da, log_eps, adam, log_T, log_T_bar, it0, collect, aux):
         n = WINDOW
 
         def one(carry, i):
@@ -198,7 +205,7 @@ def _build(potential, dim: int, settings: ChEESSettings, mesh):
             eps = jnp.exp(log_eps)
             T = jnp.exp(log_T)
             L, u = n_steps_for(it, eps, T)
-            qn, Un, gn, acc, div, q1, p1 = transition(jax.random.fold_in(key, i), q, U, g, eps, L, imm)
+            qn, Un, gn, acc, div, q1, p1 = transition(jax.random.fold_in(key, i), q, U, g, eps, L, imm, aux)
             # step size: harmonic mean of the acceptance probabilities
             hm = 1.0 / jnp.mean(1.0 / jnp.maximum(acc, 1e-10))
             da, log_eps = _dual_averaging_update(da, hm, settings.target_accept, mu_da)
@@ -233,22 +240,23 @@ def _build(potential, dim: int, settings: ChEESSettings, mesh):
         return carry, acc, div, L
 
     @jax.jit
-    def sample_block(key, q, U, g, imm, eps, T, it0):
+    def sample_block(key, q, U, g, imm, eps, T, it0, aux):
         def one(carry, i):
             q, U, g = carry
             L, _ = n_steps_for(it0 + i, eps, T)
-            qn, Un, gn, acc, div, _, _ = transition(jax.random.fold_in(key, i), q, U, g, eps, L, imm)
+            qn, Un, gn, acc, div, _, _ = transition(jax.random.fold_in(key, i), q, U, g, eps, L, imm, aux)
             return (qn, Un, gn), (qn, Un, acc, div, L)
 
         (q, U, g), out = jax.lax.scan(one, (q, U, g), jnp.arange(settings.block))
         return q, U, g, out
 
     WINDOW = settings.warmup // 4
-    return vg, warm_window, sample_block, WINDOW
+    return jax.jit(vg), warm_window, sample_block, WINDOW
 
 
-def chees_hmc(potential, init, scale, settings: ChEESSettings, seed: int = 0, monitor=None) -> ChEESResult:
-    """Sample ``exp(-potential(q))`` for a flat ``q`` ``[dim]`` with ChEES-HMC.
+def chees_hmc(potential, init, scale, settings: ChEESSettings, seed: int = 0, monitor=None, aux=None) -> ChEESResult:
+    """Sample ``exp(-potential(q, aux))`` for a flat ``q`` ``[dim]`` with ChEES-HMC (``aux``: data
+    passed through to the potential; with ``aux=None`` the potential may take ``q`` alone).
 
     ``init`` ``[dim]``: centre of the starting points; ``scale`` ``[dim]``: initial metric scale
     (the inverse metric starts at ``scale**2``); superchain starting points are
@@ -260,6 +268,9 @@ def chees_hmc(potential, init, scale, settings: ChEESSettings, seed: int = 0, mo
 
     import arviz as az
 
+    if aux is None:
+        one = potential
+        potential = functools.partial(_no_aux, one)
     init = np.asarray(init, np.float32)
     scale = np.asarray(scale, np.float32)
     dim = init.size
@@ -285,14 +296,14 @@ def chees_hmc(potential, init, scale, settings: ChEESSettings, seed: int = 0, mo
     starts = init + settings.init_spread * scale * rng.standard_normal((K, dim)).astype(np.float32)
     starts[0] = init
     q = put(np.repeat(starts, M, axis=0))
-    U, g = jax.jit(vg)(q)
+    U, g = vg(q, aux)
     U_np = np.asarray(U)
     if not np.all(np.isfinite(U_np)):
         # a drawn start in a bad region: fall back to the centre for those superchains
         bad_super = np.unique(np.flatnonzero(~np.isfinite(U_np)) // M)
         starts[bad_super] = init
         q = put(np.repeat(starts, M, axis=0))
-        U, g = jax.jit(vg)(q)
+        U, g = vg(q, aux)
         if not np.all(np.isfinite(np.asarray(U))):
             raise ValueError("the log density is not finite at the initial point; check the data and the model's "
                              "parameter ranges, or pass a different init")
@@ -307,7 +318,8 @@ def chees_hmc(potential, init, scale, settings: ChEESSettings, seed: int = 0, mo
     for w in range(4):
         collect = jnp.float32(1.0 if w >= 1 else 0.0)
         carry, acc, div, L = warm_window(jax.random.fold_in(key, 10_000 + w), q, U, g, imm, da,
-                                         jnp.log(10.0) + log_eps, log_eps, adam, log_T, log_T_bar, it, collect)
+                                         jnp.log(10.0) + log_eps, log_eps, adam, log_T, log_T_bar, it, collect,
+                                         aux)
         q, U, g, da, log_eps, adam, log_T, log_T_bar, s1, s2 = carry
         it += window
         accs.append(np.asarray(acc))
@@ -318,7 +330,7 @@ def chees_hmc(potential, init, scale, settings: ChEESSettings, seed: int = 0, mo
             mean = s1 / n
             var = jnp.maximum(s2 / n - mean ** 2, 0.0) * n / (n - 1)
             imm = (n / (n + 5.0)) * var + 1e-3 * (5.0 / (n + 5.0))
-            U, g = jax.jit(vg)(q)
+            U, g = vg(q, aux)
         # each window ends at its averaged step size; the next restarts dual averaging from there
         log_eps = da[2]
         da = (jnp.float32(0.0), jnp.float32(0.0), jnp.float32(0.0))
@@ -333,7 +345,7 @@ def chees_hmc(potential, init, scale, settings: ChEESSettings, seed: int = 0, mo
     max_blocks = -(-settings.max_draws // settings.block)
     for b in range(max_blocks):
         q, U, g, (qs, Us, acc, div, L) = sample_block(jax.random.fold_in(key, 20_000 + b), q, U, g, imm,
-                                                      jnp.float32(eps), jnp.float32(T), it)
+                                                      jnp.float32(eps), jnp.float32(T), it, aux)
         it += settings.block
         draws.append(np.swapaxes(np.asarray(qs), 0, 1))
         pots.append(np.asarray(Us).T)
