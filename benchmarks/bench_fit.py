@@ -82,7 +82,12 @@ def report(label, idata, model, wall):
           f"draws, divergences {int(idata.sample_stats.diverging.sum())}")
     for name, e in sorted(ess.items(), key=lambda kv: kv[1]):
         print(f"    {name:>14}: ESS {e:7.0f}  {e / n:5.2f} per draw  {e / wall:7.1f} per s")
-    print(f"    worst: {worst} {ess[worst] / wall:.1f} ESS/s")
+    from mesolimbic.fitting import diagnostics
+
+    dg = diagnostics(idata, warn=False)
+    nested = f", nested R-hat {dg['max_nested_r_hat']:.3f}" if "max_nested_r_hat" in dg else ""
+    print(f"    worst: {worst} {ess[worst] / wall:.1f} ESS/s; max R-hat {dg['max_r_hat']:.3f}{nested}, "
+          f"min tail ESS {dg['min_ess_tail']:.0f}")
     return ess, n
 
 
@@ -131,8 +136,14 @@ def main() -> None:
     ap.add_argument("--skip-nuts", action="store_true")
     ap.add_argument("--skip-chees", action="store_true")
     ap.add_argument("--skip-scale", action="store_true")
+    ap.add_argument("--target-ess", type=float, default=12000.0, help="the default sampler's target bulk ESS")
     ap.add_argument("--subjects", type=int, default=1000)
+    ap.add_argument("--scale-chains", type=int, default=8, help="chains of the default sampler at scale")
+    ap.add_argument("--scale-target-ess", type=float, default=1000.0)
+    ap.add_argument("--one-fit", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.one_fit:
+        return one_fit()
     import numpyro
 
     numpyro.set_host_device_count(4)  # before JAX starts: NUTS one chain per device; ChEES splits over them
@@ -156,7 +167,8 @@ def main() -> None:
             if (sampler == "nuts" and args.skip_nuts) or (sampler == "chees" and args.skip_chees):
                 continue
             t0 = time.perf_counter()
-            idata = fit_hierarchical(d, model, sampler=sampler, ppc_draws=20)
+            kw = {} if sampler == "nuts" else {"target_ess": args.target_ess}
+            idata = fit_hierarchical(d, model, sampler=sampler, ppc_draws=20, **kw)
             wall = time.perf_counter() - t0
             label = ("NUTS, hBayesDM's settings" if sampler == "nuts" else
                      f"ChEES (default), step {idata.attrs['step_size']:.3f}, trajectory "
@@ -169,17 +181,42 @@ def main() -> None:
                 if sampler == "nuts":
                     interleaving(idata, model)
     if not args.skip_chees and "bandit2arm_delta" in chosen:
-        d = load_choices(DATA / "bandit2arm_exampleData.txt", "bandit2arm")
-        print("\nfirst and second fit of the default sampler, same model and data (persistent compilation cache):")
-        for k in ("first (new seed)", "second (new seed)"):
-            t0 = time.perf_counter()
-            fit_hierarchical(d, "bandit2arm_delta", seed=11 if "first" in k else 12, ppc_draws=20)
-            print(f"  {k}: {time.perf_counter() - t0:.1f} s")
+        cache_timing()
     if not args.skip_scale:
-        scale(args.subjects, skip_chees=args.skip_chees)
+        scale(args.subjects, args.scale_chains, args.scale_target_ess, skip_chees=args.skip_chees)
 
 
-def scale(n, skip_chees=False):
+def one_fit() -> None:
+    """One default fit of bandit2arm (seed 0), printed as 'wall warm-up sampling' seconds."""
+    from mesolimbic.fitting import fit_hierarchical, load_choices
+
+    d = load_choices(DATA / "bandit2arm_exampleData.txt", "bandit2arm")
+    out = []
+    for _ in range(2):  # the second fit in the same process reuses the compiled programs
+        t0 = time.perf_counter()
+        idata = fit_hierarchical(d, "bandit2arm_delta", seed=0, ppc_draws=20)
+        out.append(f"{time.perf_counter() - t0:.1f} {idata.attrs['warmup_time_s']:.1f} "
+                   f"{idata.attrs['sampling_time_s']:.1f}")
+    print(" | ".join(out))
+
+
+def cache_timing() -> None:
+    """First and second fit of the same model and data, each in a fresh process sharing a new
+    persistent compilation cache, and a second fit inside each process."""
+    import subprocess
+    import sys
+    import tempfile
+
+    print("\nthe default sampler on bandit2arm, seed 0: wall / warm-up (compile included) / sampling, seconds")
+    with tempfile.TemporaryDirectory() as cache:
+        env = {**os.environ, "MESOLIMBIC_JAX_CACHE": cache}
+        for label in ("process 1, empty compilation cache", "process 2, cache filled by process 1"):
+            r = subprocess.run([sys.executable, __file__, "--one-fit"], env=env, capture_output=True, text=True)
+            first, second = (r.stdout.strip().splitlines() or ["failed | failed"])[-1].split(" | ")
+            print(f"  {label}: first fit {first}; second fit in the same process {second}")
+
+
+def scale(n, chains, target_ess, skip_chees=False):
     """n simulated subjects x 200 trials of bandit2arm, drawn from the hBayesDM hierarchy with known
     group parameters: the default sampler (wall, ESS/s, recovery) and the approximate fit."""
     from mesolimbic.fitting import fit_approx, fit_hierarchical
@@ -199,9 +236,11 @@ def scale(n, skip_chees=False):
 
         model = get_model("bandit2arm_delta")
         t0 = time.perf_counter()
-        idata = fit_hierarchical(big, model, ppc_draws=20, per_trial=False)
+        idata = fit_hierarchical(big, model, chains=chains, target_ess=target_ess, ppc_draws=20, per_trial=False)
         wall = time.perf_counter() - t0
-        ess, m = report("ChEES (default)", idata, model, wall)
+        ess, m = report(f"ChEES, {chains} chains, target ESS {target_ess:.0f}, step {idata.attrs['step_size']:.3f}, "
+                        f"warm-up {idata.attrs['warmup_time_s']:.0f} s, sampling {idata.attrs['sampling_time_s']:.0f} s",
+                        idata, model, wall)
         post = idata.posterior
         for name, true in (("mu_pr", mu_pr), ("sigma", sigma)):
             v = post[name].values.reshape(-1, 2)

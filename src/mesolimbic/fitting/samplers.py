@@ -19,7 +19,10 @@ and accepts by Metropolis. Warm-up adapts
 
 After warm-up ``eps`` and ``T`` are fixed at their averaged values, and sampling
 runs in blocks until the bulk ESS of every monitored quantity reaches the target.
-Chains are split over the available JAX devices (sharded along the chain axis).
+Chains are split over the available JAX devices (sharded along the chain axis); on the CPU,
+over no more devices than the cores the process may run on (more threads than cores only
+shrink each device's batch: 32 chains on 4 CPU devices pinned to one core took 101 s on
+bandit2arm against 57 s on one device).
 
 Convergence for many short chains: chains come in ``superchains`` that share a
 starting point; nested R-hat (Margossian, Hoffman, Sountsov, Riou-Durand, Vehtari &
@@ -262,7 +265,8 @@ def chees_hmc(potential, init, scale, settings: ChEESSettings, seed: int = 0, mo
     (the inverse metric starts at ``scale**2``); superchain starting points are
     ``init + init_spread * scale * N(0, 1)``, shared by the chains of a superchain.
     ``monitor(draws [chain, draw, dim]) -> [chain, draw, k]``: the quantities whose bulk ESS must
-    reach ``settings.target_ess`` (default: every coordinate). Raises ``ValueError`` if the
+    reach ``settings.target_ess`` (default: every coordinate); sampling stops there, or at
+    ``settings.max_draws`` per chain, or when the stored draws would pass ~1 GB. Raises ``ValueError`` if the
     potential is not finite at a starting point."""
     import time
 
@@ -283,7 +287,11 @@ def chees_hmc(potential, init, scale, settings: ChEESSettings, seed: int = 0, mo
         raise ValueError("the initial metric scale must be finite and positive")
     C, M = settings.chains, settings.superchain_size
     devices = jax.local_devices()
-    n_dev = max(d for d in range(1, min(len(devices), C) + 1) if C % d == 0)
+    usable = len(devices)
+    if devices[0].platform == "cpu":  # CPU "devices" are threads: no more of them than cores we may run on
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+        usable = min(usable, cores)
+    n_dev = max(d for d in range(1, min(usable, C) + 1) if C % d == 0)
     mesh = jax.sharding.Mesh(np.array(devices[:n_dev]), ("chain",)) if n_dev > 1 else None
     put = (lambda a: jnp.asarray(a)) if mesh is None else (
         lambda a: jax.device_put(a, jax.sharding.NamedSharding(
@@ -342,7 +350,9 @@ def chees_hmc(potential, init, scale, settings: ChEESSettings, seed: int = 0, mo
     t1 = time.perf_counter()
     draws, pots, acc_s, div_s, L_s = [], [], [], [], []
     history = []
-    max_blocks = -(-settings.max_draws // settings.block)
+    # at most max_draws per chain, and no more than ~1 GB of stored draws
+    max_draws = min(settings.max_draws, max(2 * settings.block, int(2.5e8 // (C * dim))))
+    max_blocks = -(-max_draws // settings.block)
     for b in range(max_blocks):
         q, U, g, (qs, Us, acc, div, L) = sample_block(jax.random.fold_in(key, 20_000 + b), q, U, g, imm,
                                                       jnp.float32(eps), jnp.float32(T), it, aux)
