@@ -174,3 +174,31 @@ def test_default_sampler_matches_stan_reference_bandit2arm():
     assert idata.attrs["sampler"] == "chees" and post.sizes["chain"] == 32
     assert {"posterior", "log_likelihood", "posterior_predictive", "observed_data", "sample_stats"} <= set(
         idata.groups())
+
+
+def test_chees_chains_split_over_cpu_devices(tmp_path):
+    """With two CPU devices (and two usable cores) the chains are sharded over both, and the
+    sampler still gets a Gaussian's moments right; with one usable core it stays on one device."""
+    import os
+    import subprocess
+    import sys
+
+    script = tmp_path / "split.py"
+    script.write_text(
+        "import numpy as np, jax.numpy as jnp\n"
+        "from mesolimbic.fitting.samplers import ChEESSettings, chees_hmc\n"
+        "sd = jnp.asarray([0.5, 2.0, 1.0])\n"
+        "res = chees_hmc(lambda q: 0.5 * jnp.sum((q / sd) ** 2), np.ones(3), np.ones(3),\n"
+        "                ChEESSettings(chains=16, warmup=100, target_ess=1000, max_draws=400), seed=0)\n"
+        "x = res.draws.reshape(-1, 3)\n"
+        "print(res.devices, *np.round(x.std(0) / np.asarray(sd), 3), *np.round(x.mean(0) / np.asarray(sd), 3))\n")
+    env = {**os.environ, "XLA_FLAGS": "--xla_force_host_platform_device_count=2",
+           "PYTHONPATH": os.pathsep.join([str(HERE.parent / "src"), os.environ.get("PYTHONPATH", "")])}
+    r = subprocess.run([sys.executable, str(script)], env=env, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    devices, *stats = r.stdout.split()
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    assert int(devices) == min(2, cores)
+    sds, means = np.array(stats[:3], float), np.array(stats[3:], float)
+    np.testing.assert_allclose(sds, 1.0, atol=0.1)
+    assert np.all(np.abs(means) < 0.15)
