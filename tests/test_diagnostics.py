@@ -73,7 +73,7 @@ def test_cli_one_chain_fit_warns_and_writes_valid_json(tmp_path):
     path = tmp_path / "d.txt"
     raw[raw.subjID.isin(raw.subjID.unique()[:3])].to_csv(path, sep="\t", index=False)
     res = CliRunner().invoke(app, ["fit", str(path), "--task", "bandit2arm", "--model", "bandit2arm_delta",
-                                   "--method", "hierarchical", "--chains", "1", "--warmup", "5", "--draws", "3",
+                                   "--method", "hierarchical", "--sampler", "nuts", "--chains", "1", "--warmup", "5", "--draws", "3",
                                    "--seed", str(2 ** 64), "--out", str(tmp_path / "f")])
     assert res.exit_code == 0, res.output
     assert "warning: R-hat not computed: it needs >= 2 chains" in res.output

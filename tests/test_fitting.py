@@ -401,10 +401,11 @@ def phi_approx(x):
     return 1 / (1 + np.exp(-(0.07056 * x ** 3 + 1.5976 * x)))
 
 
-def test_nuts_matches_quadrature_of_the_exact_posterior():
+@pytest.mark.parametrize("sampler", ["nuts", "chees"])
+def test_sampler_matches_quadrature_of_the_exact_posterior(sampler):
     """With the group level removed (x_pr ~ N(0, 1), A = Phi_approx(x), tau = 5 Phi_approx(x)),
     each subject's posterior is a 2-D integral: computed here on a grid with an
-    independent NumPy likelihood, and compared with NUTS within Monte Carlo error."""
+    independent NumPy likelihood, and compared with NUTS / ChEES-HMC within Monte Carlo error."""
     import arviz as az
 
     from mesolimbic.fitting import fit_hierarchical
@@ -415,8 +416,13 @@ def test_nuts_matches_quadrature_of_the_exact_posterior():
     # 4 x 2,500 draws: subject 0's beta posterior has a long right tail whose rare excursions
     # make the MCSE of short runs too small (2 x 1,500 draws gave |z| near 5 for 2 of 6 seeds;
     # 4 x 2,500 gave |z| <= 2.5 in 30 comparisons over 5 seeds, and a 4 x 6,000 run agrees)
-    idata = fit_hierarchical(d, "bandit2arm_delta", parameterisation="independent", chains=4, warmup=500,
-                             draws=2500, seed=1, ppc_draws=20, chain_method="vectorized")
+    if sampler == "nuts":
+        idata = fit_hierarchical(d, "bandit2arm_delta", parameterisation="independent", chains=4, warmup=500,
+                                 draws=2500, seed=1, ppc_draws=20, chain_method="vectorized", sampler="nuts")
+    else:  # run until every x_pr has a bulk ESS of 4,000
+        idata = fit_hierarchical(d, "bandit2arm_delta", parameterisation="independent", target_ess=4000,
+                                 seed=1, ppc_draws=20)
+        assert float(az.ess(idata, var_names=["x_pr"]).x_pr.min()) >= 4000
     x = np.linspace(-5, 5, 201)
     X1, X2 = np.meshgrid(x, x, indexing="ij")
     A, tau = phi_approx(X1), 5 * phi_approx(X2)
@@ -444,7 +450,8 @@ def test_hbayesdm_parameterisation_groups_and_warnings():
     raw = pd.read_csv(path("bandit2arm"), sep="\t")
     d = load_choices(raw[raw.subjID.isin(raw.subjID.unique()[:5])], "bandit2arm")
     with pytest.warns(RuntimeWarning, match="effective sample size"):
-        idata = fit_hierarchical(d, "bandit2arm_delta", chains=2, warmup=100, draws=100, ppc_draws=10)
+        idata = fit_hierarchical(d, "bandit2arm_delta", sampler="nuts", chains=2, warmup=100, draws=100,
+                                 ppc_draws=10)
     for g in ("posterior", "log_likelihood", "posterior_predictive", "observed_data", "sample_stats"):
         assert g in idata.groups()
     post = idata.posterior

@@ -9,6 +9,7 @@ the output folder as it was (:mod:`mesolimbic._interrupt`)."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import typer
@@ -197,11 +198,16 @@ def fit(
     model: str = typer.Option(..., "--model", help="model name, e.g. bandit2arm_delta (`mesolimbic models` lists them)"),
     task: str = typer.Option(None, "--task", help="the data's task (bandit2arm, prl, prl_multipleB, ts, gng, pst); "
                                                   "default: the model's — given, it must match"),
-    method: str = typer.Option("mle", "--method", help="mle, map, approx (empirical Bayes) or hierarchical (NUTS)"),
+    method: str = typer.Option("mle", "--method", help="mle, map, approx (empirical Bayes) or hierarchical"),
     out_dir: Path = typer.Option(Path("fit"), "--out", "-o", help="output folder"),
     drop_nan: bool = typer.Option(False, "--drop-nan", help="drop rows with missing values (reported per subject)"),
-    chains: int = typer.Option(4, "--chains"), warmup: int = typer.Option(1000, "--warmup"),
-    draws: int = typer.Option(3000, "--draws"), seed: int = typer.Option(0, "--seed"),
+    sampler: str = typer.Option("chees", "--sampler", help="hierarchical: chees (many chains, run to --target-ess) "
+                                                           "or nuts (hBayesDM's 4 x (1000 + 3000))"),
+    chains: int = typer.Option(None, "--chains", help="default 32 (chees) or 4 (nuts)"),
+    warmup: int = typer.Option(None, "--warmup", help="default 200 (chees) or 1000 (nuts)"),
+    draws: int = typer.Option(3000, "--draws", help="nuts: draws per chain"),
+    target_ess: float = typer.Option(12000.0, "--target-ess", help="chees: bulk ESS to reach"),
+    seed: int = typer.Option(0, "--seed"),
     force: bool = typer.Option(False, "--force", help="overwrite existing outputs"),
 ) -> None:
     """Fit a model to subjects' choices: writes params.csv, regressors.tsv, diagnostics.json,
@@ -220,7 +226,8 @@ def fit(
         if method == "hierarchical":
             import numpyro
 
-            numpyro.set_host_device_count(max(chains, 1))  # one CPU device per chain: chains run in parallel
+            # NUTS: one CPU device per chain; ChEES: its chains split over the CPU cores
+            numpyro.set_host_device_count(max(chains or 4, 1) if sampler == "nuts" else max(os.cpu_count() or 1, 1))
         from .fitting import fit_approx, fit_hierarchical, fit_mle, get_model, load_choices
         from .fitting.diagnostics_io import FIT_FILES, fit_output_names, write_fit
 
@@ -234,10 +241,11 @@ def fit(
             with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err,
                           transient=True, disable=not err.is_terminal) as progress, warnings.catch_warnings():
                 # the diagnostics are reported below, once, as warnings of this command
-                warnings.filterwarnings("ignore", message="NUTS diagnostics", category=RuntimeWarning)
+                warnings.filterwarnings("ignore", message="(NUTS|CHEES) diagnostics", category=RuntimeWarning)
                 progress.add_task(f"fitting {fm.name} ({method}) to {data.n_subjects} subjects", total=None)
                 if method == "hierarchical":
-                    result = fit_hierarchical(data, fm, chains=chains, warmup=warmup, draws=draws, seed=seed)
+                    result = fit_hierarchical(data, fm, sampler=sampler, chains=chains, warmup=warmup, draws=draws,
+                                              target_ess=target_ess, seed=seed)
                 elif method == "approx":
                     result = fit_approx(data, fm, seed=seed)
                 else:

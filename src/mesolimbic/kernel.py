@@ -47,18 +47,34 @@ __all__ = ["scan_session", "run_trial", "sample_action", "ReplayWorld", "Pavlovi
 # ----------------------------------------------------------------------------- the loop
 def run_trial(learner, p, carry, x_t, world):
     """Run the learner over the steps of one trial. ``carry`` is ``(learner state,
-    world state)``; returns the new carry and the per-step records ``[steps, ...]``."""
+    world state)``; returns the new carry and the per-step records ``[steps, ...]``.
 
-    def step(c, x_s):
+    A short trial (``world.unroll`` true: a one-step choice, the two stages of a two-step
+    trial) is unrolled in Python, and each step's inputs carry its index as a plain int
+    (``inputs["stage"]``), so a learner whose stages differ (the hybrid two-step learner)
+    computes only its stage's update; longer trials (the time steps of a Pavlovian trial)
+    are a ``lax.scan``."""
+
+    def step(c, x_s, stage=None):
         state, w = c
         p_s, inputs, w, rec = world.before(p, learner, state, w, x_s, x_t)
+        if stage is not None:
+            inputs = {**inputs, "stage": stage}
         new, out = learner.step(p_s, state, inputs)
         # the state keeps its dtypes (float32 by default, float64 in precision="float64")
         new = jax.tree_util.tree_map(lambda a, b: jnp.asarray(a).astype(b.dtype), new, state)
         new, w, rec2 = world.after(p_s, learner, state, new, w, inputs, out, x_s, x_t)
         return (new, w), {**rec, **out, **rec2}
 
-    return jax.lax.scan(step, carry, world.expand(x_t), unroll=world.unroll)
+    steps = world.expand(x_t)
+    if world.unroll is not True:
+        return jax.lax.scan(step, carry, steps, unroll=world.unroll)
+    n = jax.tree_util.tree_leaves(steps)[0].shape[0]
+    recs = []
+    for k in range(n):
+        carry, r = step(carry, jax.tree_util.tree_map(lambda a: a[k], steps), k)
+        recs.append(r)
+    return carry, jax.tree_util.tree_map(lambda *a: jnp.stack(a), *recs)
 
 
 def scan_session(learner, p, carry, xs, world, record_state: bool = False):

@@ -45,9 +45,9 @@ from .data import ChoiceData
 from .likelihood import data_arrays, per_subject, phi_approx, subject_loglik, trial_outputs
 from .models import FitModel, get_model
 
-__all__ = ["fit_hierarchical", "numpyro_model", "diagnostics"]
+__all__ = ["fit_hierarchical", "numpyro_model", "diagnostics", "warm_start", "phi_approx_inverse"]
 
-RHAT_MAX, ESS_MIN = 1.01, 400
+RHAT_MAX, NESTED_RHAT_MAX, ESS_MIN = 1.01, 1.01, 400
 
 
 def _need():
@@ -66,22 +66,27 @@ def _params(model, data, x, mu_pr=None, sigma=None, hb=True):
 
 
 def numpyro_model(data: ChoiceData, model: FitModel | str, parameterisation: str = "hbayesdm"):
-    """The NumPyro model that :func:`fit_hierarchical` samples (no arguments): with
+    """The NumPyro model that :func:`fit_hierarchical` samples: with
     ``"hbayesdm"``, ``mu_pr ~ N(0, 1)``, ``sigma ~ half-N(0, 0.2)``, ``x_pr ~ N(0, 1)``
     per subject and parameter, ``theta = low + (high - low) Phi_approx(mu_pr + sigma x_pr)``;
     with ``"independent"``, ``theta = low + (high - low) Phi_approx(x_pr)``; then the
-    learner's log-likelihood of the choices as a factor."""
+    learner's log-likelihood of the choices as a factor. Called with no arguments it uses
+    ``data``'s arrays; ``npmodel(inputs, mask)`` takes the per-trial inputs
+    (:func:`~mesolimbic.fitting.likelihood.data_arrays`) and the mask as arguments instead, so a
+    compiled potential can be reused for other data of the same shapes and subject layout."""
     _need()
+    import dataclasses
+
     import numpyro
     import numpyro.distributions as dist
 
     model = get_model(model) if isinstance(model, str) else model
     check_choice("parameterisation", parameterisation, ("hbayesdm", "independent"))
     N, P = data.n_subjects, len(model.param_names)
-    inputs = data_arrays(model, data)
+    own_inputs = data_arrays(model, data)
     hier = parameterisation == "hbayesdm"
 
-    def npmodel():
+    def npmodel(inputs=None, mask=None):
         if hier:
             mu_pr = numpyro.sample("mu_pr", dist.Normal(0.0, 1.0).expand([P]).to_event(1))
             sigma = numpyro.sample("sigma", dist.HalfNormal(0.2).expand([P]).to_event(1))
@@ -89,49 +94,76 @@ def numpyro_model(data: ChoiceData, model: FitModel | str, parameterisation: str
             mu_pr = sigma = None
         x_pr = numpyro.sample("x_pr", dist.Normal(0.0, 1.0).expand([N, P]).to_event(2))
         params = _params(model, data, x_pr, mu_pr, sigma)
-        numpyro.factor("loglik", subject_loglik(model, params, data, inputs).sum())
+        d = data if mask is None else dataclasses.replace(data, mask=mask)
+        numpyro.factor("loglik", subject_loglik(model, params, d, own_inputs if inputs is None else inputs).sum())
 
     return npmodel
 
 
 def fit_hierarchical(data: ChoiceData, model: FitModel | str, *, parameterisation: str = "hbayesdm",
-                     chains: int = 4, warmup: int = 1000, draws: int = 3000, target_accept: float = 0.95,
-                     seed: int = 0, ppc_draws: int = 200, per_trial: bool | None = None, progress: bool = False,
+                     sampler: str = "chees", chains: int | None = None, warmup: int | None = None,
+                     draws: int = 3000, target_accept: float | None = None, target_ess: float = 12_000.0,
+                     max_draws: int = 4_000, superchain_size: int = 4, init: dict | None = None, seed: int = 0,
+                     ppc_draws: int = 200, per_trial: bool | None = None, progress: bool = False,
                      chain_method: str = "auto"):
-    """NUTS fit of ``model`` to ``data``; returns ``arviz.InferenceData`` (see the module docstring).
+    """Hierarchical Bayesian fit of ``model`` to ``data``; returns ``arviz.InferenceData`` (see the
+    module docstring). Both samplers run on the same NumPyro model (:func:`numpyro_model`).
 
-    Defaults are hBayesDM's: 4 chains, 1,000 warm-up and 3,000 draws each, target
-    acceptance 0.95. ``per_trial`` (default: when the array stays under ~50 M
-    numbers) adds the per-trial log-likelihood for trial-wise LOO.
-    ``chain_method``: ``"vectorized"`` (all chains in one batched computation),
-    ``"parallel"`` (one JAX device per chain) or ``"auto"`` (parallel when JAX has
-    a device per chain: on CPU, set ``XLA_FLAGS=--xla_force_host_platform_device_count=4``
-    before JAX is first imported, or ``numpyro.set_host_device_count(4)`` at the top
-    of a script).
+    ``sampler="chees"`` (default): many-chain ChEES-HMC (:mod:`mesolimbic.fitting.samplers`),
+    ``chains`` (default 32) in superchains of ``superchain_size`` sharing a starting point,
+    split over the JAX devices, warm-started from the empirical-Bayes Laplace fit
+    (:func:`~mesolimbic.fitting.fit_approx`) whose scale is the initial diagonal metric;
+    ``warmup`` (default 200) iterations, then sampling until the bulk ESS of every group mean
+    and group SD (every ``x_pr`` with ``"independent"``) reaches ``target_ess`` or each chain has
+    ``max_draws`` draws. ``target_accept`` (default 0.8) is the harmonic-mean acceptance the
+    step size aims at. ``init``: a starting point ``{"mu_pr", "sigma", "x_pr"}`` on the
+    natural scale instead of the warm start.
+
+    ``sampler="nuts"``: NumPyro's NUTS with hBayesDM's defaults: ``chains`` 4, ``warmup`` 1,000
+    and ``draws`` 3,000 each, ``target_accept`` 0.95. ``chain_method``: ``"vectorized"`` (all
+    chains in one batched computation), ``"parallel"`` (one JAX device per chain) or
+    ``"auto"`` (parallel when JAX has a device per chain: on CPU, set
+    ``XLA_FLAGS=--xla_force_host_platform_device_count=4`` before JAX is first imported, or
+    ``numpyro.set_host_device_count(4)`` at the top of a script).
+
+    ``per_trial`` (default: when the array stays under ~50 M numbers) adds the per-trial
+    log-likelihood for trial-wise LOO.
     """
     _need()
-    import arviz as az
-    from numpyro.infer import MCMC, NUTS
+    import time
 
+    import arviz as az
+
+    t_start = time.perf_counter()
     model = get_model(model) if isinstance(model, str) else model
     check_choice("parameterisation", parameterisation, ("hbayesdm", "independent"))
-    chains, warmup, draws = (check_count(n, v, 1) for n, v in (("chains", chains), ("warmup", warmup),
-                                                                ("draws", draws)))
+    check_choice("sampler", sampler, ("chees", "nuts"))
+    nuts = sampler == "nuts"
+    chains = check_count("chains", (4 if nuts else 32) if chains is None else chains, 1)
+    warmup = check_count("warmup", (1000 if nuts else 200) if warmup is None else warmup, 1 if nuts else 20)
+    draws = check_count("draws", draws, 1)
+    target_accept = (0.95 if nuts else 0.8) if target_accept is None else target_accept
     check_range("target_accept", target_accept, 0.0, 1.0, low_open=True, high_open=True)
     check_choice("chain_method", chain_method, ("auto", "vectorized", "parallel"))
     seed = check_seed("seed", seed)
-    if chain_method == "auto":
-        chain_method = "parallel" if chains > 1 and jax.local_device_count() >= chains else "vectorized"
     names = model.param_names
     N, P = data.n_subjects, len(names)
     inputs = data_arrays(model, data)
     hier = parameterisation == "hbayesdm"
     _check_finite_start(model, data, inputs, hier)
     npmodel = numpyro_model(data, model, parameterisation)
-    mcmc = MCMC(NUTS(npmodel, target_accept_prob=target_accept), num_warmup=warmup, num_samples=draws,
-                num_chains=chains, chain_method=chain_method, progress_bar=progress)
-    mcmc.run(jax_key(seed), extra_fields=("diverging", "num_steps", "energy"))
-    s = mcmc.get_samples(group_by_chain=True)
+    attrs = {"sampler": sampler, "chains": chains, "warmup": warmup, "target_accept": target_accept}
+    if nuts:
+        s, stats = _run_nuts(npmodel, chains, warmup, draws, target_accept, seed, progress, chain_method)
+        attrs["draws"] = draws
+    else:
+        from .samplers import ChEESSettings
+
+        settings = ChEESSettings(chains=chains, superchain_size=superchain_size, warmup=warmup,
+                                 target_ess=target_ess, max_draws=max_draws, target_accept=target_accept)
+        s, stats, info = _run_chees(npmodel, model, data, inputs, hier, settings, seed, init)
+        draws = s["x_pr"].shape[1]
+        attrs.update(draws=draws, target_ess=target_ess, superchain_size=superchain_size, **info)
     flat = {k: v.reshape((chains * draws,) + v.shape[2:]) for k, v in s.items()}
     zeros = jnp.zeros((chains * draws, P))
     params = jax.jit(jax.vmap(lambda x, m, sg: _params(model, data, x, m if hier else None, sg)))(
@@ -169,10 +201,11 @@ def fit_hierarchical(data: ChoiceData, model: FitModel | str, *, parameterisatio
     probs = jax.lax.map(jax.jit(lambda p: _choice_prob(model, p, data, inputs)), sub, batch_size=64)
     u = np.random.default_rng(seed).random(np.shape(probs)[:3])
     y_pred = np.where(data.mask[None], (u < np.asarray(probs)).astype(np.int16), -1)
-    stats = {"diverging": np.asarray(mcmc.get_extra_fields(group_by_chain=True)["diverging"]),
-             "n_steps": np.asarray(mcmc.get_extra_fields(group_by_chain=True)["num_steps"]),
-             "energy": np.asarray(mcmc.get_extra_fields(group_by_chain=True)["energy"])}
     coords.update(sequence=np.arange(S), trial=np.arange(1, T + 1), ppc_draw=pick)
+    attrs.update({"model": model.name, "task": data.task, "parameterisation": parameterisation, "seed": seed_attr(seed),
+                  "hbayesdm_names": str(hnames), "wall_time_s": time.perf_counter() - t_start,
+                  "posterior_predictive": "one-step-ahead choices given the observed history, draws listed in "
+                                          "ppc_draw"})
     idata = az.from_dict(
         posterior=posterior, log_likelihood=log_lik, sample_stats=stats,
         posterior_predictive={"choice": y_pred[None]},
@@ -180,10 +213,7 @@ def fit_hierarchical(data: ChoiceData, model: FitModel | str, *, parameterisatio
                        "mask": data.mask.astype(np.int8)},
         coords=coords, dims={**dims, "choice": ["sequence", "trial"], "outcome": ["sequence", "trial"],
                              "mask": ["sequence", "trial"]},
-        attrs={"model": model.name, "task": data.task, "parameterisation": parameterisation, "chains": chains,
-               "warmup": warmup, "draws": draws, "target_accept": target_accept, "seed": seed_attr(seed),
-               "hbayesdm_names": str(hnames), "posterior_predictive": "one-step-ahead choices given the observed "
-                                                                      "history, draws listed in ppc_draw"})
+        attrs=attrs)
     diagnostics(idata, warn=True)
     return idata
 
@@ -201,6 +231,143 @@ def _check_finite_start(model, data, inputs, hier: bool) -> None:
                          f"their outcomes (e.g. huge values), or fit with --method mle to fit the others")
 
 
+def _run_nuts(npmodel, chains, warmup, draws, target_accept, seed, progress, chain_method):
+    from numpyro.infer import MCMC, NUTS
+
+    if chain_method == "auto":
+        chain_method = "parallel" if chains > 1 and jax.local_device_count() >= chains else "vectorized"
+    mcmc = MCMC(NUTS(npmodel, target_accept_prob=target_accept), num_warmup=warmup, num_samples=draws,
+                num_chains=chains, chain_method=chain_method, progress_bar=progress)
+    mcmc.run(jax_key(seed), extra_fields=("diverging", "num_steps", "energy"))
+    s = mcmc.get_samples(group_by_chain=True)
+    extra = mcmc.get_extra_fields(group_by_chain=True)
+    stats = {"diverging": np.asarray(extra["diverging"]), "n_steps": np.asarray(extra["num_steps"]),
+             "energy": np.asarray(extra["energy"])}
+    return s, stats
+
+
+def phi_approx_inverse(u):
+    """The inverse of ``Phi_approx`` on (0, 1): solves ``0.07056 y^3 + 1.5976 y = logit(u)`` (Newton)."""
+    u = np.clip(np.asarray(u, float), 1e-9, 1 - 1e-9)
+    c = np.log(u) - np.log1p(-u)
+    y = c / 1.5976
+    for _ in range(50):
+        y = y - (0.07056 * y ** 3 + 1.5976 * y - c) / (3 * 0.07056 * y ** 2 + 1.5976)
+    return y
+
+
+def warm_start(data: ChoiceData, model: FitModel, hier: bool = True, seed: int = 0) -> tuple[dict, dict]:
+    """A starting point ``{"mu_pr", "sigma", "x_pr"}`` (natural scale) and the scale of each on the
+    sampler's unconstrained scale (``log sigma`` for ``sigma``), from the empirical-Bayes Laplace
+    fit: each subject's estimate and Laplace sd mapped to hBayesDM's probit scale ``y``
+    (``theta = low + (high - low) Phi_approx(y)``); ``mu_pr`` the mean of ``y``, ``sigma`` the
+    spread of ``y`` including the Laplace variance, ``x_pr = (y - mu_pr) / sigma``."""
+    from .approx import fit_approx
+
+    ap = fit_approx(data, model, seed=seed)
+    lo, hi = model.bounds()[:, 0], model.bounds()[:, 1]
+    hb = model.hbayes_bounds()
+
+    def y_of(z):
+        theta = lo + (hi - lo) / (1 + np.exp(-z))
+        return phi_approx_inverse((theta - hb[:, 0]) / (hb[:, 1] - hb[:, 0]))
+
+    z, zsd = np.asarray(ap.z, float), np.asarray(ap.z_sd, float)
+    y = y_of(z)
+    sd_y = np.clip(np.abs(y_of(z + zsd) - y_of(z - zsd)) / 2, 0.05, 3.0)
+    if not np.all(np.isfinite(y)):
+        raise ValueError("the empirical-Bayes warm start is not finite; pass init= to fit_hierarchical")
+    N = data.n_subjects
+    if not hier:
+        return {"x_pr": y}, {"x_pr": np.clip(sd_y, 0.05, 1.0)}
+    mu = y.mean(0)
+    sig = np.clip(np.sqrt(y.var(0) + (sd_y ** 2).mean(0)), 0.02, 2.0)
+    x = (y - mu) / sig
+    scale = {"mu_pr": np.clip(sig / np.sqrt(N), 0.02, 1.0), "sigma": np.full(len(mu), 0.5),
+             "x_pr": np.clip(sd_y / sig, 0.1, 1.0)}
+    return {"mu_pr": mu, "sigma": sig, "x_pr": x}, scale
+
+
+_POTENTIALS: dict = {}
+
+
+def _layout(model, parameterisation, data):
+    """What a compiled potential depends on besides the data's values."""
+    extra = tuple(sorted((k, np.shape(v)) for k, v in data.extra.items()))
+    return (id(model), model.name, parameterisation, data.task, data.n_subjects, data.mask.shape, data.n_actions,
+            data.n_states, tuple(np.asarray(data.subject).tolist()), extra)
+
+
+def _flat_potential(model, parameterisation, data, npmodel):
+    """``potential(q, (inputs, mask))`` of the NumPyro model on a flat unconstrained vector ``q``
+    (NumPyro's own transforms and Jacobians), one function object per model and data layout so that
+    the sampler's compiled programs are reused for any data of that layout."""
+    from jax.flatten_util import ravel_pytree
+    from numpyro.infer.util import potential_energy
+
+    key = _layout(model, parameterisation, data)
+    if key not in _POTENTIALS:
+        hier = parameterisation == "hbayesdm"
+        N, P = data.n_subjects, len(model.param_names)
+        shapes = {"mu_pr": (P,), "sigma": (P,), "x_pr": (N, P)} if hier else {"x_pr": (N, P)}
+        _, unravel = ravel_pytree({k: jnp.zeros(v, jnp.float32) for k, v in shapes.items()})
+
+        def potential(q, aux):
+            inputs, mask = aux
+            return potential_energy(npmodel, (inputs, mask), {}, unravel(q))
+
+        _POTENTIALS[key] = (potential, unravel)
+    return _POTENTIALS[key]
+
+
+def _run_chees(npmodel, model, data, inputs, hier, settings, seed, init):
+    from jax.flatten_util import ravel_pytree
+    from numpyro.distributions import constraints
+    from numpyro.distributions.transforms import biject_to
+
+    from .samplers import chees_hmc, enable_compilation_cache
+
+    enable_compilation_cache()
+    names = ("mu_pr", "sigma", "x_pr") if hier else ("x_pr",)
+    N, P = data.n_subjects, len(model.param_names)
+    if init is None:
+        start, scale = warm_start(data, model, hier, seed)
+    else:
+        missing = [k for k in names if k not in init]
+        if missing:
+            raise ValueError(f"init must give {', '.join(names)}; missing {', '.join(missing)}")
+        start = {k: np.asarray(init[k], float) for k in names}
+        for k in names:
+            if not np.all(np.isfinite(start[k])):
+                raise ValueError(f"the initial point is not finite: init[{k!r}] has non-finite values")
+        if hier and np.any(start["sigma"] <= 0):
+            raise ValueError("the initial point is not valid: init['sigma'] must be > 0")
+        scale = {k: np.full(np.shape(start[k]), 0.5) for k in names}
+    to_sigma = biject_to(constraints.positive)  # NumPyro's transform for the half-normal's support
+    shapes = {"mu_pr": (P,), "sigma": (P,), "x_pr": (N, P)}
+    start = {k: np.broadcast_to(np.asarray(start[k], np.float32), shapes[k]) for k in names}
+    unc = {k: (np.asarray(to_sigma.inv(jnp.asarray(v))) if k == "sigma" else v) for k, v in start.items()}
+    q0, _ = ravel_pytree({k: jnp.asarray(v, jnp.float32) for k, v in unc.items()})
+    s0, _ = ravel_pytree({k: jnp.asarray(np.broadcast_to(scale[k], shapes[k]), jnp.float32) for k in names})
+    potential, unravel = _flat_potential(model, "hbayesdm" if hier else "independent", data, npmodel)
+    aux = (inputs, jnp.asarray(data.mask))
+    n_mon = 2 * P
+
+    def monitor(x):  # group means and log-SDs (mu_pr, sigma come first in the flat vector)
+        return x[..., :n_mon] if hier else x
+
+    res = chees_hmc(potential, np.asarray(q0), np.asarray(s0), settings, seed=seed, monitor=monitor, aux=aux)
+    C, n, _ = res.draws.shape
+    u = jax.vmap(unravel)(jnp.asarray(res.draws.reshape(C * n, -1)))
+    s = {k: np.asarray(to_sigma(u[k]) if k == "sigma" else u[k]).reshape((C, n) + shapes[k]) for k in names}
+    stats = {"diverging": res.diverging, "n_steps": res.n_steps, "acceptance_rate": res.accept,
+             "lp": -res.potential}
+    info = {"step_size": res.step_size, "trajectory_length": res.trajectory_length, "devices": res.devices,
+            "warmup_time_s": res.times.get("warmup_s", np.nan), "sampling_time_s": res.times.get("sampling_s", np.nan),
+            "ess_history": str(res.ess_history)}
+    return s, stats, info
+
+
 def _choice_prob(model, p, data, inputs):
     """P(choosing action 1) per trial ``[sequence, trial]`` (the first stage for the two-step task)."""
     p_all = trial_outputs(model, p, data, inputs, keep=("p",))["p"]
@@ -213,19 +380,23 @@ def _finite_values(ds) -> dict:
 
 
 def diagnostics(idata, warn: bool = True) -> dict:
-    """R-hat, bulk and tail ESS of the group-level (or subject) parameters, and the number of
-    divergent transitions; with ``warn``, a warning that says what to do when they are bad.
+    """R-hat, bulk and tail ESS of the group-level parameters (group means and SDs; every subject
+    parameter when there is no group level), the number of divergent transitions and, for
+    ChEES fits (chains in superchains), nested R-hat (Margossian et al. 2024); with ``warn``, a
+    warning that says what to do when any of them is bad.
 
     Values are ArviZ's rank-normalised split R-hat and ESS, unrounded (the thresholds are
     tested on them: an R-hat of 1.014 fails ``<= 1.01``). A diagnostic that cannot be
     computed is ``None`` and named in ``problems`` (R-hat needs at least 2 chains and both
     need at least 4 draws per chain; a variable whose value is NaN is named) — never a
     silent NaN. Returns ``max_r_hat``, ``min_ess_bulk``, ``min_ess_tail``, ``divergences``,
-    ``chains``, ``draws``, ``problems`` (one sentence each) and ``summary`` (ArviZ's
-    unrounded diagnostics table)."""
+    ``chains``, ``draws``, ``problems`` (one sentence each), ``summary`` (ArviZ's
+    unrounded diagnostics table) and, for ChEES fits, ``max_nested_r_hat``."""
     import logging
 
     import arviz as az
+
+    from .samplers import nested_rhat
 
     post = idata.posterior
     names = [v for v in post.data_vars if v.startswith("mu_") and v != "mu_pr"] + (["sigma"] if "sigma" in post else [])
@@ -263,18 +434,35 @@ def diagnostics(idata, warn: bool = True) -> dict:
     min_bulk = extreme(ess_b, np.min, "bulk ESS")
     min_tail = extreme(ess_t, np.min, "tail ESS")
     div = int(np.asarray(idata.sample_stats["diverging"]).sum())
+    out = {"max_r_hat": max_rhat, "min_ess_bulk": min_bulk, "min_ess_tail": min_tail, "divergences": div,
+           "chains": chains, "draws": draws, "summary": summ}
+    sampler = idata.attrs.get("sampler", "nuts")
+    m = int(idata.attrs.get("superchain_size", 0) or 0)
+    if m and chains // m >= 2 and draws >= 4:
+        nr = []
+        for v in names:
+            x = np.asarray(post[v])
+            x = x.reshape(x.shape[:2] + (-1,))
+            nr += [nested_rhat(x[..., j], m) for j in range(x.shape[-1])]
+        out["max_nested_r_hat"] = float(np.max(nr))
     if max_rhat is not None and max_rhat > RHAT_MAX:
         problems.append(f"R-hat up to {max_rhat:.4f} (> {RHAT_MAX}): chains disagree — run longer "
                         f"(more warmup and draws) or check the model for multimodality")
+    if out.get("max_nested_r_hat", 1.0) > NESTED_RHAT_MAX:
+        problems.append(f"nested R-hat up to {out['max_nested_r_hat']:.3f} (> {NESTED_RHAT_MAX}): superchains "
+                        f"started apart have not forgotten their starts — more warmup")
     low = [v for v in (min_bulk, min_tail) if v is not None]
+    target = float(idata.attrs.get("target_ess", ESS_MIN))
     if low and min(low) < ESS_MIN:
         problems.append(f"effective sample size down to {min(low):.0f} (< {ESS_MIN}): draw more samples before "
                         f"trusting intervals")
+    elif sampler == "chees" and min_bulk is not None and min_bulk < 0.9 * target:
+        problems.append(f"bulk ESS reached {min_bulk:.0f} of the {target:.0f} asked for before max_draws: raise "
+                        f"max_draws or chains")
     if div:
         problems.append(f"{div} divergent transitions: raise target_accept (e.g. 0.99) or reparameterise; "
                         f"estimates may be biased")
-    out = {"max_r_hat": max_rhat, "min_ess_bulk": min_bulk, "min_ess_tail": min_tail, "divergences": div,
-           "chains": chains, "draws": draws, "problems": problems, "summary": summ}
+    out["problems"] = problems
     if warn and problems:
-        warnings.warn("NUTS diagnostics: " + "; ".join(problems), RuntimeWarning, stacklevel=2)
+        warnings.warn(f"{sampler.upper()} diagnostics: " + "; ".join(problems), RuntimeWarning, stacklevel=2)
     return out

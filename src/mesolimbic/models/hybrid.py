@@ -113,11 +113,16 @@ class HybridTwoStep(ChoiceModel):
 
     def policy(self, params, state, obs=0):
         """Log-probabilities at the first stage (``obs`` 0) or in second-stage state ``obs - 1``."""
-        _, _, beta1, beta2 = self._rates(params)
+        if isinstance(obs, int):  # a known stage: compute only its policy
+            return self._policy1(params, state) if obs == 0 else self._policy2(params, state, obs - 1)
+        return jnp.where(obs == 0, self._policy1(params, state), self._policy2(params, state, jnp.clip(obs - 1, 0, 1)))
+
+    def _policy1(self, params, state):
         q = params["w"] * self.q_mb(state) + (1.0 - params["w"]) * state["q_mf"]
-        first = _log_softmax(beta1 * q + params["kappa"] * state["prev"])
-        second = _log_softmax(beta2 * state["q2"][jnp.clip(obs - 1, 0, 1)])
-        return jnp.where(obs == 0, first, second)
+        return _log_softmax(self._rates(params)[2] * q + params["kappa"] * state["prev"])
+
+    def _policy2(self, params, state, s2):
+        return _log_softmax(self._rates(params)[3] * state["q2"][s2])
 
     def step(self, params, state, inputs):
         """One stage. First stage: ``obs`` 0, ``action`` a1, and the state reached
@@ -128,24 +133,31 @@ class HybridTwoStep(ChoiceModel):
         for name, x in (("obs", obs), ("action", a)):
             if not isinstance(x, jax.core.Tracer) and int(x) not in ((0, 1, 2) if name == "obs" else (0, 1)):
                 raise ValueError(f"{name} must be {'0, 1 or 2' if name == 'obs' else '0 or 1'}, got {x!r}")
-        first = obs == 0
-        logp = self.policy(params, state, obs)
+        stage = inputs.get("stage")  # a plain int when the kernel unrolls the trial: one branch is computed
+        first = obs == 0 if not isinstance(stage, int) else stage == 0
         alpha1, alpha2, _, _ = self._rates(params)
         q_mf, q2 = state["q_mf"], state["q2"]
-        # first stage: SARSA step towards the value of the second-stage choice that follows
-        s_next = jnp.clip(inputs.get("next_obs", 1) - 1, 0, 1)
-        delta1 = q2[s_next, inputs.get("next_action", 0)] - q_mf[a]
-        # second stage: the reward, carried back to the first-stage choice by the trace
-        s2 = jnp.clip(obs - 1, 0, 1)
-        delta2 = r - q2[s2, a]
-        trace = delta2 * (1.0 - alpha2) if self.trace_after_update else delta2  # r - Q2 after its update
-        new = {
-            "q_mf": jnp.where(first, q_mf.at[a].add(alpha1 * delta1),
-                              q_mf.at[state["a1"]].add(alpha1 * params["lam"] * trace)),
-            "q2": jnp.where(first, q2, q2.at[s2, a].add(alpha2 * delta2)),
-            "counts": jnp.where(first, state["counts"].at[a, s_next].add(1.0), state["counts"]),
-            "prev": jnp.where(first, jax.nn.one_hot(a, 2, dtype=jnp.float32), state["prev"]),
-            "a1": jnp.where(first, a, state["a1"]),
-        }
-        return new, {"rpe": jnp.where(first, delta1, delta2), "log_prob": logp[a], "p": jnp.exp(logp),
-                     "q_mb": self.q_mb(state), "q_mf": q_mf}
+        out = {"q_mb": self.q_mb(state), "q_mf": q_mf}
+        if first is not False:  # first stage: SARSA step towards the value of the second-stage choice that follows
+            s_next = jnp.clip(inputs.get("next_obs", 1) - 1, 0, 1)
+            delta1 = q2[s_next, inputs.get("next_action", 0)] - q_mf[a]
+            stage1 = {"q_mf": q_mf.at[a].add(alpha1 * delta1), "q2": q2,
+                      "counts": state["counts"].at[a, s_next].add(1.0),
+                      "prev": jax.nn.one_hot(a, 2, dtype=jnp.float32), "a1": jnp.asarray(a, jnp.int32)}
+            logp1 = self._policy1(params, state)
+        if first is not True:  # second stage: the reward, carried back to the first-stage choice by the trace
+            s2 = jnp.clip(obs - 1, 0, 1)
+            delta2 = r - q2[s2, a]
+            trace = delta2 * (1.0 - alpha2) if self.trace_after_update else delta2  # r - Q2 after its update
+            stage2 = {"q_mf": q_mf.at[state["a1"]].add(alpha1 * params["lam"] * trace),
+                      "q2": q2.at[s2, a].add(alpha2 * delta2), "counts": state["counts"], "prev": state["prev"],
+                      "a1": state["a1"]}
+            logp2 = self._policy2(params, state, s2)
+        if first is True:
+            new, delta, logp = stage1, delta1, logp1
+        elif first is False:
+            new, delta, logp = stage2, delta2, logp2
+        else:
+            new = {k: jnp.where(first, stage1[k], stage2[k]) for k in stage1}
+            delta, logp = jnp.where(first, delta1, delta2), jnp.where(first, logp1, logp2)
+        return new, {"rpe": delta, "log_prob": logp[a], "p": jnp.exp(logp), **out}
