@@ -35,7 +35,8 @@ import signal
 import sys
 import threading
 from contextlib import contextmanager
-from typing import Iterator, Protocol
+from typing import Protocol
+from collections.abc import Iterator
 
 __all__ = ["install", "installed", "register", "unregister", "critical", "finish", "EXIT_CODES"]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
-from typing import Callable
+from collections.abc import Callable
 
 __all__ = ["choice_learners", "pavlovian_learners", "choice_tasks", "task_from_spec", "task_class_name"]
 

@@ -42,7 +42,7 @@ import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, Sequence
+from collections.abc import Iterator, Sequence
 
 import xarray as xr
 
@@ -283,7 +283,7 @@ class OutputFolder:
         self._closed = False
 
     # -------------------------------------------------------------- opening
-    def __enter__(self) -> "OutputFolder":
+    def __enter__(self) -> OutputFolder:
         self.open()
         return self
 
@@ -293,7 +293,7 @@ class OutputFolder:
     def _label(self) -> str:
         return f"{self.option} {self.out}" if self.option else str(self.out)
 
-    def open(self) -> "OutputFolder":
+    def open(self) -> OutputFolder:
         """Create the folder if needed, lock it, check for existing outputs, make the staging folder."""
         try:
             self._make_folder()

@@ -174,8 +174,8 @@ def lambda_returns(
     lam = jnp.broadcast_to(jnp.asarray(lambda_, r_t.dtype), r_t.shape)
 
     def back(g_next, inp):
-        r, d, v, l = inp
-        g = r + d * ((1.0 - l) * v + l * g_next)
+        r, d, v, lam_t = inp
+        g = r + d * ((1.0 - lam_t) * v + lam_t * g_next)
         return g, g
 
     _, g = jax.lax.scan(back, v_t[-1], (r_t, discount_t, v_t, lam), reverse=True)
@@ -214,8 +214,8 @@ def generalized_advantage_estimation(
     lam = jnp.broadcast_to(jnp.asarray(lambda_, r_t.dtype), r_t.shape)
 
     def back(a_next, inp):
-        d, g, l = inp
-        a = d + g * l * a_next
+        d, g, lam_t = inp
+        a = d + g * lam_t * a_next
         return a, a
 
     _, adv = jax.lax.scan(back, jnp.zeros_like(r_t[0]), (deltas, discount_t, lam), reverse=True)

@@ -16,7 +16,8 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 
 import jax
 import jax.numpy as jnp

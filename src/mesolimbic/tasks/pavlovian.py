@@ -42,7 +42,7 @@ import json
 import math
 import re
 from dataclasses import asdict, dataclass, field
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 
 
@@ -165,7 +165,7 @@ class PavlovianDesign:
         magnitude: float = 1.0,
         iti: float | tuple[float, float] = 10.0,
         name: str = "pavlovian",
-    ) -> "PavlovianDesign":
+    ) -> PavlovianDesign:
         """Build a design from the field's shorthand.
 
         ``phases`` is a sequence of ``(phase_name, {trial: count})`` or
@@ -354,7 +354,7 @@ class PavlovianDesign:
             ph["trials"] = dict(src.trials)
         return json.dumps(d)
 
-    def compile(self) -> "CompiledDesign":
+    def compile(self) -> CompiledDesign:
         """Turn the declaration into arrays (see :class:`CompiledDesign`)."""
         S = self.n_steps
         cues = self.cue_names

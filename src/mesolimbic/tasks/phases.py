@@ -32,7 +32,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -143,7 +144,7 @@ class ChoiceDesign:
                 raise ValueError(f"phase {ph.name!r} sets parameter(s) {bad}, which learner {learner_name!r} does not "
                                  f"have (its parameters: {list(param_names)})")
 
-    def compiled(self, xp=None) -> "CompiledPhases":
+    def compiled(self, xp=None) -> CompiledPhases:
         return CompiledPhases(self)
 
     def to_dict(self) -> dict:
