@@ -46,8 +46,15 @@ extensions = [
 
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 root_doc = "index"
-exclude_patterns = ["_build", "**/*.ipynb", "auto_tutorials/*.py", "auto_tutorials/*.zip",
-                    "auto_tutorials/*.md5", "auto_tutorials/*.json", "sg_execution_times.rst"]
+exclude_patterns = [
+    "_build",
+    "**/*.ipynb",
+    "auto_tutorials/*.py",
+    "auto_tutorials/*.zip",
+    "auto_tutorials/*.md5",
+    "auto_tutorials/*.json",
+    "sg_execution_times.rst",
+]
 templates_path = ["_templates"]
 
 # -- docstrings -------------------------------------------------------------------
@@ -63,8 +70,12 @@ napoleon_use_ivar = True  # "Attributes:" as fields, not as second descriptions 
 
 autosummary_generate = True
 autosummary_imported_members = False
-autodoc_default_options = {"members": True, "undoc-members": False, "show-inheritance": True,
-                           "member-order": "bysource"}
+autodoc_default_options = {
+    "members": True,
+    "undoc-members": False,
+    "show-inheritance": True,
+    "member-order": "bysource",
+}
 autodoc_typehints = "signature"
 autodoc_typehints_format = "short"
 autodoc_preserve_defaults = True
@@ -72,20 +83,24 @@ autodoc_inherit_docstrings = True
 # The RLHF modules import torch, transformers and TRL (the ``rlhf`` / ``trl`` extras). Where
 # they are not installed, their API pages are built from mocked imports; the tutorial and the
 # experiments that need them say so instead of running.
-autodoc_mock_imports = [m for m in ("torch", "transformers", "tokenizers", "trl", "datasets")
-                        if importlib.util.find_spec(m) is None]
+autodoc_mock_imports = [
+    m for m in ("torch", "transformers", "tokenizers", "trl", "datasets") if importlib.util.find_spec(m) is None
+]
 
 # -- internal links are checked: nitpicky mode, with external names ignored --------
 # (intersphinx would need the network; a reference to anything outside mesolimbic is
 # left as plain text, one to a mesolimbic name that does not exist is an error)
 nitpicky = True
 nitpick_ignore_regex = [
-    (r"py:.*", r"(?!mesolimbic\b)\w+\.[\w.]+"),   # dotted names of other packages: numpy., jax., xarray. ...
-    (r"py:.*", r"(int|float|str|bool|bytes|dict|list|tuple|set|frozenset|object|type|callable|None|"
-               r"Any|Callable|Mapping|Sequence|Iterable|Iterator|Optional|Union|Literal|Array|ArrayLike|"
-               r"np|jnp|xr|pd|optional|numpy|jax|xarray|pandas|matplotlib|arviz|numpyro|gymnasium|torch|"
-               r"transformers|trl|nilearn)"),  # builtins, typing, other packages and their short names
-    (r"py:.*", r".*[\[\]\"'].*"),   # an annotation the parser split (Callable[[], "object"]), not a name
+    (r"py:.*", r"(?!mesolimbic\b)\w+\.[\w.]+"),  # dotted names of other packages: numpy., jax., xarray. ...
+    (
+        r"py:.*",
+        r"(int|float|str|bool|bytes|dict|list|tuple|set|frozenset|object|type|callable|None|"
+        r"Any|Callable|Mapping|Sequence|Iterable|Iterator|Optional|Union|Literal|Array|ArrayLike|"
+        r"np|jnp|xr|pd|optional|numpy|jax|xarray|pandas|matplotlib|arviz|numpyro|gymnasium|torch|"
+        r"transformers|trl|nilearn)",
+    ),  # builtins, typing, other packages and their short names
+    (r"py:.*", r".*[\[\]\"'].*"),  # an annotation the parser split (Callable[[], "object"]), not a name
     (r"py:.*", r"mesolimbic\.(.*\.)?_[A-Za-z].*"),  # private modules and helpers named in annotations
 ]
 

@@ -42,7 +42,8 @@ print(design)
 # The field's notation works too: ``A+`` is cue A reinforced, ``AB-`` the compound
 # without reward.
 blocking = ml.PavlovianDesign.from_notation(
-    [("pretraining", {"A+": 30}), ("compound", {"AB+": 30}), ("test", {"B-": 1})])
+    [("pretraining", {"A+": 30}), ("compound", {"AB+": 30}), ("test", {"B-": 1})]
+)
 print([p.name for p in blocking.phases])
 
 # %%
@@ -51,8 +52,9 @@ print([p.name for p in blocking.phases])
 # :func:`~mesolimbic.simulate.simulate` runs the learner over every trial and time step
 # of every agent in one compiled JAX call and returns an :class:`xarray.Dataset` with
 # named dimensions, units and the provenance of the run in its attributes.
-ds = ml.simulate(design, ml.TD(), {"alpha": 0.2, "gamma": 0.98, "lam": 0.0},
-                 representation=ml.CSC(), n_agents=50, seed=0)
+ds = ml.simulate(
+    design, ml.TD(), {"alpha": 0.2, "gamma": 0.98, "lam": 0.0}, representation=ml.CSC(), n_agents=50, seed=0
+)
 print(dict(ds.sizes))
 print(ds.rpe.attrs)
 
@@ -80,11 +82,11 @@ fig, axes = plt.subplots(2, 3, figsize=(9, 4), sharex=True, sharey="row")
 for j, cond in enumerate(["free_reward", "paired", "omission"]):
     sel = (ds.trial_type.isel(param_set=0) == cond) & probe
     r = rate.where(sel).dropna("trial", how="all")
-    spikes = neurons.poisson_spikes(r.isel(agent=slice(0, 3)).stack(row=("agent", "trial")).dropna("row")
-                                    .transpose("row", "time"), seed=j)
+    spikes = neurons.poisson_spikes(
+        r.isel(agent=slice(0, 3)).stack(row=("agent", "trial")).dropna("row").transpose("row", "time"), seed=j
+    )
     raster(axes[0, j], spikes.isel(row=slice(0, 15)))
-    psth_bars(axes[1, j], neurons.psth(neurons.poisson_spikes(r.fillna(4.0), seed=10 + j), bin_width=0.1),
-              baseline=4.0)
+    psth_bars(axes[1, j], neurons.psth(neurons.poisson_spikes(r.fillna(4.0), seed=10 + j), bin_width=0.1), baseline=4.0)
     axes[0, j].set_title(cond.replace("_", " "))
     mark_events(axes[1, j], {"CS": 0.0, "R": 1.0}, top=False)
 axes[1, 0].set_ylabel("Hz")
@@ -125,11 +127,12 @@ fig.tight_layout()
 # The complete serial compound gives every time step since the cue its own feature. A
 # microstimulus code (Ludvig, Sutton & Kehoe 2008) lets features spread and fade with
 # time, so the dip at an omitted reward becomes shallower and broader.
-ms = ml.simulate(design, ml.TD(), {"alpha": 0.05, "gamma": 0.98, "lam": 0.9},
-                 representation=ml.Microstimulus(), n_agents=20, seed=0)
+ms = ml.simulate(
+    design, ml.TD(), {"alpha": 0.05, "gamma": 0.98, "lam": 0.9}, representation=ml.Microstimulus(), n_agents=20, seed=0
+)
 fig, ax = plt.subplots(figsize=(6, 3))
 for label, d in [("complete serial compound", ds), ("microstimulus", ms)]:
-    om = d.rpe.isel(param_set=0).where((d.trial_type.isel(param_set=0) == "omission")).mean(["agent", "trial"])
+    om = d.rpe.isel(param_set=0).where(d.trial_type.isel(param_set=0) == "omission").mean(["agent", "trial"])
     ax.plot(om.time, om, label=label)
 mark_events(ax, {"CS": 0.0, "reward due": 1.0})
 ax.set(xlabel="time (s)", ylabel="mean RPE on omission trials")

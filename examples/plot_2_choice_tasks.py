@@ -26,8 +26,7 @@ from mesolimbic.tasks.two_step import TwoStep, stays_of
 
 task = reversal_learning()
 print(task)
-ds = simulate_choices(task, ml.models.DeltaRule(), {"alpha": [0.1, 0.3, 0.6], "beta": 5.0},
-                      n_agents=200, seed=0)
+ds = simulate_choices(task, ml.models.DeltaRule(), {"alpha": [0.1, 0.3, 0.6], "beta": 5.0}, n_agents=200, seed=0)
 print(dict(ds.sizes))
 print(list(ds.data_vars))
 
@@ -47,10 +46,14 @@ fig.tight_layout()
 # The RPE of each trial is recorded beside the choice: positive after unexpected wins,
 # negative after unexpected losses, and largest just after a reversal.
 rpe = ds.rpe.isel(param_set=1).mean("agent")
-print("mean |RPE| in the 5 trials after a reversal:",
-      float(abs(ds.rpe.isel(param_set=1)).sel(trial=[40, 41, 42, 43, 44]).mean()))
-print("mean |RPE| in the 5 trials before it:      ",
-      float(abs(ds.rpe.isel(param_set=1)).sel(trial=[35, 36, 37, 38, 39]).mean()))
+print(
+    "mean |RPE| in the 5 trials after a reversal:",
+    float(abs(ds.rpe.isel(param_set=1)).sel(trial=[40, 41, 42, 43, 44]).mean()),
+)
+print(
+    "mean |RPE| in the 5 trials before it:      ",
+    float(abs(ds.rpe.isel(param_set=1)).sel(trial=[35, 36, 37, 38, 39]).mean()),
+)
 
 # %%
 # The same step scores observed choices
@@ -59,8 +62,7 @@ print("mean |RPE| in the 5 trials before it:      ",
 # through the learner's own ``step`` and returns the log-probability of each choice:
 # it equals what the simulation recorded.
 lp = score(ml.models.DeltaRule(), ds.isel(param_set=[1]))
-print("max |score - recorded log_prob|:",
-      float(abs(lp - ds.log_prob.isel(param_set=[1])).max()))
+print("max |score - recorded log_prob|:", float(abs(lp - ds.log_prob.isel(param_set=[1])).max()))
 
 # %%
 # :func:`~mesolimbic.instrumental.log_likelihood` takes plain arrays: here the
@@ -68,8 +70,10 @@ print("max |score - recorded log_prob|:",
 # value that generated them (0.3).
 one = ds.isel(param_set=1, agent=0)
 alphas = np.linspace(0.05, 0.95, 19)
-ll = [float(log_likelihood(ml.models.DeltaRule(), {"alpha": a, "beta": 5.0}, one.choice, one.outcome,
-                           n_actions=2).sum()) for a in alphas]
+ll = [
+    float(log_likelihood(ml.models.DeltaRule(), {"alpha": a, "beta": 5.0}, one.choice, one.outcome, n_actions=2).sum())
+    for a in alphas
+]
 fig, ax = plt.subplots(figsize=(5, 3))
 ax.plot(alphas, ll, "o-")
 ax.axvline(0.3, color="0.5", ls="--")
@@ -88,8 +92,7 @@ print(to_dataframe(ds.isel(param_set=[1])).head())
 # model-based values with weight ``w``. The stay probabilities after common and rare
 # transitions tell them apart (Daw et al. 2011): a model-free agent repeats what was
 # rewarded; a model-based one takes the transition into account.
-ts = simulate_choices(TwoStep(n_trials=200), ml.models.HybridTwoStep(), {"w": [0.0, 1.0]},
-                      n_agents=100, seed=0)
+ts = simulate_choices(TwoStep(n_trials=200), ml.models.HybridTwoStep(), {"w": [0.0, 1.0]}, n_agents=100, seed=0)
 stays = stays_of(ts)
 fig, axes = plt.subplots(1, 2, figsize=(7, 3), sharey=True)
 for ax, s, title in zip(axes, stays, ["model-free (w = 0)", "model-based (w = 1)"]):
@@ -106,8 +109,9 @@ fig.tight_layout()
 # Importing :mod:`mesolimbic.envs` registers every task under ``mesolimbic/<Task>-v0``;
 # the environment runs the task's own ``transition`` with NumPy behind the standard
 # ``reset`` / ``step`` interface, and passes Gymnasium's ``check_env``.
-import mesolimbic.envs  # noqa: E402,F401  (registers the ids)
 from gymnasium.utils.env_checker import check_env  # noqa: E402
+
+import mesolimbic.envs  # noqa: E402,F401  (registers the ids)
 
 print(mesolimbic.envs.ENV_IDS)
 env = gymnasium.make("mesolimbic/ReversalLearning-v0")

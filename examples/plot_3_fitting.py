@@ -24,8 +24,17 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from mesolimbic.fitting import (compare_fits, diagnostics, events, fit_hierarchical, fit_mle, load_choices,
-                                loo_table, regressors, write_bids_events)
+from mesolimbic.fitting import (
+    compare_fits,
+    diagnostics,
+    events,
+    fit_hierarchical,
+    fit_mle,
+    load_choices,
+    loo_table,
+    regressors,
+    write_bids_events,
+)
 
 try:
     HERE = Path(__file__).resolve().parent
@@ -62,8 +71,14 @@ idata = fit_hierarchical(data, "bandit2arm_delta", chains=2, warmup=300, draws=3
 print(idata)
 d = diagnostics(idata, warn=False)
 print({k: d[k] for k in ("max_r_hat", "min_ess_bulk", "divergences")})
-print(az.summary(idata, var_names=["mu_alpha", "mu_beta"] if "mu_alpha" in idata.posterior
-                 else [v for v in idata.posterior.data_vars if v.startswith("mu_") and v != "mu_pr"]))
+print(
+    az.summary(
+        idata,
+        var_names=["mu_alpha", "mu_beta"]
+        if "mu_alpha" in idata.posterior
+        else [v for v in idata.posterior.data_vars if v.startswith("mu_") and v != "mu_pr"],
+    )
+)
 
 # %%
 # Partial pooling pulls noisy individual estimates towards the group: subjects whose
@@ -77,8 +92,9 @@ fig.tight_layout()
 
 # %%
 # The posterior of the group-level learning rate:
-az.plot_posterior(idata, var_names=[v for v in idata.posterior.data_vars
-                                    if v.startswith("mu_") and v != "mu_pr"], figsize=(7, 2.5))
+az.plot_posterior(
+    idata, var_names=[v for v in idata.posterior.data_vars if v.startswith("mu_") and v != "mu_pr"], figsize=(7, 2.5)
+)
 plt.tight_layout()
 
 # %%
@@ -126,7 +142,11 @@ print(ev.head())
 import tempfile  # noqa: E402
 
 with tempfile.TemporaryDirectory() as tmp:
-    paths = write_bids_events(ev, tmp, task="bandit", descriptions={"rpe": "reward prediction error",
-                                                                    "q_chosen": "value of the chosen option"})
+    paths = write_bids_events(
+        ev,
+        tmp,
+        task="bandit",
+        descriptions={"rpe": "reward prediction error", "q_chosen": "value of the chosen option"},
+    )
     print(len(paths), "files, e.g.", Path(paths[0]).relative_to(tmp))
     print(Path(paths[0]).read_text().splitlines()[:3])

@@ -17,11 +17,19 @@ each result says which region every signal comes from.
 # per trial, each signal at cue onset (``_cs``) and at the time of the US (``_us``);
 # the ``region`` attribute of each variable says where it comes from.
 import matplotlib.pyplot as plt
-import numpy as np
 
 import mesolimbic as ml
-from mesolimbic.circuit import (Circuit, DopamineDepletion, Drug, Lesion, Opioid, PhysiologicalState,
-                                simulate_circuit, simulate_vigour, DopamineAgonist)
+from mesolimbic.circuit import (
+    Circuit,
+    DopamineAgonist,
+    DopamineDepletion,
+    Drug,
+    Lesion,
+    Opioid,
+    PhysiologicalState,
+    simulate_circuit,
+    simulate_vigour,
+)
 from mesolimbic.circuit.regions import REGIONS
 
 for name, region in REGIONS.items():
@@ -31,8 +39,9 @@ print("\nVTA:", REGIONS["vta"].claim)
 design = ml.PavlovianDesign.from_notation([("training", {"A+": 40})])
 full = simulate_circuit(design, Circuit(), n_agents=20, seed=0)
 for v in ["rpe_cs", "rpe_us", "wanting_cs", "liking_us", "approach_cs"]:
-    print(f"{v:12s} region={full[v].attrs.get('region', '?'):9s} last trial: "
-          f"{float(full[v].isel(trial=-1).mean()):+.3f}")
+    print(
+        f"{v:12s} region={full[v].attrs.get('region', '?'):9s} last trial: {float(full[v].isel(trial=-1).mean()):+.3f}"
+    )
 
 # %%
 # Manipulations are composed
@@ -63,9 +72,12 @@ fig.tight_layout()
 # Cue ``B`` predicts a shock (a US of -1). The amygdala learns the aversive
 # association; lesioning it abolishes fear of the cue but spares appetitive learning.
 aversive = ml.PavlovianDesign(
-    trial_types=[ml.TrialType("A+", cues=["A"], us_time=1.0),
-                 ml.TrialType("B_shock", cues=["B"], us_time=1.0, magnitude=-1.0)],
-    phases=[ml.Phase("training", {"A+": 40, "B_shock": 40}, order="random")])
+    trial_types=[
+        ml.TrialType("A+", cues=["A"], us_time=1.0),
+        ml.TrialType("B_shock", cues=["B"], us_time=1.0, magnitude=-1.0),
+    ],
+    phases=[ml.Phase("training", {"A+": 40, "B_shock": 40}, order="random")],
+)
 for label, circ in [("intact", Circuit()), ("amygdala lesion", Circuit(manipulations=[Lesion("amygdala")]))]:
     d = simulate_circuit(aversive, circ, n_agents=20, seed=0)
     last = d.isel(param_set=0, trial=slice(-20, None))
@@ -95,10 +107,12 @@ fig.tight_layout()
 # at once under salt deprivation, before any new pairing.
 salt = ml.PavlovianDesign(
     trial_types=[ml.TrialType("salt", cues=["B"], us_time=1.0, magnitude=-1.0)],
-    phases=[ml.Phase("training", {"salt": 30}), ml.Phase("test", {"salt": 1})])
-for label, circ in [("normal", Circuit()),
-                    ("salt deprived at test", Circuit(manipulations=[
-                        PhysiologicalState(kappa=10.0, cues=("B",), phases=("test",))]))]:
+    phases=[ml.Phase("training", {"salt": 30}), ml.Phase("test", {"salt": 1})],
+)
+for label, circ in [
+    ("normal", Circuit()),
+    ("salt deprived at test", Circuit(manipulations=[PhysiologicalState(kappa=10.0, cues=("B",), phases=("test",))])),
+]:
     d = simulate_circuit(salt, circ, n_agents=10, seed=0)
     print(f"{label:22s} wanting of the salt cue at test: {float(d.wanting_cs.isel(trial=-1).mean()):+.2f}")
 
@@ -108,8 +122,11 @@ for label, circ in [("normal", Circuit()),
 # Niv et al. (2007): tonic dopamine reports the average reward rate, the opportunity
 # cost of sloth, so more tonic dopamine means faster responding.
 fig, ax = plt.subplots(figsize=(5, 3))
-for label, circ in [("depleted", Circuit(manipulations=[DopamineDepletion(0.5)])), ("intact", Circuit()),
-                    ("agonist", Circuit(manipulations=[DopamineAgonist(2.0)]))]:
+for label, circ in [
+    ("depleted", Circuit(manipulations=[DopamineDepletion(0.5)])),
+    ("intact", Circuit()),
+    ("agonist", Circuit(manipulations=[DopamineAgonist(2.0)])),
+]:
     v = simulate_vigour(circ, n_responses=300, n_agents=20, seed=0)
     lat = v.latency.isel(param_set=0).mean("agent") if "param_set" in v.latency.dims else v.latency.mean("agent")
     ax.plot(lat, label=label)

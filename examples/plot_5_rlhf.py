@@ -18,15 +18,23 @@ tiny offline language models that records the critic's error at every token.
 import matplotlib.pyplot as plt
 import numpy as np
 
-from mesolimbic.rlhf import (best_of_n_kl, fit_bradley_terry, overoptimisation_report, rpe_share,
-                             sample_preferences, token_advantages)
+from mesolimbic.rlhf import (
+    best_of_n_kl,
+    fit_bradley_terry,
+    overoptimisation_report,
+    rpe_share,
+    sample_preferences,
+    token_advantages,
+)
 
 rng = np.random.default_rng(0)
 true_reward = rng.normal(size=30)
 chosen, rejected = sample_preferences(true_reward, 2000, seed=1)
 fit = fit_bradley_terry(chosen, rejected)
-print(f"accuracy on the comparisons: {fit['accuracy']:.2f}; "
-      f"r(true, fitted) = {np.corrcoef(true_reward, fit['reward'])[0, 1]:.3f}")
+print(
+    f"accuracy on the comparisons: {fit['accuracy']:.2f}; "
+    f"r(true, fitted) = {np.corrcoef(true_reward, fit['reward'])[0, 1]:.3f}"
+)
 
 fig, ax = plt.subplots(figsize=(4, 4))
 ax.plot(true_reward - true_reward.mean(), fit["reward"], "o")
@@ -46,18 +54,20 @@ fig.tight_layout()
 T = 8
 mask = np.ones((2, T))
 rewards = np.zeros((2, T))
-rewards[:, -1] = 1.0                                   # score at the last token
+rewards[:, -1] = 1.0  # score at the last token
 naive = np.zeros((2, T))
 learned = np.zeros((2, T))
-learned[:, 3:] = 1.0                                   # from token 3 on, the score is predicted
+learned[:, 3:] = 1.0  # from token 3 on, the score is predicted
 for label, v in [("naive critic", naive), ("learned critic", learned)]:
     out = token_advantages(rewards, v, mask, gamma=1.0, lam=0.95)
     print(f"{label:15s} delta = {np.round(np.asarray(out['delta'][0]), 2)}")
 last = np.zeros((2, T), bool)
 last[:, -1] = True
-print("share of |delta| at the score token, naive vs learned:",
-      float(rpe_share(token_advantages(rewards, naive, mask)["delta"], last)),
-      float(rpe_share(token_advantages(rewards, learned, mask)["delta"], last)))
+print(
+    "share of |delta| at the score token, naive vs learned:",
+    float(rpe_share(token_advantages(rewards, naive, mask)["delta"], last)),
+    float(rpe_share(token_advantages(rewards, learned, mask)["delta"], last)),
+)
 
 # %%
 # Over-optimisation
@@ -103,10 +113,25 @@ else:
     tok, task = word_tokenizer(), KeywordTask()
     with one_thread():
         policy = ValueHeadPolicy(tiny_causal_lm(tok, seed=0), critic="separate")
-        cfg = PPOConfig(n_rollouts=32, ppo_epochs=2, minibatch_size=16, stop_at_eos=False, train_policy=False,
-                        learning_rate=3e-3, seed=0)
-        ds = train_ppo(policy, tok, lambda texts: (task.count(texts) > 0).astype(float), ["<bos>"],
-                       n_iterations=8, config=cfg, gold=task.gold, suppress_tokens=special_ids(tok))
+        cfg = PPOConfig(
+            n_rollouts=32,
+            ppo_epochs=2,
+            minibatch_size=16,
+            stop_at_eos=False,
+            train_policy=False,
+            learning_rate=3e-3,
+            seed=0,
+        )
+        ds = train_ppo(
+            policy,
+            tok,
+            lambda texts: (task.count(texts) > 0).astype(float),
+            ["<bos>"],
+            n_iterations=8,
+            config=cfg,
+            gold=task.gold,
+            suppress_tokens=special_ids(tok),
+        )
     print(dict(ds.rpe.sizes))
     m = ds.mask.values
     keyword = first_occurrence(ds.token_id.values, tok.convert_tokens_to_ids("yes"), m)

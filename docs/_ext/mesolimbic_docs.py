@@ -51,41 +51,85 @@ TOPICS: dict[str, tuple[str, list[str]]] = {
         "The phasic dopamine response as the temporal-difference error of a learner: "
         "its transfer from the reward to the cue, its dependence on timing, probability, "
         "delay and range, and its causal role.",
-        ["schultz1997", "hollerman1998_timing", "fiorillo2003_probability", "tobler2005_adaptive_coding",
-         "waelti2001_blocking", "kobayashi2008_delay", "bayer2005_asymmetry",
-         "steinberg2013_optogenetic_unblocking", "td_backward_shift", "ludvig2008_microstimulus"]),
+        [
+            "schultz1997",
+            "hollerman1998_timing",
+            "fiorillo2003_probability",
+            "tobler2005_adaptive_coding",
+            "waelti2001_blocking",
+            "kobayashi2008_delay",
+            "bayer2005_asymmetry",
+            "steinberg2013_optogenetic_unblocking",
+            "td_backward_shift",
+            "ludvig2008_microstimulus",
+        ],
+    ),
     "Associative learning": (
-        "The classic phenomena of Pavlovian conditioning, with Rescorla–Wagner and TD learning "
-        "side by side.",
-        ["rw_acquisition_extinction", "kamin1969_blocking", "overshadowing", "conditioned_inhibition",
-         "overexpectation", "relative_validity", "second_order_conditioning"]),
+        "The classic phenomena of Pavlovian conditioning, with Rescorla–Wagner and TD learning side by side.",
+        [
+            "rw_acquisition_extinction",
+            "kamin1969_blocking",
+            "overshadowing",
+            "conditioned_inhibition",
+            "overexpectation",
+            "relative_validity",
+            "second_order_conditioning",
+        ],
+    ),
     "Known failures of Rescorla–Wagner": (
         "Findings that Rescorla–Wagner (and TD with a complete serial compound) cannot produce. "
         "They are shown failing, with the reason, never tuned away.",
-        ["latent_inhibition", "extinction_of_inhibition", "spontaneous_recovery", "backward_blocking",
-         "partial_reinforcement_extinction"]),
+        [
+            "latent_inhibition",
+            "extinction_of_inhibition",
+            "spontaneous_recovery",
+            "backward_blocking",
+            "partial_reinforcement_extinction",
+        ],
+    ),
     "Instrumental learning": (
         "Choice tasks: reversal learning, the two-step task, go/no-go, probabilistic selection and "
         "free-operant reinforcement schedules.",
-        ["reversal_learning", "daw2011_two_step", "guitart_masip2012_gonogo", "frank2004_pst",
-         "reinforcement_schedules"]),
+        [
+            "reversal_learning",
+            "daw2011_two_step",
+            "guitart_masip2012_gonogo",
+            "frank2004_pst",
+            "reinforcement_schedules",
+        ],
+    ),
     "Aversive learning": (
         "Punishment and its omission: fear conditioning and two-factor avoidance.",
-        ["fear_conditioning", "active_avoidance"]),
+        ["fear_conditioning", "active_avoidance"],
+    ),
     "The reward circuit": (
         "VTA, nucleus accumbens, amygdala and prefrontal cortex as modules, with lesions, drugs, "
         "stimulation and physiological state.",
-        ["berridge_wanting_liking", "zhang2009_incentive_salience", "redish2004_addiction",
-         "niv2007_tonic_dopamine", "frank2004_parkinsons", "aversive_amygdala", "dabney2020_distributional",
-         "reward_hacking", "pfc_model_based"]),
+        [
+            "berridge_wanting_liking",
+            "zhang2009_incentive_salience",
+            "redish2004_addiction",
+            "niv2007_tonic_dopamine",
+            "frank2004_parkinsons",
+            "aversive_amygdala",
+            "dabney2020_distributional",
+            "reward_hacking",
+            "pfc_model_based",
+        ],
+    ),
     "RLHF": (
         "Reinforcement learning from human feedback through the same lens: reward models learned "
         "from preferences, over-optimisation, and the token-level RPE of PPO.",
-        ["bradley_terry_recovery", "gao2023_overoptimisation", "rlhf_rpe_transfer", "reward_hacking_addiction"]),
+        ["bradley_terry_recovery", "gao2023_overoptimisation", "rlhf_rpe_transfer", "reward_hacking_addiction"],
+    ),
 }
 
-STATUS_TEXT = {"pass": "pass", "fail": "**FAIL**", "expected failure": "expected failure",
-               "unexpected pass": "**unexpected pass**"}
+STATUS_TEXT = {
+    "pass": "pass",
+    "fail": "**FAIL**",
+    "expected failure": "expected failure",
+    "unexpected pass": "**unexpected pass**",
+}
 
 
 def topic_of(exp) -> str:
@@ -161,8 +205,13 @@ def _code_only(source: bytes) -> bytes:
     tree = ast.parse(source)
     for node in ast.walk(tree):
         body = getattr(node, "body", None)
-        if (isinstance(body, list) and body and isinstance(body[0], ast.Expr)
-                and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str)):
+        if (
+            isinstance(body, list)
+            and body
+            and isinstance(body[0], ast.Expr)
+            and isinstance(body[0].value, ast.Constant)
+            and isinstance(body[0].value.value, str)
+        ):
             body[0] = ast.Pass()
     return ast.dump(tree).encode()
 
@@ -217,8 +266,10 @@ def find_results(log=print, run: bool = True) -> tuple[Path | None, dict | None,
         folder = Path(env).resolve()
         summary = _complete(folder)
         if summary is None:
-            raise RuntimeError(f"MESOLIMBIC_DOCS_RESULTS={env}: no complete summary.json with figures for "
-                               f"every experiment there (write it with `mesolimbic reproduce --out {env}`)")
+            raise RuntimeError(
+                f"MESOLIMBIC_DOCS_RESULTS={env}: no complete summary.json with figures for "
+                f"every experiment there (write it with `mesolimbic reproduce --out {env}`)"
+            )
         return folder, summary, f"{env} (MESOLIMBIC_DOCS_RESULTS)"
     digest = source_hash()
     stamp = CACHE / "source.sha256"
@@ -231,19 +282,27 @@ def find_results(log=print, run: bool = True) -> tuple[Path | None, dict | None,
         return results, summary, "results/ (written by `mesolimbic reproduce`, newer than the sources)"
     if not run:
         return None, None, "none"
-    log("mesolimbic docs: running `mesolimbic reproduce --out docs/_build/reproduce` "
-        "(every experiment at its default size; a few minutes)")
+    log(
+        "mesolimbic docs: running `mesolimbic reproduce --out docs/_build/reproduce` "
+        "(every experiment at its default size; a few minutes)"
+    )
     t0 = time.perf_counter()
     CACHE.parent.mkdir(parents=True, exist_ok=True)
     env_ = dict(os.environ, MPLBACKEND="Agg")
     if (ROOT / "src" / "mesolimbic").is_dir():
         env_["PYTHONPATH"] = os.pathsep.join([str(ROOT / "src"), env_.get("PYTHONPATH", "")]).rstrip(os.pathsep)
-    proc = subprocess.run([sys.executable, "-c", "from mesolimbic.cli import main; main()", "reproduce",
-                           "--out", str(CACHE), "--force"], env=env_, capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-c", "from mesolimbic.cli import main; main()", "reproduce", "--out", str(CACHE), "--force"],
+        env=env_,
+        capture_output=True,
+        text=True,
+    )
     summary = _complete(CACHE)
     if summary is None:
-        raise RuntimeError(f"`mesolimbic reproduce` wrote no complete results (exit {proc.returncode}):\n"
-                           f"{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+        raise RuntimeError(
+            f"`mesolimbic reproduce` wrote no complete results (exit {proc.returncode}):\n"
+            f"{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+        )
     if proc.returncode != 0:  # a check failed: the pages show it as failing
         log(f"mesolimbic docs: reproduce exited {proc.returncode}: {proc.stderr.strip().splitlines()[-1:]}")
     stamp.write_text(digest + "\n")
@@ -280,13 +339,24 @@ def _checks_table(checks: list[dict], seeds: list) -> list[str]:
         widths.append(14)
     cols.append("what it compares")
     widths.append(30)
-    out = [".. list-table::", "   :header-rows: 1", "   :class: findings-checks",
-           f"   :widths: {' '.join(map(str, widths))}", "",
-           "   * - " + "\n     - ".join(cols)]
+    out = [
+        ".. list-table::",
+        "   :header-rows: 1",
+        "   :class: findings-checks",
+        f"   :widths: {' '.join(map(str, widths))}",
+        "",
+        "   * - " + "\n     - ".join(cols),
+    ]
     for c in checks:
         unit = c.get("unit") or ""
-        row = [f"``{c['name']}``", esc(c["kind"]), esc(c.get("model") or "—"), esc(num(c.get("measured"), unit)),
-               esc(f"{c['comparison']} {num(c['threshold'], unit)}"), STATUS_TEXT.get(c["status"], esc(c["status"]))]
+        row = [
+            f"``{c['name']}``",
+            esc(c["kind"]),
+            esc(c.get("model") or "—"),
+            esc(num(c.get("measured"), unit)),
+            esc(f"{c['comparison']} {num(c['threshold'], unit)}"),
+            STATUS_TEXT.get(c["status"], esc(c["status"])),
+        ]
         if over:
             rate = f"{c['pass_rate']:.0%} pass"
             if c.get("claim") == "interval" and c.get("ci95") and None not in c["ci95"]:
@@ -307,40 +377,70 @@ def finding_page(exp, entry: dict | None, meta: dict, reasons: dict, img: str | 
     """The rst page of one experiment. ``entry``: its record in summary.json (None when it
     could not run here); ``meta``: what the summary says about the run as a whole."""
     title = f"{exp.name}: {exp.title}"
-    lines = [f".. _finding-{exp.name}:", "", heading(esc(title), "="),
-             f".. rst-class:: findings-citation", "", f"   {esc(exp.citation)}", ""]
+    lines = [
+        f".. _finding-{exp.name}:",
+        "",
+        heading(esc(title), "="),
+        ".. rst-class:: findings-citation",
+        "",
+        f"   {esc(exp.citation)}",
+        "",
+    ]
     mod = exp.run.__module__
-    field = [(":Topic:", f":ref:`{esc(topic_of(exp))} <topic-{slug(topic_of(exp))}>`"),
-             (":Run it:", f"``mesolimbic run {exp.name}``  (``--agents N --seed S``)"),
-             (":Module:", f"``{mod}``"),
-             (":Default size:", f"{exp.default_agents} agent{'s' if exp.default_agents != 1 else ''}")]
+    field = [
+        (":Topic:", f":ref:`{esc(topic_of(exp))} <topic-{slug(topic_of(exp))}>`"),
+        (":Run it:", f"``mesolimbic run {exp.name}``  (``--agents N --seed S``)"),
+        (":Module:", f"``{mod}``"),
+        (":Default size:", f"{exp.default_agents} agent{'s' if exp.default_agents != 1 else ''}"),
+    ]
     if exp.requires:
         field.append((":Needs:", f"the ``{exp.extra}`` extra (``pip install 'mesolimbic[{exp.extra}]'``)"))
     if entry is not None:
         seeds = meta.get("seeds") or [meta.get("seed", 0)]
-        field.append((":This build:", esc(f"mesolimbic {meta.get('mesolimbic_version', '?')}, seed"
-                                          f"{'s' if len(seeds) > 1 else ''} {', '.join(map(str, seeds))}, "
-                                          f"ran in {entry.get('seconds', 0):.1f} s")))
+        field.append(
+            (
+                ":This build:",
+                esc(
+                    f"mesolimbic {meta.get('mesolimbic_version', '?')}, seed"
+                    f"{'s' if len(seeds) > 1 else ''} {', '.join(map(str, seeds))}, "
+                    f"ran in {entry.get('seconds', 0):.1f} s"
+                ),
+            )
+        )
     lines += [f"{k} {v}" for k, v in field] + [""]
 
     lines += [heading("Design", "-"), safe_rst(exp.description) or "(no description)", ""]
 
     if entry is None:
         why = exp.missing() or "it was not run"
-        lines += [".. note::", "", f"   Not run in this build: {esc(why)}. Its checks and figure appear when the "
-                  "docs are built where the extra is installed.", ""]
+        lines += [
+            ".. note::",
+            "",
+            f"   Not run in this build: {esc(why)}. Its checks and figure appear when the "
+            "docs are built where the extra is installed.",
+            "",
+        ]
     else:
         if img:
-            lines += [heading("Figure", "-"), f".. image:: {img}", f"   :alt: figure of {exp.name}",
-                      "   :class: findings-figure", ""]
+            lines += [
+                heading("Figure", "-"),
+                f".. image:: {img}",
+                f"   :alt: figure of {exp.name}",
+                "   :class: findings-figure",
+                "",
+            ]
         checks = entry["checks"]
         counts = entry.get("counts") or {}
-        lines += [heading("Checks", "-"),
-                  "Each check compares a number measured on the simulation with a threshold taken from the "
-                  "paper. Its *kind* says what it is: a **finding** (a number or effect size from the paper, "
-                  "figure or table cited), a **direction** (the paper gives a sign or an ordering) or a "
-                  "**property** (a model identity, not a reproduction). "
-                  + esc(", ".join(f"{v} {k}{'s' if v != 1 else ''}" for k, v in counts.items() if v)) + ".", ""]
+        lines += [
+            heading("Checks", "-"),
+            "Each check compares a number measured on the simulation with a threshold taken from the "
+            "paper. Its *kind* says what it is: a **finding** (a number or effect size from the paper, "
+            "figure or table cited), a **direction** (the paper gives a sign or an ordering) or a "
+            "**property** (a model identity, not a reproduction). "
+            + esc(", ".join(f"{v} {k}{'s' if v != 1 else ''}" for k, v in counts.items() if v))
+            + ".",
+            "",
+        ]
         lines += _checks_table(checks, meta.get("seeds") or [0]) + [""]
         models = entry.get("models") or {}
         if models:
@@ -351,13 +451,20 @@ def finding_page(exp, entry: dict | None, meta: dict, reasons: dict, img: str | 
             info = reasons.get(exp.name)
             if not info or not info.get("reason"):
                 raise RuntimeError(f"{exp.name}: expected failures without a reason in tests/expected_failures.json")
-            lines += [heading("Expected failures", "-"),
-                      "The model is known not to produce "
-                      + ("this signature" if len(xfail) == 1 else "these signatures")
-                      + "; the check is shown failing rather than tuned away.", "",
-                      f"**Why:** {esc(info['reason'])}", ""]
-            lines += [f"* ``{c['name']}`` ({esc(c.get('model') or '—')}): {esc(c['description'])} — "
-                      f"{STATUS_TEXT.get(c['status'], esc(c['status']))}" for c in xfail] + [""]
+            lines += [
+                heading("Expected failures", "-"),
+                "The model is known not to produce "
+                + ("this signature" if len(xfail) == 1 else "these signatures")
+                + "; the check is shown failing rather than tuned away.",
+                "",
+                f"**Why:** {esc(info['reason'])}",
+                "",
+            ]
+            lines += [
+                f"* ``{c['name']}`` ({esc(c.get('model') or '—')}): {esc(c['description'])} — "
+                f"{STATUS_TEXT.get(c['status'], esc(c['status']))}"
+                for c in xfail
+            ] + [""]
         params = entry.get("params") or {}
         if params:
             lines += [heading("Parameters", "-"), ".. list-table::", "   :class: findings-params", ""]
@@ -412,28 +519,44 @@ def write_findings(out: Path, results: Path | None, summary: dict | None, how: s
     by_topic = topics(exps)
     n_checks = sum(len(e["checks"]) for e in runs.values())
     n_x = sum(c.get("expected_failure", False) for e in runs.values() for c in e["checks"])
-    lines = [".. _findings:", "", heading("Gallery of findings", "=", over=True),
-             f"Every published finding that mesolimbic reproduces is a registered experiment: a module with "
-             f"the design, the model and its parameters, named checks against the paper and a figure. "
-             f"These {len(exps)} pages are generated from the registry and from the output of "
-             f"``mesolimbic reproduce`` — the same source as the HTML report — so the two cannot drift apart.",
-             ""]
+    lines = [
+        ".. _findings:",
+        "",
+        heading("Gallery of findings", "=", over=True),
+        f"Every published finding that mesolimbic reproduces is a registered experiment: a module with "
+        f"the design, the model and its parameters, named checks against the paper and a figure. "
+        f"These {len(exps)} pages are generated from the registry and from the output of "
+        f"``mesolimbic reproduce`` — the same source as the HTML report — so the two cannot drift apart.",
+        "",
+    ]
     if summary is not None:
         seeds = summary.get("seeds") or [summary.get("seed", 0)]
-        lines += [f"This build: mesolimbic {esc(summary.get('mesolimbic_version', '?'))}, seed"
-                  f"{'s' if len(seeds) > 1 else ''} {', '.join(map(str, seeds))}, {len(runs)} experiments run, "
-                  f"{n_checks} checks ({n_x} expected failures); results from {esc(how)}.", ""]
+        lines += [
+            f"This build: mesolimbic {esc(summary.get('mesolimbic_version', '?'))}, seed"
+            f"{'s' if len(seeds) > 1 else ''} {', '.join(map(str, seeds))}, {len(runs)} experiments run, "
+            f"{n_checks} checks ({n_x} expected failures); results from {esc(how)}.",
+            "",
+        ]
         skipped = [e.name for e in exps if e.name not in runs]
         if skipped:
             lines += [f"Not run here (an optional extra is missing): {', '.join(f'``{n}``' for n in skipped)}.", ""]
-    lines += ["**Kinds of check.** " + " ".join(f"*{k}*: {esc(v)}." for k, v in KINDS.items()),
-              "**Over seeds.** " + " ".join(f"*{k}*: {esc(v)}." for k, v in CLAIMS.items()),
-              "An *expected failure* is a finding the model is known not to produce; it is shown failing, "
-              "with the reason.", ""]
+    lines += [
+        "**Kinds of check.** " + " ".join(f"*{k}*: {esc(v)}." for k, v in KINDS.items()),
+        "**Over seeds.** " + " ".join(f"*{k}*: {esc(v)}." for k, v in CLAIMS.items()),
+        "An *expected failure* is a finding the model is known not to produce; it is shown failing, with the reason.",
+        "",
+    ]
     for topic, members in by_topic.items():
         intro = TOPICS.get(topic, ("", []))[0]
-        lines += [f".. _topic-{slug(topic)}:", "", heading(esc(topic), "-"), intro, "",
-                  ".. container:: findings-grid", ""]
+        lines += [
+            f".. _topic-{slug(topic)}:",
+            "",
+            heading(esc(topic), "-"),
+            intro,
+            "",
+            ".. container:: findings-grid",
+            "",
+        ]
         for exp in members:
             thumb = out / "_thumb" / f"{exp.name}.png"
             status = ""
@@ -442,15 +565,22 @@ def write_findings(out: Path, results: Path | None, summary: dict | None, how: s
                 status = "; ".join(f"{m}: {s}" for m, s in ms.items())
             lines += ["   .. container:: findings-card", ""]
             if thumb.exists() and exp.name in runs:
-                lines += [f"      .. image:: _thumb/{exp.name}.png", f"         :alt: {exp.name}",
-                          f"         :target: {exp.name}.html", ""]
-            lines += [f"      :doc:`{exp.name}`", "",
-                      f"      {esc(exp.title)}", ""]
+                lines += [
+                    f"      .. image:: _thumb/{exp.name}.png",
+                    f"         :alt: {exp.name}",
+                    f"         :target: {exp.name}.html",
+                    "",
+                ]
+            lines += [f"      :doc:`{exp.name}`", "", f"      {esc(exp.title)}", ""]
             if status:
-                lines += [f"      .. rst-class:: findings-status", "", f"      {esc(status)}", ""]
+                lines += ["      .. rst-class:: findings-status", "", f"      {esc(status)}", ""]
             elif exp.name not in runs:
-                lines += ["      .. rst-class:: findings-status", "", f"      not run here: {esc(exp.missing() or '')}",
-                          ""]
+                lines += [
+                    "      .. rst-class:: findings-status",
+                    "",
+                    f"      not run here: {esc(exp.missing() or '')}",
+                    "",
+                ]
         lines += [".. toctree::", "   :hidden:", ""] + [f"   {e.name}" for e in members] + [""]
     write_if_changed(out / "index.rst", "\n".join(lines) + "\n")
     return pages
@@ -469,14 +599,45 @@ REFERENCE_SECTIONS = {
     "Circuit: regions": ("mesolimbic.circuit.regions", ["REGIONS"]),
     "Circuit: wiring, manipulations and vigour": ("mesolimbic.circuit", None),
     "Tasks": ("mesolimbic.tasks", None),
-    "Choice tasks": (None, ["mesolimbic.tasks.bandit.Bandit", "mesolimbic.tasks.two_step.TwoStep",
-                            "mesolimbic.tasks.gonogo.GoNoGo", "mesolimbic.tasks.pst.ProbabilisticSelection",
-                            "mesolimbic.tasks.schedules.Schedule", "mesolimbic.tasks.aversive.ActiveAvoidance",
-                            "mesolimbic.tasks.aversive.fear_conditioning"]),
-    "Fitting": ("mesolimbic.fitting", ["fit_mle", "fit_approx", "fit_hierarchical", "compare_fits", "loo_table",
-                                       "bms", "parameter_recovery", "model_recovery", "regressors", "events"]),
-    "RLHF": ("mesolimbic.rlhf", ["bradley_terry_loglik", "fit_bradley_terry", "token_advantages", "kl_estimates",
-                                  "fit_gao", "overoptimisation_report", "best_of_n_kl"]),
+    "Choice tasks": (
+        None,
+        [
+            "mesolimbic.tasks.bandit.Bandit",
+            "mesolimbic.tasks.two_step.TwoStep",
+            "mesolimbic.tasks.gonogo.GoNoGo",
+            "mesolimbic.tasks.pst.ProbabilisticSelection",
+            "mesolimbic.tasks.schedules.Schedule",
+            "mesolimbic.tasks.aversive.ActiveAvoidance",
+            "mesolimbic.tasks.aversive.fear_conditioning",
+        ],
+    ),
+    "Fitting": (
+        "mesolimbic.fitting",
+        [
+            "fit_mle",
+            "fit_approx",
+            "fit_hierarchical",
+            "compare_fits",
+            "loo_table",
+            "bms",
+            "parameter_recovery",
+            "model_recovery",
+            "regressors",
+            "events",
+        ],
+    ),
+    "RLHF": (
+        "mesolimbic.rlhf",
+        [
+            "bradley_terry_loglik",
+            "fit_bradley_terry",
+            "token_advantages",
+            "kl_estimates",
+            "fit_gao",
+            "overoptimisation_report",
+            "best_of_n_kl",
+        ],
+    ),
 }
 
 _REF_PARA = re.compile(r"^\s*(References?|See also|Reference model)\s*:\s*(.*)", re.S)
@@ -534,10 +695,15 @@ def write_references(out: Path) -> None:
             objs = [(f"{modname}.{n}", getattr(mod, n)) for n in (names or mod.__all__)]
         for path, obj in objs:
             if path == "mesolimbic.circuit.regions.REGIONS":  # the regions are data: each states its claim
-                attr = {r.name: a for a in ("VTA", "NAc", "Amygdala", "PFC", "LHb")
-                        for r in [getattr(importlib.import_module("mesolimbic.circuit.regions"), a)]}
-                rows += [f"* :py:data:`~mesolimbic.circuit.regions.{attr.get(k, k)}` — {esc(r.claim)}"
-                         for k, r in obj.items()]
+                attr = {
+                    r.name: a
+                    for a in ("VTA", "NAc", "Amygdala", "PFC", "LHb")
+                    for r in [getattr(importlib.import_module("mesolimbic.circuit.regions"), a)]
+                }
+                rows += [
+                    f"* :py:data:`~mesolimbic.circuit.regions.{attr.get(k, k)}` — {esc(r.claim)}"
+                    for k, r in obj.items()
+                ]
                 continue
             if not (inspect.isclass(obj) or inspect.isfunction(obj)) or id(obj) in seen:
                 continue
@@ -547,8 +713,7 @@ def write_references(out: Path) -> None:
                 rows.append(f"* :{'py:' + _role(obj)}:`~{_canonical(obj, path)}` — {esc(refs)}")
         if rows:
             lines += [heading(section, "~"), *rows, ""]
-    lines += [heading("Findings", "~"),
-              "The paper behind each experiment of the :ref:`gallery <findings>`:", ""]
+    lines += [heading("Findings", "~"), "The paper behind each experiment of the :ref:`gallery <findings>`:", ""]
     for exp in sorted(all_experiments(), key=lambda e: e.citation):
         lines.append(f"* :ref:`{exp.name} <finding-{exp.name}>` — {esc(exp.citation)}")
     write_if_changed(out / "references.rst", "\n".join(lines) + "\n")
@@ -557,19 +722,31 @@ def write_references(out: Path) -> None:
 def write_fit_models(out: Path) -> None:
     from mesolimbic.fitting.models import MODELS
 
-    lines = [".. This file is generated by docs/_ext/mesolimbic_docs.py; do not edit.", "",
-             ".. list-table::", "   :header-rows: 1", "   :class: fit-models", "   :widths: 14 10 14 30 32", "",
-             "   * - model\n     - task\n     - learner\n     - free parameters: range here (hBayesDM name, range)\n"
-             "     - corresponds to"]
+    lines = [
+        ".. This file is generated by docs/_ext/mesolimbic_docs.py; do not edit.",
+        "",
+        ".. list-table::",
+        "   :header-rows: 1",
+        "   :class: fit-models",
+        "   :widths: 14 10 14 30 32",
+        "",
+        "   * - model\n     - task\n     - learner\n     - free parameters: range here (hBayesDM name, range)\n"
+        "     - corresponds to",
+    ]
     for name, m in MODELS.items():
         learner = type(m.learner)
         params = "; ".join(
             f"``{p.name}`` [{p.low:g}, {p.high:g}] ({m.hbayes[p.name][0]}, [{m.hbayes[p.name][1]:g}, "
-            f"{m.hbayes[p.name][2]:g}])" if p.name in m.hbayes else f"``{p.name}`` [{p.low:g}, {p.high:g}]"
-            for p in m.free)
+            f"{m.hbayes[p.name][2]:g}])"
+            if p.name in m.hbayes
+            else f"``{p.name}`` [{p.low:g}, {p.high:g}]"
+            for p in m.free
+        )
         fixed = f"; fixed: {esc(', '.join(f'{k} = {v}' for k, v in m.fixed.items()))}" if m.fixed else ""
-        lines.append(f"   * - ``{name}``\n     - ``{m.task}``\n     - :class:`~{learner.__module__}."
-                     f"{learner.__qualname__}`\n     - {params}{fixed}\n     - {esc(m.mirrors)}")
+        lines.append(
+            f"   * - ``{name}``\n     - ``{m.task}``\n     - :class:`~{learner.__module__}."
+            f"{learner.__qualname__}`\n     - {params}{fixed}\n     - {esc(m.mirrors)}"
+        )
     write_if_changed(out / "fit_models.rst", "\n".join(lines) + "\n")
 
 
@@ -722,8 +899,9 @@ def resolve_alias(app, env, node, contnode):
             continue
         new = node.deepcopy()
         new["reftarget"] = name
-        found = env.get_domain("py").resolve_xref(env, node["refdoc"], app.builder, node["reftype"], name, new,
-                                                  contnode)
+        found = env.get_domain("py").resolve_xref(
+            env, node["refdoc"], app.builder, node["reftype"], name, new, contnode
+        )
         if found is not None:
             return found
     return None
@@ -735,8 +913,11 @@ def skip_foreign_docstrings(app, what, name, obj, skip, options):
     if skip or what not in ("class", "exception"):
         return None
     func = getattr(obj, "fget", None) or getattr(obj, "__func__", obj)
-    if not callable(func) or getattr(func, "__doc__", None) or not str(getattr(func, "__module__", "")).startswith(
-            "mesolimbic"):
+    if (
+        not callable(func)
+        or getattr(func, "__doc__", None)
+        or not str(getattr(func, "__module__", "")).startswith("mesolimbic")
+    ):
         return None
     qual = getattr(func, "__qualname__", "").split(".")
     try:
