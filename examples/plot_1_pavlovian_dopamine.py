@@ -76,11 +76,11 @@ fig.tight_layout()
 # and a 100 ms response latency. Poisson spikes and a PSTH then give the figure an
 # electrophysiologist would draw. Labels, not axis numbers, pick the trials.
 rate = neurons.firing_rate(ds.rpe.isel(param_set=0))
-probe = ds.phase.isel(param_set=0) == "probe" if "phase" in ds else ds.trial >= 100
+probe = ds.phase == "probe"
 
 fig, axes = plt.subplots(2, 3, figsize=(9, 4), sharex=True, sharey="row")
 for j, cond in enumerate(["free_reward", "paired", "omission"]):
-    sel = (ds.trial_type.isel(param_set=0) == cond) & probe
+    sel = (ds.trial_type == cond) & probe
     r = rate.where(sel).dropna("trial", how="all")
     spikes = neurons.poisson_spikes(
         r.isel(agent=slice(0, 3)).stack(row=("agent", "trial")).dropna("row").transpose("row", "time"), seed=j
@@ -98,7 +98,7 @@ fig.tight_layout()
 # The same numbers without spikes: the mean rate in the 300 ms after the reward time.
 window = rate.sel(time=slice(1.0, 1.3)).mean("time")
 for cond in ["free_reward", "paired", "omission"]:
-    sel = (ds.trial_type.isel(param_set=0) == cond) & probe
+    sel = (ds.trial_type == cond) & probe
     print(f"{cond:12s} {float(window.where(sel).mean()):5.1f} Hz")
 
 # %%
@@ -132,7 +132,7 @@ ms = ml.simulate(
 )
 fig, ax = plt.subplots(figsize=(6, 3))
 for label, d in [("complete serial compound", ds), ("microstimulus", ms)]:
-    om = d.rpe.isel(param_set=0).where(d.trial_type.isel(param_set=0) == "omission").mean(["agent", "trial"])
+    om = d.rpe.isel(param_set=0).where(d.trial_type == "omission").mean(["agent", "trial"])
     ax.plot(om.time, om, label=label)
 mark_events(ax, {"CS": 0.0, "reward due": 1.0})
 ax.set(xlabel="time (s)", ylabel="mean RPE on omission trials")
