@@ -51,7 +51,7 @@ from . import _interrupt
 try:
     import fcntl
 except ImportError:  # pragma: no cover - Windows: create-or-fail lock files instead (see OutputFolder._lock)
-    fcntl = None
+    fcntl = None  # type: ignore[assignment]  # the module is absent: OutputFolder._lock checks for None
 
 __all__ = ["atomic_path", "save_netcdf", "save_figure", "write_text", "check_writable", "OutputFolder",
            "OutputBusy", "file_mode", "fault_point", "json_safe", "dumps_json", "LOCK_NAME", "JOURNAL_NAME",
@@ -167,9 +167,9 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     umask's permissions), on error delete it."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
-    tmp = Path(tmp)
+    tmp = Path(tmp_name)
     with _temp_files.lock:
         _temp_files.paths.add(tmp)
     try:

@@ -7,6 +7,8 @@ produces the RPE; this module turns it into a dopamine neuron's firing.
 from __future__ import annotations
 
 import math
+from collections.abc import Hashable, Sequence
+from typing import Any, overload
 
 import jax
 import numpy as np
@@ -18,8 +20,15 @@ from ._validate import check_choice, check_range
 __all__ = ["firing_rate", "poisson_spikes", "psth", "spike_times"]
 
 
+@overload
+def firing_rate(rpe: xr.DataArray, *, baseline: float = ..., gain_positive: float = ..., gain_negative: float = ...,
+                floor: float = ..., latency: float = ..., form: str = ..., beta: float = ...) -> xr.DataArray: ...
+@overload
+def firing_rate(rpe: np.ndarray | Sequence[float], *, baseline: float = ..., gain_positive: float = ...,
+                gain_negative: float = ..., floor: float = ..., latency: float = ..., form: str = ...,
+                beta: float = ...) -> np.ndarray: ...
 def firing_rate(
-    rpe: xr.DataArray | np.ndarray,
+    rpe: xr.DataArray | np.ndarray | Sequence[float],
     *,
     baseline: float = 4.0,
     gain_positive: float = 20.0,
@@ -106,7 +115,7 @@ def poisson_spikes(rate: xr.DataArray, *, seed: int = 0, resolution: float = 0.0
     spikes = u < fine
     fine_t = t[0] + (np.arange(t.size * sub)) * (dt / sub)
     dims = [d for d in rate.dims if d != "time"] + ["spike_time"]
-    coords = {d: rate[d] for d in dims[:-1] if d in rate.coords}
+    coords: dict[Hashable, Any] = {d: rate[d] for d in dims[:-1] if d in rate.coords}
     coords["spike_time"] = ("spike_time", fine_t, {"units": "s"})
     return xr.DataArray(spikes, dims=dims, coords=coords, name="spikes",
                         attrs={"resolution_s": dt / sub, "seed": seed_attr(seed)})
@@ -128,7 +137,7 @@ def psth(spikes: xr.DataArray, *, bin_width: float = 0.05, over: tuple[str, ...]
     check_range("bin_width", bin_width, 0.0, math.inf, low_open=True)
     res = float(spikes.attrs.get("resolution_s", float(spikes.spike_time[1] - spikes.spike_time[0])))
     per = max(1, int(round(bin_width / res)))
-    over = tuple(d for d in spikes.dims if d != "spike_time") if over is None else over
+    over = tuple(str(d) for d in spikes.dims if d != "spike_time") if over is None else over
     n_bins = spikes.sizes["spike_time"] // per
     trimmed = spikes.isel(spike_time=slice(0, n_bins * per))
     counts = trimmed.coarsen(spike_time=per).sum()

@@ -165,14 +165,15 @@ class Circuit(Model):
         states = [m for m in self.manipulations if isinstance(m, PhysiologicalState)]
         owners = _cue_of_features(compiled, representation) if states else None  # [C, F]
         for m in states:
-            bad = [c for c in m.cues if c not in cues]
-            if bad:
-                raise ValueError(f"PhysiologicalState names cue(s) {bad} that the design does not have ({cues})")
-            bad = sorted(set(m.phases or ()) - phase_names)
-            if bad:
-                raise ValueError(f"PhysiologicalState names phase(s) {bad} that the design does not have "
+            missing = [c for c in m.cues if c not in cues]
+            if missing:
+                raise ValueError(f"PhysiologicalState names cue(s) {missing} that the design does not have ({cues})")
+            missing = sorted(set(m.phases or ()) - phase_names)
+            if missing:
+                raise ValueError(f"PhysiologicalState names phase(s) {missing} that the design does not have "
                                  f"({sorted(phase_names)})")
             when = np.isin(compiled.trial_phase, m.phases) if m.phases else np.ones(NT, bool)
+            assert owners is not None  # computed above whenever there is a PhysiologicalState
             for c in m.cues:
                 own = owners[cues.index(c)]
                 k_mult[np.ix_(when, own)] *= m.kappa

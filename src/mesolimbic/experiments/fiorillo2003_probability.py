@@ -73,7 +73,7 @@ def run(n_agents: int = 200, seed: int = 0) -> ExperimentResult:
     rate = neurons.firing_rate(sim.rpe, latency=0.0)
     baseline = rate.attrs["baseline_rate"]
     prob = xr.DataArray(list(PROBS), dims="probability", name="probability")
-    rows = {k: [] for k in ("cs", "reward", "omission", "rpe", "rate")}
+    rows: dict[str, list] = {k: [] for k in ("cs", "reward", "omission", "rpe", "rate")}
     for p in PROBS:
         m = (sim.trial_type == _label(p)) & late
         rows["cs"].append(float(sim.rpe_cs.where(m).mean()))

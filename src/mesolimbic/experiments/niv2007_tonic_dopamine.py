@@ -33,7 +33,7 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from ..circuit import Circuit, DopamineAgonist, DopamineDepletion, simulate_circuit, simulate_vigour
+from ..circuit import Circuit, DopamineAgonist, DopamineDepletion, Manipulation, simulate_circuit, simulate_vigour
 from ._circuit import PARAMS, design, last
 from ..results import single
 from .registry import Check, ExperimentResult, register
@@ -42,7 +42,7 @@ NAME = "niv2007_tonic_dopamine"
 CITATION = ("Niv, Daw, Joel & Dayan (2007). Tonic dopamine: opportunity costs and the control of response vigor. "
             "Psychopharmacology 191:507-520")
 MAGNITUDES = (0.5, 1.0, 2.0)
-LEVELS = {"depleted": [DopamineDepletion(0.8)], "normal": [], "agonist x2": [DopamineAgonist(2.0)],
+LEVELS: dict[str, list[Manipulation]] = {"depleted": [DopamineDepletion(0.8)], "normal": [], "agonist x2": [DopamineAgonist(2.0)],
           "agonist x4": [DopamineAgonist(4.0)]}
 
 

@@ -36,7 +36,7 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from ..circuit import Circuit, DopamineDepletion, LDopa, Lesion
+from ..circuit import Circuit, DopamineDepletion, LDopa, Lesion, Manipulation
 from ..simulate import simulate
 from ..tasks.two_step import STAY_CONDITIONS, TwoStep, stays_of
 from .registry import Check, ExperimentResult, register
@@ -44,7 +44,7 @@ from .registry import Check, ExperimentResult, register
 NAME = "pfc_model_based"
 CITATION = ("Smittenaar et al. (2013), Neuron 80:914; Wunderlich, Smittenaar & Dolan (2012), Neuron 75:418; "
             "Daw et al. (2011), Neuron 69:1204")
-CIRCUITS = {"intact": [], "PFC lesion": [Lesion("pfc")], "L-DOPA": [LDopa(1.5)],
+CIRCUITS: dict[str, list[Manipulation]] = {"intact": [], "PFC lesion": [Lesion("pfc")], "L-DOPA": [LDopa(1.5)],
             "dopamine depletion": [DopamineDepletion(0.5)]}
 
 
@@ -52,19 +52,19 @@ CIRCUITS = {"intact": [], "PFC lesion": [Lesion("pfc")], "L-DOPA": [LDopa(1.5)],
           CITATION, default_agents=1000)
 def run(n_agents: int = 1000, seed: int = 0) -> ExperimentResult:
     sims = {}
-    stay, w_eff = [], []
+    stay_rows, w_eff = [], []
     for label, manips in CIRCUITS.items():
         model, params = Circuit(manipulations=manips).planner(w=0.5)
         sim = simulate(TwoStep(), model, params, n_agents=n_agents, seed=seed)
         sims[label] = sim
-        stay.append(stays_of(sim)[0])
+        stay_rows.append(stays_of(sim)[0])
         w_eff.append(params["w"])
     # how much of the L-DOPA effect is the faster learning alone (w held at the intact value)?
     model, params = Circuit(manipulations=CIRCUITS["L-DOPA"]).planner(w=0.5)
     ro = simulate(TwoStep(), model, dict(params, w=0.5), n_agents=n_agents, seed=seed)
     sims["L-DOPA, w held at 0.5"] = ro
     rates_only = stays_of(ro)[0]
-    stay = np.array(stay)
+    stay = np.array(stay_rows)
     mf = (stay[:, 0] + stay[:, 1]) / 2 - (stay[:, 2] + stay[:, 3]) / 2
     mb = (stay[:, 0] - stay[:, 1]) - (stay[:, 2] - stay[:, 3])
     mb_rates_only = float((rates_only[0] - rates_only[1]) - (rates_only[2] - rates_only[3]))

@@ -92,7 +92,10 @@ def run(n_agents: int = 200, seed: int = 0) -> ExperimentResult:
     baseline = float(rate.attrs["baseline_rate"])
     probe = sim.phase == "probe"
 
-    rpe_c, rate_c, raster_c, psth_c = [], [], [], []
+    rpe_c: list[xr.DataArray] = []
+    rate_c: list[xr.DataArray] = []
+    raster_c: list[xr.DataArray] = []
+    psth_c: list[xr.DataArray] = []
     for ttype in CONDITIONS.values():
         mask = (sim.trial_type == ttype) & probe
         rpe_c.append(sim.rpe.where(mask).mean(["agent", "trial"]))

@@ -350,8 +350,8 @@ class PavlovianDesign:
         d = asdict(self)
         for tt, src in zip(d["trial_types"], self.trial_types):
             tt["cues"] = [asdict(c) for c in src.cue_list()]
-        for ph, src in zip(d["phases"], self.phases):
-            ph["trials"] = dict(src.trials)
+        for ph, phase in zip(d["phases"], self.phases):
+            ph["trials"] = dict(phase.trials)
         return json.dumps(d)
 
     def compile(self) -> CompiledDesign:
@@ -393,7 +393,7 @@ class PavlovianDesign:
             magnitude=np.array([t.magnitude for t in self.trial_types], np.float32),
             probability=np.array([t.probability for t in self.trial_types], np.float32),
             phase_names=tuple(p.name for p in self.phases),
-            phase_orders=tuple(p.order for p in self.phases),
+            phase_orders=tuple(p.order or "sequential" for p in self.phases),  # set by Phase
             phase_types=tuple(phase_types),
             phase_counts=tuple(phase_counts),
         )

@@ -80,7 +80,7 @@ class ChoicePhase:
     @property
     def overrides(self) -> dict[str, float]:
         """The parameter values this phase sets, ``{name: value}``."""
-        return dict(self.params)
+        return dict(self.params or {})  # a tuple of pairs after __post_init__
 
     def to_dict(self) -> dict:
         d = {"name": self.name, "n_trials": self.n_trials, "feedback": self.feedback, "reinforce": self.reinforce,

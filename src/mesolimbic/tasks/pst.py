@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -84,6 +85,7 @@ class ProbabilisticSelection:
         """Shuffled training trials, then shuffled test trials (``key``: JAX key or NumPy Generator)."""
         train = np.repeat(np.arange(3, dtype=np.int32), self.training_per_pair)
         test = np.repeat(np.arange(len(PAIRS), dtype=np.int32), self.test_per_pair)
+        order: Any
         if xp is jnp:
             k1, k2 = jax.random.split(key)
             order = jnp.concatenate([jax.random.permutation(k1, jnp.asarray(train)),

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import jax.numpy as jnp
 
@@ -145,6 +146,7 @@ class Schedule:
     def init(self, key=None, xp=jnp) -> dict:
         """Start of a session. The first VR / VI requirement is drawn from ``key``
         (a JAX key, or a NumPy Generator for the Gymnasium environment)."""
+        u: Any
         if key is None:
             u = 0.5
         elif xp is jnp:
