@@ -43,7 +43,33 @@ def _at_least(option: str, value: int | None, minimum: int = 1) -> None:
 
 
 #: the exceptions a command turns into its one-line error
-_USER_ERRORS = (ValueError, FileExistsError, OSError, MemoryError)
+_USER_ERRORS = (ValueError, FileExistsError, OSError, MemoryError, ImportError)
+
+_SCHEDULER_HELP = ("run the tasks on the Dask cluster whose scheduler is at this address (tcp://host:8786); "
+                   "default: $MESOLIMBIC_SCHEDULER, else in this process")
+_WORKERS_HELP = "start a local Dask cluster of this many worker processes for the command"
+
+
+def _check_cluster_options(scheduler: str | None, workers: int | None) -> None:
+    """--scheduler / --workers, checked before any work (see mesolimbic.cluster)."""
+    from .cluster import check_workers
+
+    if workers is not None:
+        check_workers(workers)
+    if scheduler is not None and workers is not None:
+        raise ValueError("give --scheduler (a running cluster) or --workers (start a local one), not both")
+    if scheduler is not None and not scheduler.strip():
+        raise ValueError("--scheduler must be a scheduler address such as tcp://host:8786, got an empty string")
+
+
+def _executor(scheduler: str | None, workers: int | None):
+    """The command's executor: --scheduler, else --workers, else $MESOLIMBIC_SCHEDULER, else in-process."""
+    from .cluster import executor
+
+    ex = executor(scheduler=scheduler, workers=workers, env=True)
+    if ex.kind == "dask":
+        err.print(f"running on {escape(ex.describe())}", highlight=False, soft_wrap=True)
+    return ex
 
 
 @app.command("list")
@@ -110,21 +136,26 @@ def reproduce(
     seeds: int = typer.Option(1, "--seeds", help="run every experiment at this many seeds (seed, seed + 1, ...) "
                                                   "and report each check's pass rate"),
     force: bool = typer.Option(False, "--force", help="overwrite existing outputs"),
+    scheduler: str = typer.Option(None, "--scheduler", help=_SCHEDULER_HELP),
+    workers: int = typer.Option(None, "--workers", help=_WORKERS_HELP),
 ) -> None:
     """Run every registered experiment (or --only some) and write report.html, summary.json,
     and NAME.nc / NAME.png for each. Exits non-zero if a check that should pass fails (with
-    --seeds, if a check does not hold over the seeds as its claim says)."""
+    --seeds, if a check does not hold over the seeds as its claim says) or an experiment
+    raised (its error is reported; the others' results are written). With --scheduler or
+    --workers, each experiment is one task on a Dask cluster."""
     from rich.progress import BarColumn, MofNCompleteColumn
 
     from ._seed import check_seed
     from .experiments import get, names
     from .io import OutputFolder
-    from .report import output_names, run_suite, write_report
+    from .report import finish_report, output_names, run_suite, stage_run
 
     try:
         _at_least("--agents", agents)
         _at_least("--seeds", seeds)
         seed = check_seed("--seed", seed)
+        _check_cluster_options(scheduler, workers)
         only = [n.strip() for item in (only or []) for n in item.split(",") if n.strip()]
         chosen = list(dict.fromkeys(only)) if only else names()
         skipped = {}
@@ -138,21 +169,29 @@ def reproduce(
         for n, why in skipped.items():
             err.print(f"[yellow]skipped {n}:[/] {escape(why)}", highlight=False, soft_wrap=True)
         with OutputFolder(out_dir, output_names(chosen), force=force) as folder, \
+                _executor(scheduler, workers) as ex, \
                 Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                          TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal) as progress:
-            task = progress.add_task("reproducing", total=len(chosen))
-            done = []
+            task = progress.add_task("reproducing" if ex.kind != "dask" else f"reproducing on {ex.describe()}",
+                                     total=len(chosen))
+            staged = []
 
             def on_start(name):
-                if done:
-                    progress.advance(task)
-                done.append(name)
                 progress.update(task, description=f"running {name}")
 
-            runs = run_suite(chosen, n_agents=agents, seed=seed, n_seeds=seeds, on_start=on_start)
-            progress.advance(task)
+            def on_result(run):  # stage each experiment's files as its result arrives
+                stage_run(folder, run, first=not staged)
+                staged.append(run.experiment.name)
+
+            def on_progress(done, total, label):
+                progress.update(task, completed=done)
+                if ex.kind == "dask":
+                    progress.update(task, description=f"reproducing on {ex.describe()} (last: {label})")
+
+            runs = run_suite(chosen, n_agents=agents, seed=seed, n_seeds=seeds, on_start=on_start, client=ex,
+                             on_result=on_result, on_progress=on_progress)
             progress.update(task, description=f"writing {out_dir}")
-            write_report(runs, out_dir, seed, skipped, folder=folder)
+            finish_report(runs, folder, seed, skipped)
     except _USER_ERRORS as e:
         _fail(e)
     failures = []
@@ -163,8 +202,12 @@ def reproduce(
                   soft_wrap=True)
         failures += [f"{r.experiment.name}:{name}" for name in r.failures]
     out.print(f"wrote {out_dir / 'report.html'}, {out_dir / 'summary.json'} and {2 * len(runs)} result files")
+    for name, why in runs.failed.items():
+        err.print(f"[bold red]experiment {escape(name)} failed:[/] {escape(_one_line(why))}", highlight=False,
+                  soft_wrap=True)
     if failures:
         err.print(f"[bold red]checks failed:[/] {', '.join(failures)}", soft_wrap=True)
+    if failures or runs.failed:
         raise typer.Exit(code=1)
 
 

@@ -405,6 +405,21 @@ class OutputFolder:
             raise ValueError(f"{name!r} is not one of this folder's outputs {self.names}")
         return self.staging / name
 
+    def leave_out(self, names: Sequence[str]) -> None:
+        """This run will not write ``names`` after all (e.g. the files of an experiment that
+        failed): they are no longer expected at the commit, and, like ``replaces``, an old file
+        of that name is removed by it, so the folder never shows the new set beside a stale file."""
+        with self._state:
+            if self.committed:
+                raise RuntimeError("OutputFolder.leave_out() needs an uncommitted folder")
+            for n in names:
+                if n in self.names:
+                    self.names.remove(n)
+                    if self.staging is not None:
+                        (self.staging / n).unlink(missing_ok=True)
+                    if n not in self.replaces:
+                        self.replaces.append(n)
+
     def final(self, name: str) -> Path:
         """Where ``name`` will be once committed."""
         return self.out / name
