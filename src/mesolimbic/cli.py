@@ -62,14 +62,32 @@ def _check_cluster_options(scheduler: str | None, workers: int | None) -> None:
         raise ValueError("--scheduler must be a scheduler address such as tcp://host:8786, got an empty string")
 
 
-def _executor(scheduler: str | None, workers: int | None):
-    """The command's executor: --scheduler, else --workers, else $MESOLIMBIC_SCHEDULER, else in-process."""
-    from .cluster import executor
-
-    ex = executor(scheduler=scheduler, workers=workers, env=True)
+def _announce(ex):
     if ex.kind == "dask":
         err.print(f"running on {escape(ex.describe())}", highlight=False, soft_wrap=True)
     return ex
+
+
+def _remote(scheduler: str | None, workers: int | None):
+    """A running cluster the command is sent to (--scheduler, else $MESOLIMBIC_SCHEDULER, unless
+    --workers is given), connected to first, before any other work, so that an unreachable
+    address fails within seconds; None otherwise."""
+    import os
+
+    from .cluster import ENV, executor
+
+    _check_cluster_options(scheduler, workers)
+    if workers is not None or (scheduler is None and not os.environ.get(ENV, "").strip()):
+        return None
+    return _announce(executor(scheduler=scheduler, env=True))
+
+
+def _executor(remote, workers: int | None):
+    """The command's executor: the remote cluster, else a local cluster of --workers processes
+    (started after the output folder is checked), else in-process."""
+    from .cluster import executor
+
+    return remote if remote is not None else _announce(executor(workers=workers))
 
 
 @app.command("list")
@@ -151,11 +169,12 @@ def reproduce(
     from .io import OutputFolder
     from .report import finish_report, output_names, run_suite, stage_run
 
+    remote = None
     try:
         _at_least("--agents", agents)
         _at_least("--seeds", seeds)
         seed = check_seed("--seed", seed)
-        _check_cluster_options(scheduler, workers)
+        remote = _remote(scheduler, workers)
         only = [n.strip() for item in (only or []) for n in item.split(",") if n.strip()]
         chosen = list(dict.fromkeys(only)) if only else names()
         skipped = {}
@@ -169,7 +188,7 @@ def reproduce(
         for n, why in skipped.items():
             err.print(f"[yellow]skipped {n}:[/] {escape(why)}", highlight=False, soft_wrap=True)
         with OutputFolder(out_dir, output_names(chosen), force=force) as folder, \
-                _executor(scheduler, workers) as ex, \
+                _executor(remote, workers) as ex, \
                 Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                          TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal) as progress:
             task = progress.add_task("reproducing" if ex.kind != "dask" else f"reproducing on {ex.describe()}",
@@ -194,6 +213,9 @@ def reproduce(
             finish_report(runs, folder, seed, skipped)
     except _USER_ERRORS as e:
         _fail(e)
+    finally:
+        if remote is not None:
+            remote.close()
     failures = []
     for r in runs:
         status = ", ".join(f"{m}: {s}" for m, s in r.result.model_status().items())

@@ -341,11 +341,40 @@ def _quiet_dask(level: int = logging.CRITICAL) -> Iterator[None]:
             lg.setLevel(lv)
 
 
+def _probe(address: str, timeout: float) -> str | None:
+    """Why a plain TCP scheduler address cannot be reached, found at once (a refused connection,
+    an unknown host) rather than after the client's retries; None when it answers or is not
+    plain TCP (tls://, ucx://, ...: the client finds out)."""
+    import socket
+
+    rest = address[len("tcp://"):] if address.startswith("tcp://") else address if "://" not in address else None
+    if rest is None:
+        return None
+    host, _, port = rest.rpartition(":")
+    host = host.strip("[]")
+    if not host or not port.isdigit():
+        return None
+    try:
+        with socket.create_connection((host, int(port)), timeout=timeout):
+            return None
+    except socket.gaierror as e:
+        return f"unknown host {host!r} ({e.strerror or e})"
+    except ConnectionRefusedError:
+        return "connection refused (is a scheduler running there?)"
+    except (socket.timeout, TimeoutError):
+        return "no answer"
+    except OSError as e:
+        return e.strerror or str(e)
+
+
 def _connect(address: str, source: str, timeout: float) -> DaskExecutor:
     distributed = require_distributed(f"{source} {address}")
     address = str(address).strip()
     if not address:
         raise ValueError(f"{source} must be a scheduler address such as tcp://host:8786, got an empty string")
+    why = _probe(address, timeout)
+    if why:
+        raise ValueError(f"cannot reach the Dask scheduler at {address} ({source}): {why}")
     with _quiet_dask():
         try:
             client = distributed.Client(address, timeout=timeout, set_as_default=False)

@@ -27,8 +27,9 @@ new files beside old ones; a reader that needs more should take the same lock,
 
 Test hook: ``MESOLIMBIC_FAULT_PAUSE="point:seconds"`` sleeps at a named
 :func:`fault_point` (``write``: after a report's first experiment is staged;
-``staged``: before the commit; ``commit``: after the commit's first rename), so
-the test suite can interrupt a command at that moment.
+``staged``: before the commit; ``commit``: after the commit's first rename;
+``shard``: at the start of each shard of a sharded sweep, :mod:`mesolimbic.sweeps`),
+so the test suite can interrupt a command, or kill a worker, at that moment.
 """
 
 from __future__ import annotations
