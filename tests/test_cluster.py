@@ -112,17 +112,20 @@ class Cluster:
         return distributed.Client(self.address, timeout=30, set_as_default=False)
 
     def stop(self) -> None:
-        for p in [*self.workers, self.scheduler]:
-            if p is not None and p.poll() is None:
-                p.terminate()
-        for p in [*self.workers, self.scheduler]:
-            if p is None:
-                continue
-            try:
-                p.wait(15)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait(15)
+        """Workers first (they close at once while their scheduler is there), then the scheduler;
+        SIGKILL for any that has not ended within 10 s."""
+        for group in (self.workers, [self.scheduler]):
+            for p in group:
+                if p is not None and p.poll() is None:
+                    p.terminate()
+            for p in group:
+                if p is None:
+                    continue
+                try:
+                    p.wait(10)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+                    p.wait(10)
 
     def logs(self) -> str:
         return "\n".join(f"--- {p.name}\n{p.read_text()[-3000:]}" for p in sorted(self.folder.glob("*.log")))
@@ -171,6 +174,7 @@ def _leftovers(folder: Path) -> list[str]:
 
 
 # ----------------------------------------------------------------------------- reproduce
+@pytest.mark.slow
 def test_reproduce_on_the_cluster_writes_the_serial_summary(cluster, tmp_path):
     only = ",".join(EXPS)
     rc, _, err = cli("reproduce", "--only", only, "--agents", 4, "--out", tmp_path / "serial")
@@ -222,6 +226,7 @@ def _design():
     return ml.PavlovianDesign.from_notation([("training", {"A+": 12, "B-": 4}), ("probe", {"A+": 4, "A-": 2})])
 
 
+@pytest.mark.slow
 def test_sweep_of_1000_parameter_sets_on_the_cluster_survives_a_killed_worker(tmp_path):
     P = ml.sweep(alpha=np.linspace(0.02, 0.5, 50), lam=np.linspace(0.0, 0.95, 20))
     assert len(P["alpha"]) == 1000
@@ -322,3 +327,35 @@ def test_ctrl_c_during_a_local_cluster_run_cancels_cleanly(tmp_path):
     assert not out.exists()
     _, alive = psutil.wait_procs(children, timeout=20)
     assert not alive, [c.cmdline() for c in alive]
+
+
+# ----------------------------------------------------------------------------- recovery and several fits
+@pytest.mark.slow
+def test_recovery_on_the_cluster_gives_the_in_process_numbers(cluster):
+    from mesolimbic.fitting.recovery import model_recovery, parameter_recovery
+
+    kw = dict(n_subjects=14, n_trials=30, seed=3, subjects_per_task=6)  # blocks 1-6, 7-12, 13-14 (as 9-14)
+    here = parameter_recovery("bandit2arm_delta", **kw)
+    there = parameter_recovery("bandit2arm_delta", client=cluster.address, **kw)
+    xr.testing.assert_identical(here, there)
+    models = ["bandit2arm_delta", "bandit2arm_delta_stick"]
+    kw = dict(n_subjects=6, n_trials=30, seed=4)
+    assert model_recovery(models, **kw).equals(model_recovery(models, client=cluster.address, **kw))
+
+
+@pytest.mark.slow
+def test_several_fits_on_the_cluster_give_the_in_process_numbers(cluster, tmp_path):
+    import pandas as pd
+
+    from mesolimbic.fitting import load_choices
+    from mesolimbic.fitting.many import fit_many
+
+    path = Path(__file__).parent / "data" / "hbayesdm" / "bandit2arm_exampleData.txt"
+    table = pd.read_csv(path, sep="\t")
+    data = {"all": load_choices(path, "bandit2arm"), "first 6": load_choices(table[table.subjID <= 6], "bandit2arm")}
+    models = ["bandit2arm_delta", "bandit2arm_delta_stick"]
+    here = fit_many(data, models, method="map", seed=1)
+    there = fit_many(data, models, method="map", seed=1, client=cluster.address)
+    assert not here.failed and not there.failed
+    pd.testing.assert_frame_equal(here.table(), there.table())
+    pd.testing.assert_frame_equal(here.comparison(), there.comparison())

@@ -263,6 +263,7 @@ class DaskExecutor(Executor):
         _interrupt.register(self)
         try:
             for done, fut in enumerate(distributed.as_completed(list(futures), loop=self.client.loop), 1):
+                _interrupt.wait_for_exit()  # Ctrl-C: the tasks were cancelled and the command is ending
                 t = futures[fut]
                 if fut.status == "finished":
                     try:
@@ -386,8 +387,9 @@ def _connect(address: str, source: str, timeout: float) -> DaskExecutor:
 
 def _local(workers: int, **cluster_kwargs) -> DaskExecutor:
     distributed = require_distributed("--workers")
+    # the workers' own logs are silenced: what goes wrong with a task comes back as its Failure
     kw = dict(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None,
-              silence_logs=logging.ERROR)
+              silence_logs=logging.CRITICAL)
     kw.update(cluster_kwargs)
     with _quiet_dask(logging.ERROR):
         cluster = distributed.LocalCluster(**kw)
