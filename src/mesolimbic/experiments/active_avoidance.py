@@ -51,7 +51,7 @@ def _per_episode(ds: xr.Dataset, var: str) -> np.ndarray:
 
 
 @register(NAME, "Active avoidance: avoidance rises as shocks become rare; fear peaks then fades (two-factor theory)",
-          CITATION, default_agents=200)
+          CITATION, default_agents=200, topic="aversive")
 def run(n_agents: int = 200, seed: int = 0) -> ExperimentResult:
     sims = {}
     ac = single(simulate_choices(TASK, ActorCritic(discounted=True), AC_PARAMS, n_agents=n_agents, seed=seed))

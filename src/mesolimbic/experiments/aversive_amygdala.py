@@ -35,7 +35,7 @@ CITATION = "LeDoux (2000). Emotion circuits in the brain. Annu Rev Neurosci 23:1
 
 
 @register(NAME, "Amygdala lesion abolishes fear learning but spares appetitive learning", CITATION,
-          default_agents=10)
+          default_agents=10, topic="circuit & motivation")
 def run(n_agents: int = 10, seed: int = 0) -> ExperimentResult:
     sims = {}
     d = design({"A+": ("A", -1.0), "B+": ("B", 1.0)}, [("training", {"A+": 40, "B+": 40})], NAME)

@@ -62,7 +62,7 @@ def fixed_point(scale: float) -> float:
 
 
 @register(NAME, "Firing floor: steep for positive errors, shallow for negative; learning uses the full error",
-          CITATION, default_agents=50)
+          CITATION, default_agents=50, topic="dopamine RPE")
 def run(n_agents: int = 50, seed: int = 0) -> ExperimentResult:
     sims = {}
     d = design()

@@ -44,7 +44,7 @@ CONDITIONS = {"control": [], "DA depletion": [DopamineDepletion(0.8)], "DA agoni
 
 
 @register(NAME, "Wanting vs liking: dopamine moves wanting, not liking; opioids move liking", CITATION,
-          default_agents=20)
+          default_agents=20, topic="circuit & motivation")
 def run(n_agents: int = 20, seed: int = 0) -> ExperimentResult:
     sims = {}
     design = PavlovianDesign.from_notation([("training", {"A+": 40})], name=NAME)

@@ -32,7 +32,7 @@ SIZES = (250, 1000, 5000)
 
 
 @register(NAME, "Bradley–Terry reward model: fitted reward recovers the truth up to a constant", CITATION,
-          default_agents=1)
+          default_agents=1, topic="RLHF")
 def run(n_agents: int = 1, seed: int = 0) -> ExperimentResult:
     rng = np.random.default_rng(seed)
     true = rng.normal(size=N_ITEMS)

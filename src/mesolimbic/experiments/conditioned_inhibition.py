@@ -37,7 +37,8 @@ def design() -> PavlovianDesign:
     ], name=NAME)
 
 
-@register(NAME, "Conditioned inhibition: summation and retardation tests", CITATION, default_agents=20)
+@register(NAME, "Conditioned inhibition: summation and retardation tests", CITATION, default_agents=20,
+          topic="associative learning")
 def run(n_agents: int = 20, seed: int = 0) -> ExperimentResult:
     rw, td = A.run_both(design(), n_agents, seed)
     checks, vals = [], {}

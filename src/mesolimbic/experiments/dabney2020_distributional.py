@@ -45,7 +45,7 @@ GAP = (3.0, 7.0)
 
 
 @register(NAME, "Distributional RPE: diverse asymmetries learn expectiles; the population decodes the distribution",
-          CITATION, default_agents=1)
+          CITATION, default_agents=1, topic="distributional")
 def run(n_agents: int = 1, seed: int = 0) -> ExperimentResult:
     model = DistributionalRPE(TAUS)
     rng = np.random.default_rng(seed)

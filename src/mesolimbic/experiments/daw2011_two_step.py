@@ -37,7 +37,7 @@ PARAMS = {"alpha1": 0.5, "alpha2": 0.5, "lam": 0.6, "beta1": 5.0, "beta2": 5.0, 
 
 
 @register(NAME, "Two-step task: model-free reward effect vs model-based reward x transition interaction",
-          CITATION, default_agents=1000)
+          CITATION, default_agents=1000, topic="instrumental")
 def run(n_agents: int = 1000, seed: int = 0) -> ExperimentResult:
     sims = {}
     sim = simulate(TwoStep(), HybridTwoStep(), dict(PARAMS, w=np.array(WEIGHTS)), n_agents=n_agents, seed=seed)

@@ -39,7 +39,7 @@ N_ACQ = N_EXT = 30
 
 
 @register(NAME, "Fear conditioning: negative CS value rises and extinguishes; shock omission gives a positive RPE",
-          CITATION, default_agents=20)
+          CITATION, default_agents=20, topic="aversive")
 def run(n_agents: int = 20, seed: int = 0) -> ExperimentResult:
     rw, td = A.run_both(fear_conditioning(N_ACQ, N_EXT), n_agents, seed)
     fear_rw = -rw.value.mean("agent").values

@@ -64,7 +64,7 @@ def _spearman(x) -> float:
 
 
 @register(NAME, "Reward probability: CS and reward responses, omission dip, and the uncertainty ramp", CITATION,
-          default_agents=200)
+          default_agents=200, topic="dopamine RPE")
 def run(n_agents: int = 200, seed: int = 0) -> ExperimentResult:
     sims = {}
     sim = single(simulate(design(), TD(), PARAMS, n_agents=n_agents, seed=seed))

@@ -41,7 +41,7 @@ BETA = 1.0
 
 
 @register(NAME, "Parkinson's on/off medication in the circuit: Go/NoGo learning under dopamine", CITATION,
-          default_agents=500)
+          default_agents=500, topic="circuit & motivation")
 def run(n_agents: int = 500, seed: int = 0) -> ExperimentResult:
     task = ProbabilisticSelection()
     acc, used, sims = {}, {}, {}

@@ -56,7 +56,7 @@ OPAL, QGL = "OpAL (Go/NoGo actors)", "Q-learning, gain/loss rates"
 
 
 @register(NAME, "Probabilistic selection: dopamine level trades choose-A against avoid-B", CITATION,
-          default_agents=500)
+          default_agents=500, topic="instrumental")
 def run(n_agents: int = 500, seed: int = 0) -> ExperimentResult:
     task = ProbabilisticSelection()
     acc, sims = {}, {}

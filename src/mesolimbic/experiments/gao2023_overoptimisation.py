@@ -51,7 +51,7 @@ NS = np.unique(np.round(np.logspace(0, 3, 25)).astype(int))
 
 
 @register(NAME, "Over-optimisation: best-of-n against a learned reward model; gold peaks and falls with heavy tails",
-          CITATION, default_agents=1)
+          CITATION, default_agents=1, topic="RLHF")
 def run(n_agents: int = 1, seed: int = 0) -> ExperimentResult:
     rng = np.random.default_rng(seed)
     w_true = rng.normal(size=N_QUALITY)

@@ -37,7 +37,7 @@ PARAMS = {"alpha": 0.1, "go_bias": 0.0, "sensitivity_rew": 3.0, "sensitivity_pun
 
 
 @register(NAME, "Go/no-go: a Pavlovian bias helps congruent and hurts conflicting action-valence pairs",
-          CITATION, default_agents=500)
+          CITATION, default_agents=500, topic="instrumental")
 def run(n_agents: int = 500, seed: int = 0) -> ExperimentResult:
     sims = {}
     sim = simulate_choices(GoNoGo(), PavlovianBiasGoNoGo(), dict(PARAMS, pi=np.array(PIS)), n_agents=n_agents,

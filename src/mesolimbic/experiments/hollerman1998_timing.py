@@ -51,7 +51,7 @@ def design(reset: bool) -> PavlovianDesign:
 
 
 @register(NAME, "Reward earlier or later than trained: burst at the new time, dip at the habitual one", CITATION,
-          default_agents=100)
+          default_agents=100, topic="dopamine RPE")
 def run(n_agents: int = 100, seed: int = 0) -> ExperimentResult:
     sims = {}
     curves, checks = [], []

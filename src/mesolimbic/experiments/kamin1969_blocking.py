@@ -34,7 +34,7 @@ def design() -> PavlovianDesign:
     ], name=NAME)
 
 
-@register(NAME, "Blocking: a redundant cue learns little", CITATION, default_agents=20)
+@register(NAME, "Blocking: a redundant cue learns little", CITATION, default_agents=20, topic="associative learning")
 def run(n_agents: int = 20, seed: int = 0) -> ExperimentResult:
     rw, td = A.run_both(design(), n_agents, seed)
     checks = []

@@ -55,7 +55,7 @@ def _late_mean(ds, var):
 
 
 @register(NAME, "CS response falls with delay: exponential for one γ, hyperbolic for a population", CITATION,
-          default_agents=1)
+          default_agents=1, topic="dopamine RPE")
 def run(n_agents: int = 1, seed: int = 0) -> ExperimentResult:
     sims = {}
     d = design()

@@ -64,7 +64,7 @@ def _rho(y) -> float:
 
 
 @register(NAME, "Microstimuli: omission dips get shallower and broader with the interval", CITATION,
-          default_agents=20)
+          default_agents=20, topic="dopamine RPE")
 def run(n_agents: int = 20, seed: int = 0) -> ExperimentResult:
     sims = {}
     d = design()

@@ -51,7 +51,8 @@ def _latency(manips, reward, n_agents, seed):
     return float(ds.latency.isel(trial=slice(-200, None)).mean())
 
 
-@register(NAME, "Tonic dopamine sets vigour; raised dopamine degrades discrimination", CITATION, default_agents=50)
+@register(NAME, "Tonic dopamine sets vigour; raised dopamine degrades discrimination", CITATION, default_agents=50,
+          topic="circuit & motivation")
 def run(n_agents: int = 50, seed: int = 0) -> ExperimentResult:
     sims = {}
     by_mag = [_latency([], m, n_agents, seed) for m in MAGNITUDES]

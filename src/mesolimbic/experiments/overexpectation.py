@@ -36,7 +36,7 @@ def design() -> PavlovianDesign:
 
 
 @register(NAME, "Overexpectation: a reinforced compound of trained cues loses strength", CITATION,
-          default_agents=20)
+          default_agents=20, topic="associative learning")
 def run(n_agents: int = 20, seed: int = 0) -> ExperimentResult:
     rw, td = A.run_both(design(), n_agents, seed)
     checks, vals = [], {}

@@ -30,7 +30,8 @@ def design() -> PavlovianDesign:
                                           ("test", {"A-": 1, "B-": 1, "C-": 1}, "sequential")], name=NAME)
 
 
-@register(NAME, "Overshadowing: the more salient element takes more strength", CITATION, default_agents=20)
+@register(NAME, "Overshadowing: the more salient element takes more strength", CITATION, default_agents=20,
+          topic="associative learning")
 def run(n_agents: int = 20, seed: int = 0) -> ExperimentResult:
     rw, td = A.run_both(design(), n_agents, seed, rw_model=RescorlaWagner(salience=SALIENCE),
                         rw_params={"alpha": 0.4})

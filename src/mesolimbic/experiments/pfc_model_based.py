@@ -49,7 +49,7 @@ CIRCUITS = {"intact": [], "PFC lesion": [Lesion("pfc")], "L-DOPA": [LDopa(1.5)],
 
 
 @register(NAME, "PFC's model-based component: lesion leaves model-free control, L-DOPA favours model-based",
-          CITATION, default_agents=1000)
+          CITATION, default_agents=1000, topic="circuit & motivation")
 def run(n_agents: int = 1000, seed: int = 0) -> ExperimentResult:
     sims = {}
     stay, w_eff = [], []

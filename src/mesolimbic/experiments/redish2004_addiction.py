@@ -50,7 +50,7 @@ def _b_value(ds) -> float:
 
 
 @register(NAME, "Addiction: drug values grow without bound and drug cues are not blocked (Redish 2004)", CITATION,
-          default_agents=10)
+          default_agents=10, topic="circuit & motivation")
 def run(n_agents: int = 10, seed: int = 0) -> ExperimentResult:
     long = PavlovianDesign.from_notation([("training", {"A+": N_LONG})], name=NAME)
     block = PavlovianDesign.from_notation([("pretraining", {"A+": 100}), ("compound", {"AB+": 100})], name=NAME)

@@ -81,7 +81,7 @@ def _quarter_life(p: np.ndarray) -> float:
 
 
 @register(NAME, "Reinforcement schedules: ratio vs interval rates, FR pause, FI scallop, partial-reinforcement "
-          "extinction effect", CITATION, default_agents=100)
+          "extinction effect", CITATION, default_agents=100, topic="instrumental")
 def run(n_agents: int = 100, seed: int = 0) -> ExperimentResult:
     model = SARSA()
     labels, m, sims = [], [], {}

@@ -40,7 +40,8 @@ def design() -> PavlovianDesign:
     ], name=NAME)
 
 
-@register(NAME, "Relative validity: a cue is weaker beside a better predictor", CITATION, default_agents=100)
+@register(NAME, "Relative validity: a cue is weaker beside a better predictor", CITATION, default_agents=100,
+          topic="associative learning")
 def run(n_agents: int = 100, seed: int = 0) -> ExperimentResult:
     d = design()
     rw, td = A.run_both(d, n_agents, seed, rw_params=RW_PARAMS)

@@ -38,7 +38,7 @@ LAG = np.arange(-10, 30)
 
 
 @register(NAME, "Reversal learning: accuracy dips after each reversal and recovers faster with higher α",
-          CITATION, default_agents=200)
+          CITATION, default_agents=200, topic="instrumental")
 def run(n_agents: int = 200, seed: int = 0) -> ExperimentResult:
     sims = {}
     sim = simulate_choices(task(n_trials=200, reversal_every=EVERY), DeltaRule(),

@@ -54,7 +54,7 @@ CONDITIONS = {
 
 
 @register(NAME, "Reward hacking: a self-stimulation lever beats the real reward; penalties vs caps", CITATION,
-          default_agents=200)
+          default_agents=200, topic="circuit & motivation")
 def run(n_agents: int = 200, seed: int = 0) -> ExperimentResult:
     sims = {}
     task = Bandit((0.8, 0.0), n_trials=300, name="work_or_stimulate")

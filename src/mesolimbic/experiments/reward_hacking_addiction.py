@@ -103,7 +103,7 @@ def rlhf_series(seed: int) -> dict:
 
 
 @register(NAME, "Reward hacking and addiction: a proxy of value that runs away from the real outcome", CITATION,
-          default_agents=200, requires=("torch", "transformers", "tokenizers"), extra="rlhf")
+          default_agents=200, requires=("torch", "transformers", "tokenizers"), extra="rlhf", topic="RLHF")
 def run(n_agents: int = 200, seed: int = 0) -> ExperimentResult:
     add = addiction_series(n_agents, seed)
     rl = rlhf_series(seed)

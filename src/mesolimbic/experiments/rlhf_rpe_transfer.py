@@ -75,7 +75,7 @@ def _metrics(ds: xr.Dataset, keyword_id: int) -> dict:
 
 
 @register(NAME, "PPO's token-level RPE moves from the reward token to the reward-predictive token", CITATION,
-          default_agents=1, requires=("torch", "transformers", "tokenizers"), extra="rlhf")
+          default_agents=1, requires=("torch", "transformers", "tokenizers"), extra="rlhf", topic="RLHF")
 def run(n_agents: int = 1, seed: int = 0) -> ExperimentResult:
     """``n_agents`` independent PPO runs (seeds) per condition, averaged."""
     per_cond, example = {}, {}

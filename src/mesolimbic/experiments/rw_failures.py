@@ -44,7 +44,7 @@ def latent_inhibition_design() -> PavlovianDesign:
                       "(10 each). The finding: the preexposed cue is learned more slowly. Without a US, the "
                       "Rescorla–Wagner error during preexposure is 0 - 0 = 0, so nothing is learned and "
                       "acquisition of A and B is identical; TD(lambda) likewise. Attention-based models "
-                      "(Mackintosh 1975; Pearce & Hall 1980) produce it.")
+                      "(Mackintosh 1975; Pearce & Hall 1980) produce it.", topic="associative learning")
 def latent_inhibition(n_agents: int = 50, seed: int = 0) -> ExperimentResult:
     def measure(ds):
         return A.on(ds, "A+", "acquisition") / A.on(ds, "B+", "acquisition")
@@ -71,7 +71,8 @@ def inhibitor_extinction_design() -> PavlovianDesign:
           description="Design: A+ / AX- make X an inhibitor (B+ trains an excitor for the summation test); "
                       "then X alone, not reinforced (30 trials). The finding: X still inhibits (BX stays below "
                       "B). Rescorla–Wagner predicts that X alone, with V_X < 0 and lambda = 0, has a positive "
-                      "error and returns to 0, losing its inhibition; TD(lambda) does the same.")
+                      "error and returns to 0, losing its inhibition; TD(lambda) does the same.",
+          topic="associative learning")
 def extinction_of_inhibition(n_agents: int = 20, seed: int = 0) -> ExperimentResult:
     def measure(ds):
         b = A.on(ds, "B+", "training")
@@ -96,7 +97,7 @@ def spontaneous_recovery_design() -> PavlovianDesign:
                       "represented: neither model has a clock between trials). The finding: the response "
                       "recovers. Both models treat extinction as unlearning, so nothing comes back; models with "
                       "extinction as new, context-dependent learning (Bouton 2004; Redish et al. 2007; "
-                      "Gershman, Blei & Niv 2010) produce it.")
+                      "Gershman, Blei & Niv 2010) produce it.", topic="associative learning")
 def spontaneous_recovery(n_agents: int = 5, seed: int = 0) -> ExperimentResult:
     def measure(ds):
         last_ext = int(np.flatnonzero(ds.phase.values == "extinction")[-1])
@@ -124,7 +125,7 @@ def backward_blocking_design() -> PavlovianDesign:
                       "TD(lambda) change only the cues present, so B is untouched by A+ trials. Van Hamme & "
                       "Wasserman (1994) let absent cues learn with a negative rate; Bayesian (Kalman-filter) "
                       "learners produce it through the learned negative covariance of A and B (Dayan & Kakade "
-                      "2001).")
+                      "2001).", topic="associative learning")
 def backward_blocking(n_agents: int = 20, seed: int = 0) -> ExperimentResult:
     def measure(ds):
         return A.on(ds, "B-", "test") / A.on(ds, "D-", "test")
@@ -150,7 +151,8 @@ def pree_design() -> PavlovianDesign:
                       "extinction effect): responding to B persists longer. Rescorla–Wagner multiplies each "
                       "strength by (1 - alpha) on every extinction trial, so both keep the same fraction of "
                       "their value; TD(lambda) likewise. Models that learn about the reward's variance or infer "
-                      "a change of state (Courville, Daw & Touretzky 2006; Gershman, Blei & Niv 2010) produce it.")
+                      "a change of state (Courville, Daw & Touretzky 2006; Gershman, Blei & Niv 2010) produce it.",
+          topic="associative learning")
 def partial_reinforcement_extinction(n_agents: int = 50, seed: int = 0) -> ExperimentResult:
     def retained(ds, reinforced, extinguished):
         pred = A.prediction(ds)

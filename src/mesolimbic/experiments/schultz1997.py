@@ -82,7 +82,8 @@ def _window_mean(da: xr.DataArray, start: float) -> float:
     return float(da.sel(time=slice(start - 1e-9, start + WINDOW - 1e-9)).mean())
 
 
-@register(NAME, "Dopamine neurons report a reward prediction error (Fig. 1)", CITATION, default_agents=200)
+@register(NAME, "Dopamine neurons report a reward prediction error (Fig. 1)", CITATION, default_agents=200,
+          topic="dopamine RPE")
 def run(n_agents: int = 200, seed: int = 0) -> ExperimentResult:
     sims = {}
     sim = single(simulate(design(), TD(), PARAMS, representation=CompleteSerialCompound(),

@@ -38,7 +38,8 @@ def design() -> PavlovianDesign:
     ], name=NAME)
 
 
-@register(NAME, "Second-order conditioning: TD produces it, Rescorla–Wagner cannot", CITATION, default_agents=20)
+@register(NAME, "Second-order conditioning: TD produces it, Rescorla–Wagner cannot", CITATION, default_agents=20,
+          topic="associative learning")
 def run(n_agents: int = 20, seed: int = 0) -> ExperimentResult:
     d = design()
     rw, td = A.run_both(d, n_agents, seed)  # TD(0.9)

@@ -57,7 +57,7 @@ def design() -> PavlovianDesign:
 
 
 @register(NAME, "Optogenetic unblocking: stimulation at reward time unblocks; in the ITI it does not", CITATION,
-          default_agents=20)
+          default_agents=20, topic="dopamine RPE")
 def run(n_agents: int = 20, seed: int = 0) -> ExperimentResult:
     sims = {}
     td = single(simulate(design(), TD(), A.TD_PARAMS, representation=CompleteSerialCompound(), n_agents=n_agents,

@@ -46,7 +46,7 @@ def design() -> PavlovianDesign:
 
 
 @register(NAME, "The RPE moves from reward to cue: a bump in TD(0), none in TD(λ) (model property)", CITATION,
-          default_agents=1)
+          default_agents=1, topic="dopamine RPE")
 def run(n_agents: int = 1, seed: int = 0) -> ExperimentResult:
     sims = {}
     d = design()

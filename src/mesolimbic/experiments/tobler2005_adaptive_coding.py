@@ -57,7 +57,7 @@ def learned_spread(rpe_us: np.ndarray, mask: np.ndarray) -> np.ndarray:
 
 
 @register(NAME, "Adaptive coding: normalising by the learned range equalises responses", CITATION,
-          default_agents=50)
+          default_agents=50, topic="dopamine RPE")
 def run(n_agents: int = 50, seed: int = 0) -> ExperimentResult:
     sims = {}
     sim = single(simulate(design(), TD(), PARAMS, n_agents=n_agents, seed=seed, record="trials"))

@@ -40,7 +40,7 @@ def design() -> PavlovianDesign:
 
 
 @register(NAME, "Dopamine blocking: small response to the blocked cue, large to the control", CITATION,
-          default_agents=50)
+          default_agents=50, topic="dopamine RPE")
 def run(n_agents: int = 50, seed: int = 0) -> ExperimentResult:
     sims = {}
     from ..models import TD

@@ -40,7 +40,7 @@ KAPPA = math.exp(2.0)
 
 
 @register(NAME, "Incentive salience: salt deprivation makes a salt cue wanted at once, without learning", CITATION,
-          default_agents=20)
+          default_agents=20, topic="circuit & motivation")
 def run(n_agents: int = 20, seed: int = 0) -> ExperimentResult:
     sims = {}
     d = design({"A+": ("A", 1.0), "B+": ("B", -1.0), "A-": ("A", 0.0), "B-": ("B", 0.0)},
