@@ -35,7 +35,7 @@ from .neurons import spike_times  # noqa: E402
 
 __all__ = ["DPI", "RC", "PALETTE", "OKABE_ITO", "BLACK", "ORANGE", "SKY", "GREEN", "YELLOW", "BLUE", "VERMILLION",
            "PURPLE", "GREY", "style", "styled", "ordered", "mean_ci", "band", "errorbar", "bars", "note",
-           "label_phases", "raster", "psth_bars", "rpe_heatmap", "mark_events", "stay_bars", "is_style_colour",
+           "label_phases", "legend_below", "overlapping", "DASHED", "raster", "psth_bars", "rpe_heatmap", "mark_events", "stay_bars", "is_style_colour",
            "audit", "png_bytes", "plt"]
 
 #: one resolution for every saved figure (``run``, ``reproduce``, fitting outputs), dots per inch
@@ -64,7 +64,10 @@ RC = {
     "xtick.labelsize": 8.5,
     "ytick.labelsize": 8.5,
     "legend.fontsize": 8,
-    "legend.frameon": False,
+    "legend.frameon": True,
+    "legend.framealpha": 0.85,
+    "legend.edgecolor": "none",
+    "legend.fancybox": False,
     "figure.titlesize": 11,
     "lines.linewidth": 1.6,
     "lines.markersize": 4.5,
@@ -157,7 +160,7 @@ def warnings_off():
         yield
 
 
-def band(ax, x, samples, axis="agent", *, color=None, label=None, alpha: float = 0.22, fmt: str = "-",
+def band(ax, x, samples, axis="agent", *, color=None, label=None, alpha: float = 0.22, fmt: str | None = None,
          level: float = 0.95, **line_kw):
     """A curve: the mean of ``samples`` over ``axis`` (a dimension name, or an axis number
     for arrays) against ``x``, with its ``level`` confidence interval as a shaded band.
@@ -165,10 +168,15 @@ def band(ax, x, samples, axis="agent", *, color=None, label=None, alpha: float =
     mean, lo, hi, n = mean_ci(samples, axis, level)
     x = np.asarray(x)
     ok = np.isfinite(mean)
-    (line,) = ax.plot(x[ok], mean[ok], fmt, color=color, label=label, **line_kw)
+    args = (x[ok], mean[ok]) if fmt is None else (x[ok], mean[ok], fmt)
+    (line,) = ax.plot(*args, color=color, label=label, **line_kw)
     if np.any(n[ok] > 1):
-        ax.fill_between(x[ok], lo[ok], hi[ok], color=line.get_color(), alpha=alpha, lw=0, zorder=line.get_zorder() - 1)
+        step = {"steps-post": "post", "steps-pre": "pre", "steps": "pre", "steps-mid": "mid"}.get(
+            line_kw.get("drawstyle", line_kw.get("ds")))
+        ax.fill_between(x[ok], lo[ok], hi[ok], color=line.get_color(), alpha=alpha, lw=0, step=step,
+                        zorder=line.get_zorder() - 1)
     return line
+
 
 
 def errorbar(ax, x, samples, axis="agent", *, fmt: str = "o-", color=None, label=None, level: float = 0.95,
@@ -187,14 +195,55 @@ def bars(ax, x, samples, axis="agent", *, width: float = 0.8, color=None, label=
                   error_kw={"ecolor": BLACK, "elinewidth": 1, "capsize": 2.5}, **kw)
 
 
+NOTE_ROOM, LEGEND_ROOM = 0.26, 0.32  # inches kept free under the axes for a footnote, a legend row
+
+
+def _keep_bottom(fig, inches: float) -> None:
+    """Keep the bottom ``inches`` of the figure free of axes (constrained layout)."""
+    engine = fig.get_layout_engine()
+    frac = inches / fig.get_figheight()
+    if engine is not None and hasattr(engine, "set"):
+        engine.set(rect=(0, frac, 1, 1 - frac))
+
+
 def note(fig, text: str) -> None:
     """A footnote under the figure (e.g. what the bands are), with room made for it."""
-    h = fig.get_figheight()
-    engine = fig.get_layout_engine()
-    room = 0.26 / h
-    if engine is not None and hasattr(engine, "set"):
-        engine.set(rect=(0, room, 1, 1 - room))
+    fig._ml_note = True
+    _keep_bottom(fig, NOTE_ROOM + LEGEND_ROOM * getattr(fig, "_ml_legend_rows", 0))
     fig.text(0.005, 0.008, text, ha="left", va="bottom", fontsize=8, color="0.3")
+
+
+def legend_below(fig, ax=None, *, ncol: int | None = None, **kw):
+    """One legend for the figure, centred under the axes (outside every axes, so it hides no
+    data) and above the footnote, from ``ax``'s handles (the first axes by default)."""
+    ax = ax or fig.axes[0]
+    handles, labels = ax.get_legend_handles_labels()
+    ncol = ncol or len(labels)
+    rows = -(-len(labels) // ncol)
+    fig._ml_legend_rows = rows
+    _keep_bottom(fig, NOTE_ROOM + LEGEND_ROOM * rows)
+    return fig.legend(handles, labels, loc="lower center", ncol=ncol, bbox_to_anchor=(0.5, NOTE_ROOM / fig.get_figheight()),
+                      **kw)
+
+
+#: how a curve that coincides with an earlier one is drawn, so that neither hides the other
+DASHED = {"ls": (0, (4, 2)), "lw": 2.2}
+
+
+def overlapping(curves: dict, *, atol: float = 1e-3, share: float = 0.8) -> dict:
+    """Label -> an earlier label whose curve (mean, 1-D) it equals, within ``atol``, on at least
+    ``share`` of the points (e.g. a manipulation that does not change a signal): draw those
+    with :data:`DASHED` over the earlier one and say so in the legend."""
+    out: dict = {}
+    labels = list(curves)
+    for i, k in enumerate(labels):
+        v = np.asarray(curves[k], dtype=float)
+        for other in labels[:i]:
+            w = np.asarray(curves[other], dtype=float)
+            if other not in out and v.shape == w.shape and np.mean(np.isclose(v, w, atol=atol)) >= share:
+                out[k] = other
+                break
+    return out
 
 
 def label_phases(ax, bounds, names, *, top: bool = True) -> None:
@@ -322,9 +371,13 @@ def audit(fig) -> list[str]:
             problems.append(f"{name}: no y label")
         colours = []
         for ln in ax.lines:
-            if isinstance(ln, Line2D):
+            if not isinstance(ln, Line2D) or not ln.get_visible():
+                continue
+            if ln.get_linestyle() not in ("None", "", " ", "none"):
                 colours.append(ln.get_color())
-                if ln.get_marker() not in (None, "", "None", " "):
+            if ln.get_marker() not in (None, "", "None", " ", "none"):
+                colours.append(ln.get_markeredgecolor())
+                if ln.get_marker() in Line2D.filled_markers and ln.get_fillstyle() != "none":
                     colours.append(ln.get_markerfacecolor())
         for p in ax.patches:
             if isinstance(p, Rectangle) and p.get_width() != 0 and p.get_height() != 0:

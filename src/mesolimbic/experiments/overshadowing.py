@@ -46,6 +46,6 @@ def run(n_agents: int = 20, seed: int = 0) -> ExperimentResult:
         Check("shared_asymptote", "|(prediction to A + to B) / to C - 1| (the compound shares one US)",
               abs((ta + tb) / tc - 1.0), "<", 0.1, kind="property"),
     ])
-    tests = {"A (salient)": (va, ta), "B": (vb, tb), "C (alone)": (vc, tc)}
+    tests = {"A (salient)": ("A-", "test"), "B": ("B-", "test"), "C (alone)": ("C-", "test")}
     return A.result(NAME, "Overshadowing (salience A = 0.5, B = 0.25 in RW)", rw, td, checks, tests,
                     salience=SALIENCE)

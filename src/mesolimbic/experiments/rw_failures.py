@@ -23,15 +23,17 @@ from .registry import Check, ExperimentResult, register
 REVIEW = "Miller, Barnet & Grahame (1995). Assessment of the Rescorla-Wagner model. Psychol Bull 117:363-386"
 
 
-def _both(name, title, design, n_agents, seed, measure, check, tests_label):
-    """Run both models, apply ``measure(ds) -> (value, extra)``; the check is an expected failure."""
+def _both(name, title, design, n_agents, seed, measure, check, tests_label, tests=None):
+    """Run both models, apply ``measure(ds) -> value``; the check is an expected failure. The
+    figure's test panel shows ``tests`` (see :func:`._associative.result`), by default the
+    measured value of each model under ``tests_label``."""
     rw, td = A.run_both(design, n_agents, seed)
     checks, values = [], []
     for model, ds in ((A.RW, rw), (A.TDL, td)):
         value = measure(ds)
         values.append(value)
         checks.append(Check(**check, measured=value, expected_failure=True, model=model, kind="direction"))
-    return A.result(name, title, rw, td, checks, {tests_label: tuple(values)})
+    return A.result(name, title, rw, td, checks, tests or {tests_label: tuple(values)})
 
 
 def latent_inhibition_design() -> PavlovianDesign:
@@ -53,7 +55,8 @@ def latent_inhibition(n_agents: int = 50, seed: int = 0) -> ExperimentResult:
                  latent_inhibition_design(), n_agents, seed, measure,
                  dict(name="preexposed_slower", comparison="<", threshold=0.9,
                       description="mean prediction during acquisition, preexposed A / novel B (no US: no error, "
-                                  "nothing learned in preexposure)"), "A / B during acquisition")
+                                  "nothing learned in preexposure)"), "A / B during acquisition",
+                 {"A (preexposed)": ("A+", "acquisition"), "B (novel)": ("B+", "acquisition")})
 
 
 def inhibitor_extinction_design() -> PavlovianDesign:
@@ -82,7 +85,9 @@ def extinction_of_inhibition(n_agents: int = 20, seed: int = 0) -> ExperimentRes
                  inhibitor_extinction_design(), n_agents, seed, measure,
                  dict(name="inhibition_survives", comparison=">", threshold=0.8,
                       description="summation deficit (B - BX) after / before the X-alone trials"),
-                 "inhibition kept (fraction)")
+                 "inhibition kept (fraction)",
+                 {"B": ("B+", "training"), "BX before\nX alone": ("BX-", "probe_before"),
+                  "BX after\nX alone": ("BX-", "probe_after")})
 
 
 def spontaneous_recovery_design() -> PavlovianDesign:
@@ -106,7 +111,8 @@ def spontaneous_recovery(n_agents: int = 5, seed: int = 0) -> ExperimentResult:
     return _both("spontaneous_recovery", "Spontaneous recovery (A+, A-, rest, test)",
                  spontaneous_recovery_design(), n_agents, seed, measure,
                  dict(name="response_recovers", comparison=">", threshold=1.5,
-                      description="prediction at test / on the last extinction trial"), "test / end of extinction")
+                      description="prediction at test / on the last extinction trial"), "test / end of extinction",
+                 {"last extinction\ntrial": ("A-", "extinction", "last"), "test after\nrest": ("A-", "test_after_rest")})
 
 
 def backward_blocking_design() -> PavlovianDesign:
@@ -133,7 +139,8 @@ def backward_blocking(n_agents: int = 20, seed: int = 0) -> ExperimentResult:
     return _both("backward_blocking", "Backward blocking (AB+, then A+; test B vs control D)",
                  backward_blocking_design(), n_agents, seed, measure,
                  dict(name="b_weaker_than_control", comparison="<", threshold=0.7,
-                      description="prediction to B / to the control D (absent cues do not learn)"), "B / D")
+                      description="prediction to B / to the control D (absent cues do not learn)"), "B / D",
+                 {"B (A alone after AB+)": ("B-", "test"), "D (control)": ("D-", "test")})
 
 
 def pree_design() -> PavlovianDesign:
