@@ -254,8 +254,14 @@ def label_phases(ax, bounds, names, *, top: bool = True) -> None:
     for b in bounds:
         ax.axvline(b, color=GREY, lw=0.8, ls="--", zorder=0)
     if top:
+        width_in = ax.get_position().width * ax.figure.get_figwidth()
+        per_char = 8 * 0.55 / 72 / width_in * (hi - lo)  # data units per character at 8 pt
+        right, row = -np.inf, 0
         for name, a, b in zip(names, edges[:-1], edges[1:]):
-            ax.annotate(str(name), ((a + b) / 2, 1.0), xycoords=("data", "axes fraction"), xytext=(0, 2),
+            centre, half = (a + b) / 2, len(str(name)) * per_char / 2
+            row = row + 1 if centre - half < right and row == 0 else 0  # stagger a label that would overlap
+            right = max(right, centre + half) if row else centre + half
+            ax.annotate(str(name), (centre, 1.0), xycoords=("data", "axes fraction"), xytext=(0, 2 + 10 * row),
                         textcoords="offset points", ha="center", va="bottom", fontsize=8, color="0.25")
     ax.set_xlim(lo, hi)
 
