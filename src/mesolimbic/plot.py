@@ -179,17 +179,30 @@ def band(ax, x, samples, axis="agent", *, color=None, label=None, alpha: float =
 
 
 
+def _centred(mean, lo, hi, center):
+    """The interval moved to ``center`` (a pooled estimate), keeping its half-widths."""
+    if center is None:
+        return mean, lo, hi
+    center = np.asarray(center, dtype=float)
+    return center, center - (mean - lo), center + (hi - mean)
+
+
 def errorbar(ax, x, samples, axis="agent", *, fmt: str = "o-", color=None, label=None, level: float = 0.95,
-             **kw):
-    """Points (and lines): the mean over ``axis`` with ``level`` confidence-interval error bars."""
-    mean, lo, hi, _ = mean_ci(samples, axis, level)
+             center=None, **kw):
+    """Points (and lines): the mean over ``axis`` with ``level`` confidence-interval error bars;
+    ``center``: plot this estimate instead of the mean of the samples (e.g. a mean pooled over
+    trials, when agents have different numbers of them), with the samples' interval widths."""
+    mean, lo, hi = _centred(*mean_ci(samples, axis, level)[:3], center)
     return ax.errorbar(x, mean, yerr=np.vstack([mean - lo, hi - mean]), fmt=fmt, color=color, label=label,
                        capsize=2.5, elinewidth=1, **kw)
 
 
-def bars(ax, x, samples, axis="agent", *, width: float = 0.8, color=None, label=None, level: float = 0.95, **kw):
-    """Bars of the mean over ``axis`` with ``level`` confidence-interval error bars (black)."""
+def bars(ax, x, samples, axis="agent", *, width: float = 0.8, color=None, label=None, level: float = 0.95,
+         center=None, **kw):
+    """Bars of the mean over ``axis`` with ``level`` confidence-interval error bars (black);
+    ``center`` as in :func:`errorbar`."""
     mean, lo, hi, n = mean_ci(samples, axis, level)
+    mean, lo, hi = _centred(mean, lo, hi, center)
     err = np.vstack([mean - lo, hi - mean]) if np.any(n > 1) else None
     return ax.bar(x, mean, width, color=color, label=label, yerr=err,
                   error_kw={"ecolor": BLACK, "elinewidth": 1, "capsize": 2.5}, **kw)
