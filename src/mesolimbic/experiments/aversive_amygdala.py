@@ -47,7 +47,10 @@ def run(n_agents: int = 10, seed: int = 0) -> ExperimentResult:
         res[label] = {"fear": last(ds, "fear_cs", "A+"), "dip": last(ds, "rpe_cs", "A+"),
                       "value_b": last(ds, "value_nac_cs", "B+"), "shock_rpe": shock,
                       "fear_curve": by_type(ds, "fear_cs", "A+").mean(0),
-                      "value_b_curve": by_type(ds, "value_nac_cs", "B+").mean(0)}
+                      "value_b_curve": by_type(ds, "value_nac_cs", "B+").mean(0),
+                      # each agent's, for the figure's confidence intervals
+                      "agents": (by_type(ds, "fear_cs", "A+"), by_type(ds, "value_nac_cs", "B+"),
+                                 by_type(ds, "rpe_us", "A+"))}
     i, les = res["intact"], res["amygdala lesion"]
     circuit = "circuit (amygdala valence, NAc critic)"
     checks = [
@@ -73,26 +76,36 @@ def run(n_agents: int = 10, seed: int = 0) -> ExperimentResult:
                        {"long_name": "fear of A on the k-th A trial"}),
         "value_b_curve": (("group", "a_trial"), np.stack([res[g]["value_b_curve"] for g in groups]),
                           {"long_name": "NAc value of B on the k-th B trial"}),
-    }, coords={"group": groups, "a_trial": np.arange(1, 41)},
+        **{var: (("group", "agent", "a_trial"), np.stack([res[g]["agents"][k] for g in groups]), {"long_name": name})
+           for k, (var, name) in enumerate((("fear_curve_by_agent", "fear of A on the k-th A trial, each agent"),
+                                            ("value_b_curve_by_agent", "NAc value of B on the k-th B trial, each agent"),
+                                            ("shock_rpe_by_agent", "phasic error at the k-th shock, each agent")))},
+    }, coords={"group": groups, "a_trial": np.arange(1, 41), "agent": np.arange(n_agents)},
         attrs={**PARAMS})
     return ExperimentResult(NAME, out, checks, lambda: figure(out), params=PARAMS, sims=sims)
 
 
 def figure(ds: xr.Dataset):
+    from .. import plot
     from ..plot import plt
 
-    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 3.8), constrained_layout=True)
+    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4.3), constrained_layout=True)
     for g, ls in zip(ds.group.values, ("-", "--")):
-        a.plot(ds.a_trial, ds.fear_curve.sel(group=g), ls, color="tab:red", label=f"fear of A, {g}")
-        a.plot(ds.a_trial, ds.value_b_curve.sel(group=g), ls, color="tab:green", label=f"value of B, {g}")
-        b.plot(ds.a_trial, ds.shock_rpe.sel(group=g), ls, color="k", label=str(g))
-    a.set_xlabel("trial of that cue")
-    a.set_title("Amygdala lesion: no fear of the shock cue, appetitive value intact", fontsize=10)
-    a.legend(fontsize=7, frameon=False)
-    b.axhline(0, color="0.3", lw=0.6)
+        plot.band(a, ds.a_trial, ds.fear_curve_by_agent.sel(group=g), "agent", color=plot.VERMILLION, ls=ls,
+                  label=f"fear of A (shock cue), {g}")
+        plot.band(a, ds.a_trial, ds.value_b_curve_by_agent.sel(group=g), "agent", color=plot.GREEN, ls=ls,
+                  label=f"value of B (food cue), {g}")
+        plot.band(b, ds.a_trial, ds.shock_rpe_by_agent.sel(group=g), "agent", color=plot.BLACK, ls=ls, label=str(g))
+    a.set_xlabel("presentation of that cue")
+    a.set_ylabel("learned response at cue onset (a.u.)")
+    a.set_title("Amygdala lesion: no fear of the shock cue, appetitive value intact")
+    a.legend(loc="center right")
+    b.axhline(0, color=plot.GREY, lw=0.6)
     b.set_xlabel("shock trial")
-    b.set_ylabel("phasic error at the shock")
-    b.set_title("Negative RPE at the shock: predicted away only with an amygdala", fontsize=10)
-    b.legend(fontsize=8, frameon=False)
-    fig.suptitle("Aversive learning needs the amygdala (circuit lesion)", fontsize=11)
+    b.set_ylabel("phasic error at the shock (a.u.)")
+    b.set_title("Negative RPE at the shock: predicted away only with an amygdala")
+    b.legend(loc="center right")
+    fig.suptitle("Aversive learning needs the amygdala (circuit lesion)")
+    plot.note(fig, f"Mean over {ds.sizes['agent']} simulated subjects per group; bands: 95 % confidence interval of "
+                   "the mean.")
     return fig

@@ -56,16 +56,8 @@ OPAL, QGL = "OpAL (Go/NoGo actors)", "Q-learning, gain/loss rates"
 
 
 def _by_agent(ds) -> dict:
-    """Each agent's own choose-A and avoid-B accuracies, ``[condition, agent]`` (as
-    :func:`~mesolimbic.tasks.pst.choose_a_avoid_b`, over that agent's test trials)."""
-    cue, choice = ds.cue.transpose("param_set", "agent", "trial").values, \
-        ds.choice.transpose("param_set", "agent", "trial").values.astype(int)
-    novel = cue >= 3
-    chosen = PAIRS[cue, choice]
-    has_a, has_b = (PAIRS[cue] == 0).any(-1) & novel, (PAIRS[cue] == 1).any(-1) & novel
-    with np.errstate(invalid="ignore"):
-        return {"choose_a": ((chosen == 0) & has_a).sum(-1) / has_a.sum(-1),
-                "avoid_b": ((chosen != 1) & has_b).sum(-1) / has_b.sum(-1)}
+    """Each agent's own choose-A and avoid-B accuracies, ``[condition, agent]``."""
+    return choose_a_avoid_b(ds.transpose("param_set", "agent", "trial", ...), per_agent=True)
 
 
 @register(NAME, "Probabilistic selection: dopamine level trades choose-A against avoid-B", CITATION,

@@ -93,8 +93,8 @@ def figure(td):
               label="A+ … E+ (pretraining)")
     same = plot.overlapping({t: pred.where(td.trial_type == t).mean("agent") for t in colours})  # BY+ = CZ+
     for t, c in colours.items():
-        plot.band(a, trial, pred.where(td.trial_type == t), "agent", color=c, lw=1.3,
-                  label=f"{t} (dashed: = {same[t]})" if t in same else t, **(plot.DASHED if t in same else {}))
+        plot.band(a, trial, pred.where(td.trial_type == t), "agent", color=c,
+                  label=f"{t} (dashed: = {same[t]})" if t in same else t, **(plot.DASHED if t in same else {"lw": 1.3}))
     a.set_xlim(trial[0] - 0.5, trial[-1] + 0.5)
     phase = td.phase.values
     bounds = [trial[i] - 0.5 for i in range(1, trial.size) if phase[i] != phase[i - 1]]
