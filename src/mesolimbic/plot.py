@@ -259,9 +259,11 @@ def overlapping(curves: dict, *, atol: float = 1e-3, share: float = 0.8) -> dict
     return out
 
 
-def label_phases(ax, bounds, names, *, top: bool = True) -> None:
+def label_phases(ax, bounds, names, *, top: bool = True) -> int:
     """Dashed lines at the phase boundaries ``bounds`` (x values) and each phase's name
-    centred over it at the top of the axes (``names``: one more than ``bounds``)."""
+    centred over it at the top of the axes (``names``: one more than ``bounds``), names of
+    narrow phases raised to a second or third row where they would overlap. Returns the
+    number of rows of names (pad the axes title by 10 points per row)."""
     lo, hi = ax.get_xlim()
     edges = [lo, *bounds, hi]
     for b in bounds:
@@ -269,14 +271,19 @@ def label_phases(ax, bounds, names, *, top: bool = True) -> None:
     if top:
         width_in = ax.get_position().width * ax.figure.get_figwidth()
         per_char = 8 * 0.55 / 72 / width_in * (hi - lo)  # data units per character at 8 pt
-        right, row = -np.inf, 0
+        ends: list[float] = []  # the right end of the last name on each row
         for name, a, b in zip(names, edges[:-1], edges[1:]):
-            centre, half = (a + b) / 2, len(str(name)) * per_char / 2
-            row = row + 1 if centre - half < right and row == 0 else 0  # stagger a label that would overlap
-            right = max(right, centre + half) if row else centre + half
+            centre, half = (a + b) / 2, (len(str(name)) + 1) * per_char / 2
+            row = next((r for r, end in enumerate(ends) if centre - half > end), len(ends))
+            if row == len(ends):
+                ends.append(centre + half)
+            ends[row] = centre + half
             ax.annotate(str(name), (centre, 1.0), xycoords=("data", "axes fraction"), xytext=(0, 2 + 10 * row),
                         textcoords="offset points", ha="center", va="bottom", fontsize=8, color="0.25")
+        ax.set_xlim(lo, hi)
+        return max(1, len(ends))
     ax.set_xlim(lo, hi)
+    return 0
 
 
 # --- plots ------------------------------------------------------------------------------------------------

@@ -83,6 +83,20 @@ def agents_on(ds: xr.Dataset, var: str, trial_type: str, phase: str | None = Non
     raise ValueError(f"how must be 'mean', 'max', 'first' or 'last', got {how!r}")
 
 
+def presentations(ds: xr.Dataset, var: str, trial_type: str) -> tuple[np.ndarray, np.ndarray]:
+    """``var`` on each agent's k-th ``trial_type`` trial: ``(x, samples)`` with ``x[k]`` the mean
+    trial number of the k-th presentation over agents and ``samples[k, agent]`` (trial orders
+    differ between agents, so the trial number alone does not line up their presentations)."""
+    mask = (ds.trial_type == trial_type).transpose("agent", "trial").values
+    v = ds[var].transpose("agent", "trial").values
+    counts = mask.sum(1)
+    k = int(counts.min())
+    trial = ds.trial.values
+    x = np.stack([trial[m][:k] for m in mask]).mean(0)
+    samples = np.stack([row[m][:k] for row, m in zip(v, mask)], 1)  # [k, agent]
+    return x, samples
+
+
 def figure(title: str, ds: xr.Dataset, tests: dict, curves: list[str] | None = None):
     """Left: RW cue strengths over trials; middle: TD prediction per trial type; right: the
     test values of both models side by side. Mean over agents with its 95 % confidence
@@ -108,24 +122,22 @@ def figure(title: str, ds: xr.Dataset, tests: dict, curves: list[str] | None = N
                   label=f"{cue} (dashed: ≈ {same[cue]})" if cue in same else cue,
                   **(plot.DASHED if cue in same else {}))
     a.set_ylabel("associative strength V after the trial (a.u.)")
-    a.set_title(f"{RW}: strength of each cue", pad=16)
-    pred = ds.td_value_pre_us
+    a.set_title(f"{RW}: strength of each cue")
     types = curves if curves is not None else list(dict.fromkeys(np.asarray(ds.trial_type).ravel().tolist()))
     for t, colour in zip(types, plot.PALETTE * 3):
-        samples = pred.where(ds.trial_type == t)
-        where = np.flatnonzero(np.isfinite(samples.mean("agent").values))
-        if where.size <= 2:  # single test trials: points with error bars
-            plot.errorbar(b, trial[where], samples.isel(trial=where), "agent", fmt="o", color=colour, label=t,
-                          ms=5)
+        x, samples = presentations(ds, "td_value_pre_us", t)
+        if x.size <= 2:  # single test trials: points with error bars
+            plot.errorbar(b, x, samples, 1, fmt="o", color=colour, label=t, ms=5)
         else:
-            plot.band(b, trial, samples, "agent", color=colour, label=t, lw=1.3)
+            plot.band(b, x, samples, 1, color=colour, label=t, lw=1.3)
     b.set_ylabel("predicted US before the US (a.u.)")
-    b.set_title(f"{TDL}, CSC: prediction on each trial type", pad=16)
+    b.set_title(f"{TDL}, CSC: prediction on each trial type")
+    rows = 1
     for ax in (a, b):
         ax.axhline(0, color=plot.GREY, lw=0.6)
         ax.set_xlabel("trial")
         ax.set_xlim(trial[0] - 0.5, trial[-1] + 0.5)
-        plot.label_phases(ax, bounds, names)
+        rows = max(rows, plot.label_phases(ax, bounds, names))
         ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), borderaxespad=0.2, handlelength=1.5)
     labels = list(tests)
     x = np.arange(len(labels))
@@ -138,15 +150,17 @@ def figure(title: str, ds: xr.Dataset, tests: dict, curves: list[str] | None = N
                           color=colour, label=model if i == 0 else None)
             else:
                 c.bar(x[i] + offset, spec[k], 0.4, color=colour, label=model if i == 0 else None)
-    c.set_xticks(x, labels, fontsize=8.5)
+    c.set_xticks(x, labels, fontsize=8)
     c.axhline(0, color=plot.GREY, lw=0.6)
     c.set_xlabel("test")
     c.set_ylabel("learned prediction at test (a.u.)")
-    c.set_title("Test", pad=16)
+    for ax in axes:
+        ax.set_title(ax.get_title(), pad=6 + 10 * rows)
     c.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, borderaxespad=0.1)
+    c.set_title("Test", pad=6 + 10 * rows + 14)
     fig.suptitle(title)
-    plot.note(fig, f"Mean over {n} agents; bands and error bars: 95 % confidence interval of the mean "
-                   "(zero where every agent sees the same trials). Dashed lines: phase boundaries.")
+    plot.note(fig, f"Mean over {n} agents; bands and error bars: 95 % confidence interval of the mean (zero where every "
+                   "agent sees the same trials). TD: the k-th trial of each type, at its mean position over agents.")
     return fig
 
 

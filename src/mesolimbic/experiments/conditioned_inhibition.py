@@ -60,6 +60,6 @@ def run(n_agents: int = 20, seed: int = 0) -> ExperimentResult:
     vx = float(rw.weights.sel(cue="X").isel(trial=last_training).mean())
     checks.append(Check("inhibitor_negative", "V_X at the end of training", vx, "<", -0.5, model=A.RW, kind="direction"))
     tests = {"B": ("B-", "summation_test"), "BX": ("BX-", "summation_test"),
-             "X+ (best of 5)": ("X+", "retardation", "max"), "N+ (best of 5)": ("N+", "retardation", "max")}
+             "X+\n(best of 5)": ("X+", "retardation", "max"), "N+\n(best of 5)": ("N+", "retardation", "max")}
     return A.result(NAME, "Conditioned inhibition (A+, AX-; summation with B, retardation)", rw, td, checks,
                     tests, curves=["A+", "AX-", "B+", "X+", "N+"])
