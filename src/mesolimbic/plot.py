@@ -232,7 +232,7 @@ def legend_below(fig, ax=None, *, ncol: int | None = None, **kw):
     ax = ax or fig.axes[0]
     handles, labels = ax.get_legend_handles_labels()
     ncol = ncol or len(labels)
-    rows = -(-len(labels) // ncol)
+    rows = -(-len(labels) // ncol) + (0.8 if kw.get("title") else 0)
     fig._ml_legend_rows = rows
     _keep_bottom(fig, NOTE_ROOM + LEGEND_ROOM * rows)
     return fig.legend(handles, labels, loc="lower center", ncol=ncol, bbox_to_anchor=(0.5, NOTE_ROOM / fig.get_figheight()),

@@ -89,22 +89,28 @@ def figure(ds: xr.Dataset):
     from .. import plot
     from ..plot import plt
 
-    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4.3), constrained_layout=True)
-    for g, ls in zip(ds.group.values, ("-", "--")):
-        plot.band(a, ds.a_trial, ds.fear_curve_by_agent.sel(group=g), "agent", color=plot.VERMILLION, ls=ls,
-                  label=f"fear of A (shock cue), {g}")
-        plot.band(a, ds.a_trial, ds.value_b_curve_by_agent.sel(group=g), "agent", color=plot.GREEN, ls=ls,
-                  label=f"value of B (food cue), {g}")
-        plot.band(b, ds.a_trial, ds.shock_rpe_by_agent.sel(group=g), "agent", color=plot.BLACK, ls=ls, label=str(g))
-    a.set_xlabel("presentation of that cue")
-    a.set_ylabel("learned response at cue onset (a.u.)")
-    a.set_title("Amygdala lesion: no fear of the shock cue, appetitive value intact")
-    a.legend(loc="center right")
-    b.axhline(0, color=plot.GREY, lw=0.6)
-    b.set_xlabel("shock trial")
-    b.set_ylabel("phasic error at the shock (a.u.)")
-    b.set_title("Negative RPE at the shock: predicted away only with an amygdala")
-    b.legend(loc="center right")
+    fig, (a, b, c) = plt.subplots(1, 3, figsize=(14, 4.3), constrained_layout=True)
+    panels = ((a, "fear_curve_by_agent", plot.VERMILLION, "fear of A (shock cue) at its onset (a.u.)",
+               "Fear of the shock cue: none after the lesion"),
+              (b, "value_b_curve_by_agent", plot.GREEN, "NAc value of B (food cue) at its onset (a.u.)",
+               "Appetitive value: intact after the lesion"),
+              (c, "shock_rpe_by_agent", plot.BLACK, "phasic error at the shock (a.u.)",
+               "Shock RPE: predicted away only with an amygdala"))
+    for ax, var, colour, ylabel, title in panels:
+        # a group the lesion leaves unchanged is drawn dashed over the intact one
+        same = plot.overlapping({str(g): ds[var].sel(group=g).mean("agent") for g in ds.group.values})
+        for k, g in enumerate(ds.group.values):
+            g = str(g)
+            style = plot.DASHED if g in same else ({"ls": "--"} if k else {})
+            plot.band(ax, ds.a_trial, ds[var].sel(group=g), "agent", color=colour if k == 0 else plot.GREY,
+                      label=f"{g} (= {same[g]})" if g in same else g, zorder=2 + k, **style)
+        ax.set_ylabel(ylabel)
+        ax.set_title(title)
+        ax.axhline(0, color=plot.GREY, lw=0.6)
+        ax.legend(loc="center right")
+    a.set_xlabel("presentation of A")
+    b.set_xlabel("presentation of B")
+    c.set_xlabel("shock trial (presentation of A)")
     fig.suptitle("Aversive learning needs the amygdala (circuit lesion)")
     plot.note(fig, f"Mean over {ds.sizes['agent']} simulated subjects per group; bands: 95 % confidence interval of "
                    "the mean.")
