@@ -3,15 +3,18 @@
 Writes, into one folder:
 
 * ``report.html`` — one self-contained page (figures embedded as PNG data, no
-  network access needed): the findings x models matrix, then per finding its
-  citation, design, figure, checks (measured number next to the threshold) and
-  parameters;
+  network access needed): a sticky table of contents by topic, the findings x
+  model-families matrix (rows grouped by topic, a cell listing the variants of the
+  family the experiment ran, with their status), then per topic and finding its
+  citation, design, figure, models' status, checks grouped by kind (measured number
+  next to the threshold; pass rate over seeds) and parameters;
 * ``<experiment>.nc`` and ``<experiment>.png`` for each experiment;
 * ``summary.json`` — per experiment and check: measured value, threshold,
   pass/fail, expected-failure flag, the check's kind (finding, direction,
   property); with several seeds (``--seeds``), each check's measured value at
   every seed, its pass rate, mean and 95 % interval, and whether it holds as its
-  claim says; with the package version and the seeds.
+  claim says; each experiment's topic and each model's family; with the package
+  version and the seeds.
 """
 
 from __future__ import annotations
