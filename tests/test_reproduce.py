@@ -146,7 +146,8 @@ def test_report_groups_findings_and_names_what_fails_as_expected(report_dir):
         assert f">{family}</th>" in page
     berridge = summary["experiments"]["berridge_wanting_liking"]
     assert set(berridge["models"].values()) == {"reproduced (+1 expected failure)"}
-    cell = page.split("href='#berridge_wanting_liking'>", 1)[1].split("</tr>", 1)[0]
+    matrix = page.split("<table class='matrix'>", 1)[1].split("</table>", 1)[0]
+    cell = matrix.split("href='#berridge_wanting_liking'>", 1)[1].split("</tr>", 1)[0]
     assert "reproduced (+1 expected failure)" in cell and "opioid_<wbr>also_<wbr>raises_<wbr>wanting" in cell
     assert f"over {SEEDS} seeds" in page and f"passes at {SEEDS}/{SEEDS} (100%)" in page
     for kind in ("finding", "direction", "property"):
@@ -195,6 +196,10 @@ def test_report_in_a_real_browser(report_dir):
         if shot:
             page.evaluate("window.scrollTo(0, 0); document.querySelector('nav.toc').scrollTop = 0")
             page.screenshot(shot, scale=0.75)
+            from PIL import Image  # a small PNG: 256 colours, as the report's figures
+
+            Image.open(shot).convert("RGB").quantize(256, method=Image.Quantize.MEDIANCUT,
+                                                     dither=Image.Dither.NONE).save(shot, optimize=True)
         assert not page.console_errors(), page.console_errors()
         assert page.evaluate("document.body.getAttribute('data-errors')") == "0"
 

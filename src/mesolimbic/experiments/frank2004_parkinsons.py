@@ -90,7 +90,8 @@ def figure(ds: xr.Dataset):
     ax.set_ylim(0.5, 0.9)
     ax.set_ylabel("test accuracy (P correct)")
     ax.legend(loc="upper left")
-    ax.set_title("Parkinson's off / on L-DOPA: the circuit's Go/NoGo actor")
+    ax.set_title("Choose A vs avoid B in the probabilistic selection test")
+    fig.suptitle("Frank, Seeberger & O'Reilly (2004): Parkinson's off / on L-DOPA — the circuit's Go/NoGo actor")
     plot.note(fig, f"{ds.sizes['agent']} agents per group; error bars: 95 % confidence interval of the mean. "
                    "The y axis starts at 0.5 (chance).")
     return fig
