@@ -153,7 +153,8 @@ def figure(title: str, ds: xr.Dataset, tests: dict, curves: list[str] | None = N
     c.set_xticks(x, labels, fontsize=8)
     c.axhline(0, color=plot.GREY, lw=0.6)
     c.set_xlabel("test")
-    c.set_ylabel("learned prediction at test (a.u.)")
+    per_agent = all(all(isinstance(v, str) for v in spec) for spec in tests.values())
+    c.set_ylabel("learned prediction (a.u.)" if per_agent else "measured value (as in the checks)")
     for ax in axes:
         ax.set_title(ax.get_title(), pad=6 + 10 * rows)
     c.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, borderaxespad=0.1)

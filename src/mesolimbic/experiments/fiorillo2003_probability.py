@@ -170,7 +170,7 @@ def figure(ds: xr.Dataset):
                   label=f"p = {pv:g}")
         inside = ds.firing_rate_by_agent.sel(probability=pv, time=slice(*zoom))
         # p and 1 - p ramp alike (the error variance is p(1 - p)): dashes keep both in view
-        plot.band(d, inside.time, inside, "agent", color=colour, label=f"p = {pv:g}",
+        plot.band(d, inside.time, inside, "agent", color=colour, label=f"p = {pv:g}" + (" (dashed)" if pv > 0.5 else ""),
                   **({"ls": (0, (4, 2)), "lw": 2.2} if pv > 0.5 else {}))
     b.set_ylabel("RPE (a.u.)")
     b.set_title("(b) Mean RPE (symmetric readout): no ramp", pad=14)
@@ -187,7 +187,7 @@ def figure(ds: xr.Dataset):
     d.annotate("ramp window", (sum(LATE_WINDOW) / 2, 0.97), xycoords=("data", "axes fraction"), ha="center",
                va="top", fontsize=8, color="0.3")
     d.set_ylabel("firing rate (Hz)")
-    d.set_title(f"(d) Delay period of (c), enlarged: the ramp, largest at p = .5 (p > .5 dashed)", pad=14)
+    d.set_title("(d) Delay period of (c), enlarged: the ramp peaks at p = .5", pad=14)
     for ax in (b, c, d):
         ax.set_xlabel("time from CS onset (s)")
     b.legend(fontsize=7.5, loc="upper right")
