@@ -42,9 +42,10 @@ EXPECTED_FAILURES = ROOT / "tests" / "expected_failures.json"
 CACHE = DOCS / "_build" / "reproduce"
 
 # --------------------------------------------------------------------------------------
-# Topics of the gallery. The experiment registry is gaining a ``topic`` field (another
-# branch); until it lands, this mapping is the one place that says which topic each
-# experiment belongs to. An experiment's own ``topic`` wins where it has one.
+# Topics of the gallery. The registry's topics (``registry.TOPICS``, and each experiment's
+# ``topic``) are the source, as for the HTML report; this mapping orders the experiments
+# within a topic (the paper's order rather than the alphabet) and serves experiments whose
+# registry entry has no topic.
 # --------------------------------------------------------------------------------------
 TOPICS: dict[str, tuple[str, list[str]]] = {
     "Dopamine responses": (
@@ -144,11 +145,24 @@ def topic_of(exp) -> str:
     raise KeyError(f"experiment {exp.name!r} has no topic: add it to TOPICS in docs/_ext/mesolimbic_docs.py")
 
 
+def registry_topics() -> dict[str, str]:
+    """Topic -> description, as the experiment registry declares them (empty where it does not)."""
+    from mesolimbic.experiments import registry
+
+    return dict(getattr(registry, "TOPICS", {}))
+
+
+def topic_intro(topic: str) -> str:
+    """The description of a topic: the registry's, else this module's."""
+    text = registry_topics().get(topic) or TOPICS.get(topic, ("", []))[0]
+    return text[:1].upper() + text[1:] + ("" if not text or text.endswith(".") else ".")
+
+
 def topics(experiments) -> dict[str, list]:
     """Topic -> experiments, topics in the order above (then any new ones), experiments in the
     order the mapping lists them (then by name)."""
     order = {n: i for _, (_, ms) in TOPICS.items() for i, n in enumerate(ms)}
-    out: dict[str, list] = {t: [] for t in TOPICS}
+    out: dict[str, list] = {t: [] for t in (*registry_topics(), *TOPICS)}
     for exp in experiments:
         out.setdefault(topic_of(exp), []).append(exp)
     for t in out:
@@ -547,7 +561,7 @@ def write_findings(out: Path, results: Path | None, summary: dict | None, how: s
         "",
     ]
     for topic, members in by_topic.items():
-        intro = TOPICS.get(topic, ("", []))[0]
+        intro = esc(topic_intro(topic))
         lines += [
             f".. _topic-{slug(topic)}:",
             "",
