@@ -120,7 +120,6 @@ sphinx_gallery_conf = {
     "show_memory": False,
     "plot_gallery": "True",
     "min_reported_time": 1,
-    "reference_url": {"mesolimbic": None},
     "doc_module": ("mesolimbic",),
     "backreferences_dir": "api/generated/backreferences",
     "matplotlib_animations": False,

@@ -959,6 +959,15 @@ def _plain_attribute_docstrings() -> None:
     GoogleDocstring._consume_inline_attribute = consume
 
 
+def drop_type_docstrings(app, what, name, obj, options, lines):
+    """A constant without a ``#:`` comment has no docstring of its own; autodoc then shows its
+    type's (``dict``'s, ``tuple``'s), which documents Python, not the constant: drop it."""
+    if what in ("data", "attribute") and lines and not inspect.isclass(obj) and not callable(obj):
+        type_doc = inspect.cleandoc(type(obj).__doc__ or "")
+        if type_doc and "\n".join(lines).strip() == type_doc.strip():
+            lines.clear()
+
+
 def _reset(app):
     global _ALIASES
     _ALIASES = None
@@ -970,4 +979,5 @@ def setup(app):
     app.connect("builder-inited", _reset)
     app.connect("missing-reference", resolve_alias)
     app.connect("autodoc-skip-member", skip_foreign_docstrings)
+    app.connect("autodoc-process-docstring", drop_type_docstrings, priority=100)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
