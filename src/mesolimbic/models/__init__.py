@@ -1,5 +1,6 @@
 """Learners as pure ``init``/``step`` functions with declared parameters."""
 
+from .average_reward import AverageRewardSARSA
 from .base import Model, Output, Param, Spec
 from .choice import ActorCritic, ChoiceModel, DeltaRule, FictitiousUpdate, OpAL, QLearning, SARSA, StimulusValueLearner, Sticky
 from .distributional import DistributionalRPE
@@ -9,4 +10,4 @@ from .hybrid import HybridTwoStep
 from .rw import RescorlaWagner
 from .td import TD
 
-__all__ = ["ActorCritic", "ChoiceModel", "QLearning", "SARSA", "StimulusValueLearner", "Sticky", "DeltaRule", "DistributionalRPE", "FictitiousUpdate", "OpAL", "HijackedDeltaRule", "HybridTwoStep", "PavlovianBiasGoNoGo", "Model", "Output", "Param", "Spec", "RescorlaWagner", "TD"]
+__all__ = ["ActorCritic", "AverageRewardSARSA", "ChoiceModel", "QLearning", "SARSA", "StimulusValueLearner", "Sticky", "DeltaRule", "DistributionalRPE", "FictitiousUpdate", "OpAL", "HijackedDeltaRule", "HybridTwoStep", "PavlovianBiasGoNoGo", "Model", "Output", "Param", "Spec", "RescorlaWagner", "TD"]

@@ -1,0 +1,40 @@
+"""Issue 18: the competing accounts and circuit pieces beside CSC TD, each against a hand-worked case."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from mesolimbic.models import AverageRewardSARSA, Spec
+
+
+# ------------------------------------------------------------------ average-reward agent (Niv et al. 2007)
+def test_average_reward_sarsa_by_hand():
+    m = AverageRewardSARSA()
+    p = {"alpha": 0.5, "beta": 2.0, "alpha_r": 0.25}
+    s = m.init(p, Spec(n_actions=2, n_states=3))
+    s["q"] = s["q"].at[1].set(np.array([0.4, -0.2], np.float32))
+    s["rbar"] = np.float32(0.2)
+    s, out = m.step(p, s, {"obs": 0, "action": 1, "outcome": 1.0, "next_obs": 1, "next_action": 0, "done": False})
+    # delta = r - rbar + Q(1, 0) - Q(0, 1) = 1 - 0.2 + 0.4 - 0 = 1.2; no discount
+    assert float(out["rpe"]) == pytest.approx(1.2)
+    assert float(s["q"][0, 1]) == pytest.approx(0.6)
+    assert float(out["avg_reward"]) == pytest.approx(0.2)  # tonic dopamine before the update
+    assert float(s["rbar"]) == pytest.approx(0.2 + 0.25 * 0.8)  # running average of the outcomes
+    # softmax over beta Q(0, .) = (0, 0) before the update
+    assert float(out["log_prob"]) == pytest.approx(np.log(0.5))
+    # at the end of an episode nothing is bootstrapped
+    _, out = m.step(p, s, {"obs": 0, "action": 1, "outcome": 0.0, "next_obs": 1, "next_action": 0, "done": True})
+    assert float(out["rpe"]) == pytest.approx(0.0 - 0.4 - 0.6)
+
+
+def test_average_reward_sarsa_tracks_reward_rate_in_a_schedule():
+    from mesolimbic.instrumental import simulate_choices
+    from mesolimbic.results import single
+    from mesolimbic.tasks.schedules import Schedule
+
+    ds = single(simulate_choices(Schedule("FR", 1, n_steps=1500, cost=0.1), AverageRewardSARSA(),
+                                 {"alpha": 0.1, "beta": 10.0, "alpha_r": 0.02}, n_agents=5, seed=1))
+    late = slice(1000, 1500)
+    assert float(ds.avg_reward[:, late].mean()) == pytest.approx(float(ds.outcome[:, late].mean()), abs=0.03)
+    assert float(ds.choice[:, late].mean()) > 0.8  # CRF: responding pays every step
