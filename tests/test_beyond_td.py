@@ -38,3 +38,17 @@ def test_average_reward_sarsa_tracks_reward_rate_in_a_schedule():
     late = slice(1000, 1500)
     assert float(ds.avg_reward[:, late].mean()) == pytest.approx(float(ds.outcome[:, late].mean()), abs=0.03)
     assert float(ds.choice[:, late].mean()) > 0.8  # CRF: responding pays every step
+
+
+# ------------------------------------------------------------------ lateral habenula with a baseline
+def test_habenula_rate_by_hand():
+    from mesolimbic import neurons
+
+    # 25 Hz baseline, 15 Hz per unit error either way, floor 0
+    np.testing.assert_allclose(neurons.habenula_rate(np.array([0.0, 1.0, -1.0, 2.0])), [25.0, 10.0, 40.0, 0.0])
+    # the mirror of dopamine: opposite signs about each baseline
+    d = np.linspace(-1, 1, 9)
+    da, lhb = neurons.firing_rate(d), neurons.habenula_rate(d)
+    assert np.all(np.sign(da - 4.0) == -np.sign(lhb - 25.0))
+    with pytest.raises(ValueError, match="floor"):
+        neurons.habenula_rate(d, baseline=5.0, floor=6.0)
