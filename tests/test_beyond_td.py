@@ -52,3 +52,28 @@ def test_habenula_rate_by_hand():
     assert np.all(np.sign(da - 4.0) == -np.sign(lhb - 25.0))
     with pytest.raises(ValueError, match="floor"):
         neurons.habenula_rate(d, baseline=5.0, floor=6.0)
+
+
+# ------------------------------------------------------------------ VTA GABA subtraction (Eshel et al. 2015)
+def test_gaba_td_by_hand():
+    from mesolimbic.models import GabaTD
+
+    p = {"alpha": 0.5, "gamma": 1.0, "lam": 0.0}
+    for combine, extra, expected in (("subtractive", {}, 1.0 - 0.4 - 0.3), ("divisive", {"kappa": 2.0},
+                                                                             (1.0 - 0.4) / (1.0 + 2.0 * 0.3))):
+        m = GabaTD(combine)
+        pp = dict(p, **extra)
+        s = m.init(pp, Spec(n_features=2))
+        s["w"] = np.array([0.4, 0.0], np.float32)
+        s["x_prev"] = np.array([1.0, 0.0], np.float32)
+        s["e"] = np.array([1.0, 0.0], np.float32)
+        s, out = m.step(pp, s, {"x": np.zeros(2, np.float32), "r": 1.0, "reset": False, "stim": 0.3})
+        # GABA input: V(t-1) = 0.4 plus the drive 0.3
+        assert float(out["gaba"]) == pytest.approx(0.7)
+        assert float(out["rpe"]) == pytest.approx(expected, rel=1e-5)
+        assert float(s["w"][0]) == pytest.approx(0.4 + 0.5 * expected, rel=1e-5)  # the dopamine error teaches
+        # without stimulation both are TD
+        s2 = m.init(pp, Spec(n_features=2))
+        s2["w"], s2["x_prev"] = np.array([0.4, 0.0], np.float32), np.array([1.0, 0.0], np.float32)
+        _, out = m.step(pp, s2, {"x": np.zeros(2, np.float32), "r": 1.0, "reset": False})
+        assert float(out["rpe"]) == pytest.approx(0.6)

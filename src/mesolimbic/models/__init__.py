@@ -9,5 +9,6 @@ from .gonogo import PavlovianBiasGoNoGo
 from .hybrid import HybridTwoStep
 from .rw import RescorlaWagner
 from .td import TD
+from .vta_gaba import GabaTD
 
-__all__ = ["ActorCritic", "AverageRewardSARSA", "ChoiceModel", "QLearning", "SARSA", "StimulusValueLearner", "Sticky", "DeltaRule", "DistributionalRPE", "FictitiousUpdate", "OpAL", "HijackedDeltaRule", "HybridTwoStep", "PavlovianBiasGoNoGo", "Model", "Output", "Param", "Spec", "RescorlaWagner", "TD"]
+__all__ = ["ActorCritic", "AverageRewardSARSA", "ChoiceModel", "QLearning", "SARSA", "StimulusValueLearner", "Sticky", "DeltaRule", "DistributionalRPE", "GabaTD", "FictitiousUpdate", "OpAL", "HijackedDeltaRule", "HybridTwoStep", "PavlovianBiasGoNoGo", "Model", "Output", "Param", "Spec", "RescorlaWagner", "TD"]
