@@ -77,3 +77,30 @@ def test_gaba_td_by_hand():
         s2["w"], s2["x_prev"] = np.array([0.4, 0.0], np.float32), np.array([1.0, 0.0], np.float32)
         _, out = m.step(pp, s2, {"x": np.zeros(2, np.float32), "r": 1.0, "reset": False})
         assert float(out["rpe"]) == pytest.approx(0.6)
+
+
+# ------------------------------------------------------------------ dopamine concentration (Dreyer et al. 2010)
+def test_concentration_by_hand():
+    import xarray as xr
+
+    from mesolimbic import neurons
+
+    # steady state of a constant rate: C* = Km R f / (Vmax - R f) = 0.2 * 0.4 / 3.6
+    c = neurons.concentration(np.full((2, 5), 4.0), dt=0.1)
+    np.testing.assert_allclose(c, 0.2 * 0.4 / 3.6, rtol=1e-5)
+    # one Euler step of 10 ms from 0 at 10 Hz: C = 0.01 * (0.1 * 10 - 0) = 0.01 µM
+    c = neurons.concentration(np.array([10.0]), dt=0.01, substep=0.01, c0=0.0)
+    np.testing.assert_allclose(c, [0.01], rtol=1e-6)
+    # and the next step subtracts uptake Vmax C / (Km + C) = 4 * 0.01 / 0.21
+    c = neurons.concentration(np.array([10.0, 10.0]), dt=0.01, substep=0.01, c0=0.0)
+    np.testing.assert_allclose(c, [0.01, 0.02 - 0.01 * 4 * 0.01 / 0.21], rtol=1e-5)
+    # a burst raises it, and blocking reuptake (Km up) makes the transient larger
+    rate = xr.DataArray(np.r_[np.full(10, 4.0), np.full(2, 20.0), np.full(20, 4.0)], dims="time",
+                        coords={"time": 0.1 * np.arange(32)})
+    ctl, blk = neurons.concentration(rate), neurons.concentration(rate, km=1.0)
+    assert ctl.dims == ("time",) and ctl.attrs["units"] == "µM"
+    assert float(ctl.max() - ctl[0]) > 0 and float(blk.max() - blk[0]) > float(ctl.max() - ctl[0])
+    with pytest.raises(ValueError, match="dt"):
+        neurons.concentration(np.ones(3))
+    with pytest.raises(ValueError, match="vmax"):
+        neurons.concentration(np.full(3, 50.0), dt=0.1)  # 5 µM/s of release saturates uptake
