@@ -104,3 +104,27 @@ def test_concentration_by_hand():
         neurons.concentration(np.ones(3))
     with pytest.raises(ValueError, match="vmax"):
         neurons.concentration(np.full(3, 50.0), dt=0.1)  # 5 µM/s of release saturates uptake
+
+
+# ------------------------------------------------------------------ adaptive coding (Tobler et al. 2005)
+def test_adaptive_code_by_hand():
+    import xarray as xr
+
+    from mesolimbic import neurons
+
+    # two equiprobable outcomes 0.5 or 1.5: range 1, SD 0.5; the larger gives RPE +0.5
+    assert neurons.outcome_spread((0.5, 1.5)) == pytest.approx(1.0)
+    assert neurons.outcome_spread((0.5, 1.5), kind="sd") == pytest.approx(0.5)
+    assert neurons.outcome_spread((0.0, 1.0, 2.0), (0.5, 0.0, 0.5)) == pytest.approx(2.0)
+    assert neurons.outcome_spread((0.0, 1.0), (0.25, 0.75), kind="sd") == pytest.approx(np.sqrt(0.1875))
+    for lo, hi in ((0.05, 0.15), (0.5, 1.5)):  # the same normalised response whatever the scale
+        assert neurons.adaptive_code(hi - (lo + hi) / 2, neurons.outcome_spread((lo, hi))) == pytest.approx(0.5)
+        assert neurons.adaptive_code(hi, neurons.outcome_spread((lo, hi), kind="sd"), centre=(lo + hi) / 2) == \
+            pytest.approx(1.0)
+    assert np.isfinite(neurons.adaptive_code(0.3, 0.0))  # a certain outcome: the floor keeps it finite
+    da = neurons.adaptive_code(xr.DataArray([0.1, 1.0], dims="cue"), xr.DataArray([0.2, 2.0], dims="cue"))
+    np.testing.assert_allclose(da, [0.5, 0.5])
+    with pytest.raises(ValueError, match="spread"):
+        neurons.adaptive_code(1.0, -1.0)
+    with pytest.raises(ValueError, match="probs"):
+        neurons.outcome_spread((0.0, 1.0), (0.3, 0.3))
