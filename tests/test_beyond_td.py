@@ -128,3 +128,27 @@ def test_adaptive_code_by_hand():
         neurons.adaptive_code(1.0, -1.0)
     with pytest.raises(ValueError, match="probs"):
         neurons.outcome_spread((0.0, 1.0), (0.3, 0.3))
+
+
+# ------------------------------------------------------------------ quantile-regression distributional TD
+def test_quantile_rpe_by_hand():
+    from mesolimbic.models import QuantileRPE
+    from mesolimbic.models.distributional import quantiles
+
+    m = QuantileRPE((0.25, 0.75))
+    p = {"alpha": 0.1}
+    s = m.init(p)
+    s["v"] = np.array([0.5, 0.5], np.float32)
+    # a better outcome moves each unit up by alpha tau, whatever its size
+    for r in (0.6, 10.0):
+        s2, out = m.step(p, s, {"r": r})
+        np.testing.assert_allclose(out["rpe"], [r - 0.5, r - 0.5], rtol=1e-6)
+        np.testing.assert_allclose(s2["v"], [0.525, 0.575], rtol=1e-6)
+    # a worse one down by alpha (1 - tau)
+    s2, _ = m.step(p, s, {"r": -3.0})
+    np.testing.assert_allclose(s2["v"], [0.425, 0.475], rtol=1e-6)
+    np.testing.assert_allclose(quantiles([1.0, 2.0, 3.0, 4.0], [0.25] * 4, [0.1, 0.25, 0.3, 0.9]), [1, 1, 2, 4])
+    # a long run settles at the quantiles
+    rng = np.random.default_rng(0)
+    out = QuantileRPE((0.1, 0.5, 0.9)).run({"alpha": 0.01}, rng.uniform(0, 1, 20000))
+    np.testing.assert_allclose(out["value"][-2000:].mean(0), [0.1, 0.5, 0.9], atol=0.03)

@@ -3,7 +3,7 @@
 from .average_reward import AverageRewardSARSA
 from .base import Model, Output, Param, Spec
 from .choice import ActorCritic, ChoiceModel, DeltaRule, FictitiousUpdate, OpAL, QLearning, SARSA, StimulusValueLearner, Sticky
-from .distributional import DistributionalRPE
+from .distributional import DistributionalRPE, QuantileRPE
 from .hijack import HijackedDeltaRule
 from .gonogo import PavlovianBiasGoNoGo
 from .hybrid import HybridTwoStep
@@ -11,4 +11,4 @@ from .rw import RescorlaWagner
 from .td import TD
 from .vta_gaba import GabaTD
 
-__all__ = ["ActorCritic", "AverageRewardSARSA", "ChoiceModel", "QLearning", "SARSA", "StimulusValueLearner", "Sticky", "DeltaRule", "DistributionalRPE", "GabaTD", "FictitiousUpdate", "OpAL", "HijackedDeltaRule", "HybridTwoStep", "PavlovianBiasGoNoGo", "Model", "Output", "Param", "Spec", "RescorlaWagner", "TD"]
+__all__ = ["ActorCritic", "AverageRewardSARSA", "ChoiceModel", "QLearning", "SARSA", "StimulusValueLearner", "Sticky", "DeltaRule", "DistributionalRPE", "GabaTD", "QuantileRPE", "FictitiousUpdate", "OpAL", "HijackedDeltaRule", "HybridTwoStep", "PavlovianBiasGoNoGo", "Model", "Output", "Param", "Spec", "RescorlaWagner", "TD"]
