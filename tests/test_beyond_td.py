@@ -152,3 +152,31 @@ def test_quantile_rpe_by_hand():
     rng = np.random.default_rng(0)
     out = QuantileRPE((0.1, 0.5, 0.9)).run({"alpha": 0.01}, rng.uniform(0, 1, 20000))
     np.testing.assert_allclose(out["value"][-2000:].mean(0), [0.1, 0.5, 0.9], atol=0.03)
+
+
+# ------------------------------------------------------------------ belief-state TD (Starkweather et al. 2017)
+def test_belief_td_by_hand():
+    from mesolimbic.models import BeliefTD
+
+    # delays 0.2 or 0.4 s (equal), reward on 80 % of trials, dt 0.1: after k steps without reward,
+    # b_ISI = 0.8 S(k) / (0.8 S(k) + 0.2) with S(k) = P(delay > k steps) = 1, 1, 0.5, 0.5, 0
+    m = BeliefTD([0.2, 0.4], p_reward=0.8, dt=0.1)
+    np.testing.assert_allclose(m.belief_isi(5), [0.8, 0.8, 0.4 / 0.6, 0.4 / 0.6, 0.0], rtol=1e-6)
+    assert BeliefTD([0.2, 0.4], dt=0.1).belief_isi(5)[4] == 0.0  # certain reward that has not come: none left
+    p = {"alpha": 0.5, "gamma": 1.0}
+    s = m.init(p, Spec(n_features=5))
+    s["w"] = np.array([0.0, 0.0, 0.5, 0.0, 0.0, 0.0], np.float32)  # value of ISI_2 only
+    x2 = np.eye(5, dtype=np.float32)[2]
+    s, out = m.step(p, s, {"x": x2, "r": 0.0, "reset": False})
+    assert float(out["belief_isi"]) == pytest.approx(0.4 / 0.6)
+    assert float(out["value"]) == pytest.approx(0.5 * 0.4 / 0.6)
+    # the reward comes: belief goes to the inter-trial state (V = 0), delta = 1 - V_prev
+    s, out = m.step(p, s, {"x": np.eye(5, dtype=np.float32)[3], "r": 1.0, "reset": False})
+    assert float(out["rpe"]) == pytest.approx(1.0 - 0.5 * 0.4 / 0.6)
+    assert float(out["value"]) == 0.0
+    # the weight of ISI_2 moved by alpha delta b_ISI_2, and OM's by alpha delta b_OM
+    d = 1.0 - 0.5 * 0.4 / 0.6
+    assert float(s["w"][2]) == pytest.approx(0.5 + 0.5 * d * 0.4 / 0.6)
+    assert float(s["w"][5]) == pytest.approx(0.5 * d * 0.2 / 0.6)
+    with pytest.raises(ValueError, match="probs"):
+        BeliefTD([0.2, 0.4], probs=[0.5, 0.6])

@@ -1,6 +1,7 @@
 """Learners as pure ``init``/``step`` functions with declared parameters."""
 
 from .average_reward import AverageRewardSARSA
+from .belief import BeliefTD
 from .base import Model, Output, Param, Spec
 from .choice import ActorCritic, ChoiceModel, DeltaRule, FictitiousUpdate, OpAL, QLearning, SARSA, StimulusValueLearner, Sticky
 from .distributional import DistributionalRPE, QuantileRPE
@@ -11,4 +12,4 @@ from .rw import RescorlaWagner
 from .td import TD
 from .vta_gaba import GabaTD
 
-__all__ = ["ActorCritic", "AverageRewardSARSA", "ChoiceModel", "QLearning", "SARSA", "StimulusValueLearner", "Sticky", "DeltaRule", "DistributionalRPE", "GabaTD", "QuantileRPE", "FictitiousUpdate", "OpAL", "HijackedDeltaRule", "HybridTwoStep", "PavlovianBiasGoNoGo", "Model", "Output", "Param", "Spec", "RescorlaWagner", "TD"]
+__all__ = ["ActorCritic", "AverageRewardSARSA", "BeliefTD", "ChoiceModel", "QLearning", "SARSA", "StimulusValueLearner", "Sticky", "DeltaRule", "DistributionalRPE", "GabaTD", "QuantileRPE", "FictitiousUpdate", "OpAL", "HijackedDeltaRule", "HybridTwoStep", "PavlovianBiasGoNoGo", "Model", "Output", "Param", "Spec", "RescorlaWagner", "TD"]
