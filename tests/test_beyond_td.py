@@ -180,3 +180,37 @@ def test_belief_td_by_hand():
     assert float(s["w"][5]) == pytest.approx(0.5 * d * 0.2 / 0.6)
     with pytest.raises(ValueError, match="probs"):
         BeliefTD([0.2, 0.4], probs=[0.5, 0.6])
+
+
+# ------------------------------------------------------------------ axiomatic test of the RPE (Caplin & Dean 2008)
+def test_rpe_axioms_by_hand():
+    import xarray as xr
+
+    from mesolimbic.axioms import rpe_axioms
+
+    def grid(values):
+        return xr.DataArray(np.array(values, float), dims=("prize", "lottery"),
+                            coords={"prize": [0, 1], "lottery": [0.0, 0.5, 1.0]})
+
+    nan = np.nan
+    # an RPE: prize minus expectation
+    res = rpe_axioms(grid([[0.0, -0.5, nan], [nan, 0.5, 0.0]]))
+    assert res.holds.all() and float(res.violation.sum()) == 0.0
+    assert res.n_comparisons.sel(axiom="no_surprise_equivalence").item() == 2
+    # the reward itself: a certain 1 gives 1, a certain 0 gives 0 -> A3 fails by 1
+    res = rpe_axioms(grid([[0.0, 0.0, nan], [nan, 1.0, 1.0]]))
+    assert res.violation.sel(axiom="no_surprise_equivalence").item() == pytest.approx(1.0)
+    assert res.holds.sel(axiom="consistent_prize_ordering") and res.holds.sel(axiom="consistent_lottery_ordering")
+    assert res.worst.sel(axiom="no_surprise_equivalence").item() == "lotteries 0.0 and 1.0"
+    # A1: prizes 0 and 1 swap order between two lotteries (three prizes, three lotteries all giving each)
+    three = xr.DataArray(np.array([[0.0, 0.3, 0.0], [0.2, 0.1, 0.2], [0.5, 0.6, 0.7]]), dims=("prize", "lottery"),
+                         coords={"prize": [0, 1, 2], "lottery": ["a", "b", "c"]})
+    res = rpe_axioms(three)
+    # prizes 0 vs 1: differences -0.2, +0.2, -0.2 -> min(0.2, 0.2) = 0.2
+    assert res.violation.sel(axiom="consistent_prize_ordering").item() == pytest.approx(0.2)
+    assert rpe_axioms(three, tol=0.25).holds.all()  # within the tolerance: ties
+    # lotteries a vs b: differences -0.3, +0.1, -0.1 -> 0.1
+    assert res.violation.sel(axiom="consistent_lottery_ordering").item() == pytest.approx(0.1)
+    assert rpe_axioms(xr.Dataset({"signal": three})).violation.sel(axiom="consistent_prize_ordering") > 0
+    with pytest.raises(ValueError, match="dimensions"):
+        rpe_axioms(xr.DataArray(np.zeros(3), dims="x"))
