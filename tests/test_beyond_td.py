@@ -214,3 +214,14 @@ def test_rpe_axioms_by_hand():
     assert rpe_axioms(xr.Dataset({"signal": three})).violation.sel(axiom="consistent_prize_ordering") > 0
     with pytest.raises(ValueError, match="dimensions"):
         rpe_axioms(xr.DataArray(np.zeros(3), dims="x"))
+
+
+# ------------------------------------------------------------------ salience- vs value-coding dopamine neurons
+def test_salience_rate_by_hand():
+    from mesolimbic import neurons
+
+    # 4 Hz + 20 Hz per unit of either positive error; negative parts dropped
+    np.testing.assert_allclose(neurons.salience_rate(np.array([0.5, 0.0, -0.5, 0.2]), np.array([0.0, 0.5, 0.0, 0.3])),
+                               [14.0, 14.0, 4.0, 14.0])
+    # the value-coding neuron of the same errors: excited by reward, inhibited by punishment
+    np.testing.assert_allclose(neurons.firing_rate(np.array([0.5, 0.0]) - np.array([0.0, 0.5])), [14.0, 2.0])

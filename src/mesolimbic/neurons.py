@@ -15,8 +15,8 @@ import xarray as xr
 from ._seed import check_seed, jax_key, seed_attr
 from ._validate import check_choice, check_range
 
-__all__ = ["firing_rate", "habenula_rate", "concentration", "adaptive_code", "outcome_spread", "poisson_spikes", "psth",
-           "spike_times"]
+__all__ = ["firing_rate", "habenula_rate", "salience_rate", "concentration", "adaptive_code", "outcome_spread",
+           "poisson_spikes", "psth", "spike_times"]
 
 
 def firing_rate(
@@ -333,3 +333,53 @@ def outcome_spread(values, probs=None, *, kind: str = "range") -> float:
         return float(on.max() - on.min())
     m = float(np.sum(p * v))
     return float(np.sqrt(np.sum(p * (v - m) ** 2)))
+
+
+def salience_rate(
+    rpe_appetitive: xr.DataArray | np.ndarray,
+    rpe_aversive: xr.DataArray | np.ndarray,
+    *,
+    baseline: float = 4.0,
+    gain: float = 20.0,
+    latency: float = 0.1,
+) -> xr.DataArray | np.ndarray:
+    r"""Firing rate (Hz) of *salience-coding* dopamine neurons: excited when an event is
+    more rewarding *or* more aversive than predicted,
+
+    .. math:: f = f_0 + g\,\big([\delta_{\text{app}}]_+ + [\delta_{\text{av}}]_+\big)
+
+    where :math:`\delta_{\text{app}}` is the prediction error of reward and
+    :math:`\delta_{\text{av}}` that of punishment (each from a critic of its own
+    valence, punishment counted positive). *Value-coding* neurons are
+    :func:`firing_rate` of :math:`\delta_{\text{app}} - \delta_{\text{av}}` (the error
+    of a single signed critic): excited by reward, inhibited by punishment and
+    its predictors. Matsumoto & Hikosaka (2009) found both types in the monkey
+    midbrain, value coding more ventromedially and salience coding dorsolaterally;
+    Bromberg-Martin, Matsumoto & Hikosaka (2010) proposed the salience type
+    supports orienting and arousal. Omissions are not modelled as salient here
+    (the negative parts are dropped), an assumption of this readout. ``latency``
+    as in :func:`firing_rate`.
+
+    References: Matsumoto, M. & Hikosaka, O. (2009). Two types of dopamine neuron
+    distinctly convey positive and negative motivational signals. Nature
+    459:837-841. Bromberg-Martin, E. S., Matsumoto, M. & Hikosaka, O. (2010).
+    Dopamine in motivational control: rewarding, aversive, and alerting. Neuron
+    68:815-834.
+    """
+    check_range("baseline", baseline, 0.0)
+    check_range("gain", gain, 0.0)
+    check_range("latency", latency, 0.0)
+
+    def rate(a, v):
+        return baseline + gain * (np.maximum(np.asarray(a, float), 0) + np.maximum(np.asarray(v, float), 0))
+
+    if isinstance(rpe_appetitive, xr.DataArray):
+        out = xr.apply_ufunc(rate, rpe_appetitive, rpe_aversive)
+        if latency > 0 and "time" in out.dims:
+            dt = float(out.time[1] - out.time[0]) if out.sizes["time"] > 1 else latency
+            out = out.shift(time=int(round(latency / dt)), fill_value=baseline)
+        out.attrs = {"long_name": "salience-coding dopamine neuron firing rate", "units": "Hz",
+                     "baseline_rate": baseline, "gain": gain, "latency_s": latency}
+        out.name = "salience_rate"
+        return out
+    return rate(rpe_appetitive, rpe_aversive)
