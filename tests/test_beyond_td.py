@@ -225,3 +225,26 @@ def test_salience_rate_by_hand():
                                [14.0, 14.0, 4.0, 14.0])
     # the value-coding neuron of the same errors: excited by reward, inhibited by punishment
     np.testing.assert_allclose(neurons.firing_rate(np.array([0.5, 0.0]) - np.array([0.0, 0.5])), [14.0, 2.0])
+
+
+# ------------------------------------------------------------------ successor-representation TD (vector error)
+def test_successor_td_by_hand():
+    from mesolimbic.models import SuccessorTD
+
+    m = SuccessorTD(("pellet",))
+    p = {"alpha": 0.5, "alpha_r": 0.5, "gamma": 0.9}
+    s = m.init(p, Spec(n_features=2))  # feature 0: a cue, feature 1: the pellet
+    cue, pellet = np.array([1.0, 0.0], np.float32), np.array([0.0, 1.0], np.float32)
+    mask = {"identity_pellet": pellet}
+    s, out = m.step(p, s, {"x": cue, "r": 0.0, "reset": True, **mask})
+    assert float(out["spe_norm"]) == pytest.approx(1.0)  # the cue itself was not predicted
+    s, out = m.step(p, s, {"x": pellet, "r": 1.0, "reset": False, **mask})
+    # vector error: x_t + gamma M x_t - M x_{t-1} = pellet (M was 0 after the first update of the ITI row)
+    assert float(out["spe_pellet"]) == pytest.approx(1.0)
+    assert float(out["rpe"]) == pytest.approx(1.0)  # scalar: r + gamma V - V_prev with R = 0
+    np.testing.assert_allclose(s["m"], [[0.0, 0.0], [0.5, 0.0]])  # M[:, cue] += alpha * spe (column of x_prev)
+    np.testing.assert_allclose(s["r"], [0.0, 0.5])  # R += alpha_r (r - R.x) x
+    # next visit: the cue predicts the pellet: psi(cue) = M x_cue = 0.5 pellet
+    _, out = m.step(p, s, {"x": cue, "r": 0.0, "reset": True, **mask})
+    assert float(out["psi_pellet"]) == pytest.approx(0.5)
+    assert float(out["value"]) == pytest.approx(0.25)  # R . psi

@@ -53,11 +53,12 @@ def choice_learners() -> dict[str, Callable]:
 def pavlovian_learners() -> dict[str, Callable]:
     """Factories of the Pavlovian learners, by name."""
     from .circuit import Circuit
-    from .models import TD, DistributionalRPE, GabaTD, QuantileRPE, RescorlaWagner
+    from .models import TD, BeliefTD, DistributionalRPE, GabaTD, QuantileRPE, RescorlaWagner, SuccessorTD
 
     return {"td": TD, "td_replacing": lambda: TD(trace="replacing"), "rw": RescorlaWagner,
             "distributional": lambda: DistributionalRPE((0.2, 0.5, 0.8)), "circuit": Circuit,
-            "quantile": lambda: QuantileRPE((0.2, 0.5, 0.8)), "gaba_td": GabaTD, "gaba_td_divisive": lambda: GabaTD("divisive")}
+            "quantile": lambda: QuantileRPE((0.2, 0.5, 0.8)), "gaba_td": GabaTD, "gaba_td_divisive": lambda: GabaTD("divisive"),
+            "belief_td": lambda: BeliefTD([1.0]), "successor_td": SuccessorTD}
 
 
 def choice_tasks(small: bool = False) -> dict[str, Callable]:

@@ -9,7 +9,8 @@ from .hijack import HijackedDeltaRule
 from .gonogo import PavlovianBiasGoNoGo
 from .hybrid import HybridTwoStep
 from .rw import RescorlaWagner
+from .successor import SuccessorTD
 from .td import TD
 from .vta_gaba import GabaTD
 
-__all__ = ["ActorCritic", "AverageRewardSARSA", "BeliefTD", "ChoiceModel", "QLearning", "SARSA", "StimulusValueLearner", "Sticky", "DeltaRule", "DistributionalRPE", "GabaTD", "QuantileRPE", "FictitiousUpdate", "OpAL", "HijackedDeltaRule", "HybridTwoStep", "PavlovianBiasGoNoGo", "Model", "Output", "Param", "Spec", "RescorlaWagner", "TD"]
+__all__ = ["ActorCritic", "AverageRewardSARSA", "BeliefTD", "ChoiceModel", "QLearning", "SARSA", "StimulusValueLearner", "Sticky", "DeltaRule", "DistributionalRPE", "GabaTD", "QuantileRPE", "FictitiousUpdate", "OpAL", "HijackedDeltaRule", "HybridTwoStep", "PavlovianBiasGoNoGo", "Model", "Output", "Param", "Spec", "RescorlaWagner", "SuccessorTD", "TD"]
