@@ -49,7 +49,7 @@ def _graded(delta: np.ndarray, dv: np.ndarray) -> float:
 
 
 @register(NAME, "Quantile vs expectile distributional RPE: both learn the distribution; only the expectile "
-          "update is graded with the error", CITATION, default_agents=1)
+          "update is graded with the error", CITATION, default_agents=1, topic="distributional")
 def run(n_agents: int = 1, seed: int = 0) -> ExperimentResult:
     rng = np.random.default_rng(seed)
     rewards = {name: rng.choice(v, size=N_REWARDS, p=p) for name, (v, p) in DISTRIBUTIONS.items()}
@@ -118,6 +118,7 @@ def figure(ds: xr.Dataset):
     c.bar([0, 1], ds.update_gradation, color=[blue, verm])
     c.axhline(1, color=grey, lw=0.6)
     c.set_xticks([0, 1], [f"{k} unit (tau 0.5)" for k in ds.model.values])
+    c.set_xlabel("population")
     c.set_ylabel("|update|, large / small positive errors")
     c.set_title("Graded teaching signal? (dopamine: yes)")
     fig.suptitle("Quantile (Dabney et al. 2018) vs expectile (Dabney et al. 2020) distributional RPE")

@@ -66,7 +66,7 @@ def _fit(x, y) -> tuple[float, float]:
 
 
 @register(NAME, "VTA GABA subtraction: expectation and GABA excitation lower dopamine reward responses "
-          "subtractively", CITATION, default_agents=50)
+          "subtractively", CITATION, default_agents=50, topic="circuit & motivation")
 def run(n_agents: int = 50, seed: int = 0) -> ExperimentResult:
     sims, resp, gaba_trace = {}, {}, {}
     checks = []

@@ -67,7 +67,7 @@ def _slope(x, y) -> float:
 
 @register(NAME, "Dopamine concentration (release and Michaelis-Menten reuptake) next to firing: RPE at the "
           "outcome, lag, uptake blockade, and the symmetry the firing readout cannot give", CITATION,
-          default_agents=50)
+          default_agents=50, topic="dopamine RPE")
 def run(n_agents: int = 50, seed: int = 0) -> ExperimentResult:
     sim = single(simulate(design(), TD(), PARAMS, n_agents=n_agents, seed=seed))
     late = sim.trial > sim.sizes["trial"] // 2

@@ -66,7 +66,7 @@ def _window(rate: xr.DataArray, t0: float) -> xr.DataArray:
 
 
 @register(NAME, "Lateral habenula: tonic firing inhibited by reward, excited by omission and punishment, "
-          "anti-correlated with dopamine", CITATION, default_agents=100)
+          "anti-correlated with dopamine", CITATION, default_agents=100, topic="circuit & motivation")
 def run(n_agents: int = 100, seed: int = 0) -> ExperimentResult:
     sim = single(simulate(design(), TD(), PARAMS, n_agents=n_agents, seed=seed))
     late = sim.trial > sim.sizes["trial"] // 2
@@ -174,6 +174,7 @@ def figure(ds: xr.Dataset):
         b.bar(x + (i - 1) * 0.27, ds.response.sel(readout=r) - base, 0.27, color=col, label=r)
     b.axhline(0, color=grey, lw=0.6)
     b.set_xticks(x, [e.replace(": ", "\n") for e in ev], fontsize=7)
+    b.set_xlabel("event")
     b.set_ylabel("change from baseline (Hz)")
     b.set_title("Responses 0-0.4 s after each event")
     b.legend(fontsize=7, frameon=False)

@@ -62,7 +62,7 @@ def design(valence: str) -> PavlovianDesign:
 
 
 @register(NAME, "Value- and salience-coding dopamine neurons: inhibited vs excited by aversive events",
-          CITATION, default_agents=50)
+          CITATION, default_agents=50, topic="aversive")
 def run(n_agents: int = 50, seed: int = 0) -> ExperimentResult:
     app = single(simulate(design("appetitive"), TD(), PARAMS, n_agents=n_agents, seed=seed))
     av = single(simulate(design("aversive"), TD(), PARAMS, n_agents=n_agents, seed=seed))
@@ -141,6 +141,7 @@ def figure(ds: xr.Dataset):
         c.bar(x + (i - 0.5) * 0.4, ds.response.sel(population=p), 0.4, color=col, label=p)
     c.axhline(0, color="0.45", lw=0.6)
     c.set_xticks(x, [k.replace(" ", "\n", 1) for k in ds.event.values], fontsize=7)
+    c.set_xlabel("event")
     c.set_ylabel("change from baseline (Hz)")
     c.set_title("Responses 0-0.4 s after each event", pad=14)
     c.legend(frameon=False, fontsize=7)

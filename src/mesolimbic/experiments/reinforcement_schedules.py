@@ -102,8 +102,15 @@ def _measures(ds: xr.Dataset, task: Schedule) -> dict:
         ok = nxt < presses.size
         lat.extend((presses[nxt[ok]] - rf[ok]).tolist())
     ext = resp[:, N_ACQ:].reshape(resp.shape[0], -1, EXT_BIN).mean((0, 2))
+    # each agent's own, for the figure's confidence intervals
+    with np.errstate(invalid="ignore"):
+        lag_agents = np.stack([np.where((s == k).sum(1) > 0, (r * (s == k)).sum(1) / np.maximum((s == k).sum(1), 1),
+                                        np.nan) if np.isfinite(by_lag[k]) else np.full(r.shape[0], np.nan)
+                               for k in range(MAX_LAG)], 1)
     return {"rate": r.mean(), "reinforcers": ds.reinforced.values[:, late].mean(), "by_lag": by_lag,
-            "pause": float(np.mean(lat)) if lat else np.nan, "extinction": ext}
+            "pause": float(np.mean(lat)) if lat else np.nan, "extinction": ext,
+            "rate_agents": r.mean(1), "by_lag_agents": lag_agents,
+            "extinction_agents": resp[:, N_ACQ:].reshape(resp.shape[0], -1, EXT_BIN).mean(2)}
 
 
 def _quarter_life(p: np.ndarray) -> float:
@@ -186,7 +193,7 @@ def _checks(get: dict, learner: str, why: dict) -> tuple[list, dict]:
 
 @register(NAME, "Reinforcement schedules: ratio vs (yoked) interval rates, FR pause, FI scallop, "
           "partial-reinforcement extinction effect — discounted SARSA vs the average-reward agent", CITATION,
-          default_agents=100)
+          default_agents=100, topic="instrumental")
 def run(n_agents: int = 100, seed: int = 0) -> ExperimentResult:
     checks, per, sims = [], {}, {}
     for key, (model, params, label, why) in LEARNERS.items():
@@ -216,13 +223,20 @@ def run(n_agents: int = 100, seed: int = 0) -> ExperimentResult:
                              {"long_name": "P(respond) by steps since the last reinforcer"}),
         "extinction_curve": (("learner", "schedule", "ext_step"), stack(lambda g: g["extinction"]),
                              {"long_name": "P(respond) in extinction"}),
+        "response_rate_by_agent": (("learner", "schedule", "agent"), stack(lambda g: g["rate_agents"]),
+                                   {"long_name": "responses per step, each agent"}),
+        "p_respond_by_lag_by_agent": (("learner", "schedule", "agent", "lag"), stack(lambda g: g["by_lag_agents"]),
+                                      {"long_name": "P(respond) by steps since the last reinforcer, each agent"}),
+        "extinction_curve_by_agent": (("learner", "schedule", "agent", "ext_step"),
+                                      stack(lambda g: g["extinction_agents"]),
+                                      {"long_name": "P(respond) in extinction, each agent"}),
         "tonic_dopamine": ("schedule", tonic_rate, {"long_name": "average-reward estimate of the "
                                                     "average-reward agent (tonic dopamine), last 1000 acquisition steps",
                                                     "units": "reward/step"}),
         "fi_quarter_life": ("learner", [per[k][1]["fi_quarter_life"] for k in learners]),
         "yoked_interval": ("learner", [per[k][0][YOKED]["interval"] for k in learners],
                            {"long_name": "mean interval of the VI yoked to VR 5", "units": "steps"}),
-    }, coords={"learner": learners, "schedule": labels, "lag": np.arange(MAX_LAG),
+    }, coords={"learner": learners, "schedule": labels, "lag": np.arange(MAX_LAG), "agent": np.arange(n_agents),
                "ext_step": EXT_BIN * np.arange(N_EXT // EXT_BIN) + EXT_BIN / 2},
         attrs={"cost": COST, **{f"sarsa_{k}": v for k, v in PARAMS.items()},
                **{f"average_reward_{k}": v for k, v in AR_PARAMS.items()}})
@@ -232,47 +246,56 @@ def run(n_agents: int = 100, seed: int = 0) -> ExperimentResult:
 
 
 def figure(ds: xr.Dataset):
+    from .. import plot
     from ..plot import plt
 
-    # Okabe-Ito colours: ratio schedules blue, interval schedules vermillion / orange
-    col = {"CRF": "#000000", "FR 5": "#0072B2", "VR 5": "#56B4E9", "RR 0.3": "#009E73", "FI 10": "#D55E00",
-           "VI 10": "#E69F00", YOKED: "#CC79A7"}
+    # ratio schedules blue / green, interval schedules vermillion / orange, the yoked VI purple
+    col = {"CRF": plot.BLACK, "FR 5": plot.BLUE, "VR 5": plot.SKY, "RR 0.3": plot.GREEN, "FI 10": plot.VERMILLION,
+           "VI 10": plot.ORANGE, YOKED: plot.PURPLE}
     dash = {"sarsa": "--", "average_reward": "-"}
     name = {"sarsa": "discounted SARSA", "average_reward": "average-reward"}
-    fig, axes = plt.subplots(1, 4, figsize=(17, 4.0), constrained_layout=True)
-    a, b, c, d = axes
+    fig, (a, b, c, d) = plt.subplots(1, 4, figsize=(18, 4.6), constrained_layout=True)
     x = np.arange(ds.sizes["schedule"])
     for i, k in enumerate(ds.learner.values):
-        a.bar(x + (i - 0.5) * 0.4, ds.response_rate.sel(learner=k), 0.4, color=[col[s] for s in ds.schedule.values],
-              hatch="//" if k == "sarsa" else None, edgecolor="white", label=name[k])
-    a.set_xticks(x, ds.schedule.values, fontsize=8, rotation=30)
+        for j, s in enumerate(ds.schedule.values):
+            plot.bars(a, [j + (i - 0.5) * 0.4], ds.response_rate_by_agent.sel(learner=k, schedule=s).expand_dims("bar"),
+                      "agent", width=0.4, color=col[s], hatch="//" if k == "sarsa" else None, edgecolor="white")
+    a.set_xticks(x, ds.schedule.values, rotation=30)
+    a.set_xlabel("schedule (hatched: discounted SARSA)")
     a.set_ylabel("responses per step")
-    a.set_title("Response rate (hatched: SARSA)", fontsize=10)
+    a.set_title("Steady-state response rate")
     for k in ds.learner.values:
         for s in ("FR 5", "FI 10"):
-            b.plot(ds.lag, ds.p_respond_by_lag.sel(learner=k, schedule=s), dash[k], marker="o", ms=3, color=col[s],
-                   label=f"{s}, {name[k]}")
+            plot.band(b, ds.lag, ds.p_respond_by_lag_by_agent.sel(learner=k, schedule=s), "agent", marker="o", ms=3,
+                      color=col[s], ls=dash[k], label=f"{s}, {name[k]}")
     b.set_xlabel("steps since the last reinforcer")
     b.set_ylabel("P(respond)")
     b.set_ylim(0, 1.02)
-    b.set_title("FR pause and FI pattern", fontsize=10)
-    b.legend(fontsize=7, frameon=False)
-    for k in ds.learner.values:
-        for s in ("VR 5", YOKED):
-            c.bar([f"{s}\n{name[k]}"], ds.response_rate.sel(learner=k, schedule=s), color=col[s],
-                  hatch="//" if k == "sarsa" else None, edgecolor="white")
-    c.tick_params(axis="x", labelsize=7)
+    b.set_title("FR pause and FI pattern")
+    b.legend(loc="lower right", fontsize=7)
+    ticks = []
+    for i, k in enumerate(ds.learner.values):
+        for j, s in enumerate(("VR 5", YOKED)):
+            pos = 2.4 * i + j
+            ticks.append((pos, f"{s}\n{'SARSA' if k == 'sarsa' else 'avg. reward'}"))
+            plot.bars(c, [pos], ds.response_rate_by_agent.sel(learner=k, schedule=s).expand_dims("bar"), "agent",
+                      color=col[s], hatch="//" if k == "sarsa" else None, edgecolor="white")
+    c.set_xticks([t for t, _ in ticks], [lab for _, lab in ticks], fontsize=7)
+    c.set_xlabel("schedule, learner")
     c.set_ylabel("responses per step")
-    c.set_title("Ratio vs yoked interval (same reinforcers)", fontsize=10)
+    c.set_title("Ratio vs yoked interval (same reinforcers)")
     for k in ds.learner.values:
         for s in ("CRF", "RR 0.3"):
-            d.plot(ds.ext_step, ds.extinction_curve.sel(learner=k, schedule=s), dash[k], color=col[s],
-                   label=f"{s}, {name[k]}")
-    d.set_xlabel("extinction step")
+            plot.band(d, ds.ext_step, ds.extinction_curve_by_agent.sel(learner=k, schedule=s), "agent", color=col[s],
+                      ls=dash[k], label=f"{s}, {name[k]}")
+    d.set_xlabel("step of extinction")
     d.set_ylabel("P(respond)")
     d.set_ylim(0, 1.02)
-    d.set_title("Extinction (partial vs continuous)", fontsize=10)
-    d.legend(fontsize=7, frameon=False)
-    fig.suptitle(f"Reinforcement schedules — discounted SARSA vs average-reward agent, response cost {COST}",
-                 fontsize=11)
+    d.set_title("Extinction (partial vs continuous)")
+    d.legend(loc="upper right", fontsize=7)
+    fig.suptitle(f"Reinforcement schedules — discounted SARSA vs the average-reward agent (Niv et al. 2007), "
+                 f"response cost {COST}")
+    plot.note(fig, f"Last {WINDOW} steps of acquisition (left three panels); {ds.sizes['agent']} agents per schedule "
+                   f"and learner; extinction in bins of {EXT_BIN} steps. Error bars and bands: 95 % confidence interval "
+                   "of the mean over agents.")
     return fig

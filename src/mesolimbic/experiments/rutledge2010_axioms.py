@@ -65,7 +65,7 @@ def design() -> PavlovianDesign:
 
 
 @register(NAME, "Axiomatic test of the RPE hypothesis (Caplin & Dean): TD passes, 'dopamine = reward' and salience "
-          "fail", CITATION, default_agents=50)
+          "fail", CITATION, default_agents=50, topic="dopamine RPE")
 def run(n_agents: int = 50, seed: int = 0) -> ExperimentResult:
     sim = single(simulate(design(), TD(), PARAMS, n_agents=n_agents, seed=seed))
     late = sim.trial > sim.sizes["trial"] // 2

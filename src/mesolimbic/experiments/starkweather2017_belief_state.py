@@ -76,7 +76,7 @@ def _rpe_by_delay(sim: xr.Dataset) -> np.ndarray:
 
 
 @register(NAME, "Belief-state TD: RPE at reward falls with delay at 100 % reward and rises at 90 %; CSC TD cannot "
-          "show the rise", CITATION, default_agents=30)
+          "show the rise", CITATION, default_agents=30, topic="dopamine RPE")
 def run(n_agents: int = 30, seed: int = 0) -> ExperimentResult:
     sims, rpe = {}, {}
     for task, p in TASKS.items():

@@ -71,7 +71,7 @@ def _first(sim: xr.Dataset, kind: str, n: int) -> xr.DataArray:
 
 
 @register(NAME, "Identity unblocking: an SR learner's vector prediction error responds to a change of outcome "
-          "identity at equal value; scalar TD does not", CITATION, default_agents=30)
+          "identity at equal value; scalar TD does not", CITATION, default_agents=30, topic="associative learning")
 def run(n_agents: int = 30, seed: int = 0) -> ExperimentResult:
     d = design()
     sr = single(simulate(d, SuccessorTD(("banana", "chocolate")), SR_PARAMS, n_agents=n_agents, seed=seed))
@@ -154,6 +154,7 @@ def figure(ds: xr.Dataset):
     b.bar([2.2, 3.2], [q.sel(quantity="td_value_Y"), q.sel(quantity="td_value_X")], color=verm, width=0.35,
           label="TD: value")
     b.set_xticks([0, 1, 2.2, 3.2], ["Y (SR)", "X (SR)", "Y (TD)", "X (TD)"])
+    b.set_xlabel("test cue (learner)")
     b.set_ylabel("first test trial, at the cue")
     b.set_title("Identity unblocking: Y learns, X is blocked — only in the SR")
     b.legend(frameon=False, fontsize=7)
