@@ -68,7 +68,7 @@ def _fit(x, y) -> tuple[float, float]:
 @register(NAME, "VTA GABA subtraction: expectation and GABA excitation lower dopamine reward responses "
           "subtractively", CITATION, default_agents=50, topic="circuit & motivation")
 def run(n_agents: int = 50, seed: int = 0) -> ExperimentResult:
-    sims, resp, gaba_trace = {}, {}, {}
+    sims, resp, resp_agents, gaba_trace = {}, {}, {}, {}
     checks = []
     for key, label in MODELS.items():
         model = GabaTD(key)
@@ -84,14 +84,17 @@ def run(n_agents: int = 50, seed: int = 0) -> ExperimentResult:
         rows = {c: [mean(f"{c} {r:g}") for r in SIZES] for c in ("expected", "unexpected")}
         rows["stim"] = [mean(f"unexpected {r:g} + GABA stim") for r in SIZES]
         resp[key] = rows
-        gaba_trace[key] = {c: sim.gaba.where((sim.trial_type == f"{c} 0.6") & late).mean(["agent", "trial"])
+        kinds = {"unexpected": "unexpected {}", "expected": "expected {}", "stim": "unexpected {} + GABA stim"}
+        resp_agents[key] = [[at_us.where((sim.trial_type == f.format(f"{r:g}")) & late).mean("trial").values
+                             for r in SIZES] for f in kinds.values()]
+        gaba_trace[key] = {c: sim.gaba.where((sim.trial_type == f"{c} 0.6") & late).mean("trial")
                            for c in ("expected", "unexpected")}
         s_exp, i_exp = _fit(rows["unexpected"], rows["expected"])
         s_stim, i_stim = _fit(rows["unexpected"], rows["stim"])
         fails = key == "divisive"
         why = (" — expected failure: division scales the response, so stimulation removes more from a large reward "
                "than from a small one; Eshel et al. found a constant shift") if fails else ""
-        delay_gaba = float(gaba_trace[key]["expected"].sel(time=slice(0.5, US - 0.1)).mean())
+        delay_gaba = float(gaba_trace[key]["expected"].sel(time=slice(0.5, US - 0.1)).mean())  # over agents too
         checks += [
             Check("expectation_subtracts", "offset of expected vs unexpected reward responses (regression over the "
                   "four sizes; Eshel et al.: a downward shift)", i_exp, "<", -0.2, model=label,
@@ -112,11 +115,13 @@ def run(n_agents: int = 50, seed: int = 0) -> ExperimentResult:
         "reward_response": (("model", "condition", "size"),
                             [[resp[k][c] for c in ("unexpected", "expected", "stim")] for k in MODELS],
                             {"long_name": "dopamine RPE at the reward", "units": "a.u."}),
+        "reward_response_by_agent": (("model", "condition", "size", "agent"), [resp_agents[k] for k in MODELS],
+                                     {"long_name": "dopamine RPE at the reward, each agent's mean"}),
         "gaba": xr.concat([xr.concat([gaba_trace[k][c] for c in ("expected", "unexpected")], "cued")
                            for k in MODELS], "model").drop_vars("phase", errors="ignore"),
         "dopamine": xr.concat([sims[MODELS[k]].rpe.where(
             (sims[MODELS[k]].trial_type == "expected 0.6") & (sims[MODELS[k]].trial > sims[MODELS[k]].sizes["trial"]
-                                                              // 2)).mean(["agent", "trial"]) for k in MODELS],
+                                                              // 2)).mean("trial") for k in MODELS],
             "model").drop_vars("phase", errors="ignore"),
     }, coords={"model": list(MODELS), "condition": ["unexpected", "expected", "unexpected + GABA stim"],
                "size": list(SIZES), "cued": ["expected", "unexpected"]},
@@ -126,28 +131,33 @@ def run(n_agents: int = 50, seed: int = 0) -> ExperimentResult:
 
 
 def figure(ds: xr.Dataset):
+    from .. import plot
     from ..plot import plt
 
-    blue, verm, green, grey = "#0072B2", "#D55E00", "#009E73", "0.45"
-    fig, axes = plt.subplots(1, 3, figsize=(14, 4.0), constrained_layout=True)
+    fig, axes = plt.subplots(1, 3, figsize=(14, 4.4), constrained_layout=True)
     for ax, k in zip(axes[:2], ds.model.values):
-        for c, col, mk in zip(ds.condition.values, (blue, verm, green), "osD"):
-            ax.plot(ds["size"], ds.reward_response.sel(model=k, condition=c), marker=mk, color=col, label=c)
-        ax.axhline(0, color=grey, lw=0.6)
+        for c, col, mk in zip(ds.condition.values, (plot.BLUE, plot.VERMILLION, plot.GREEN), "osD"):
+            plot.band(ax, ds["size"], ds.reward_response_by_agent.sel(model=k, condition=c), "agent", marker=mk,
+                      color=col, label=c)
+        ax.axhline(0, color=plot.GREY, lw=0.6)
         ax.set_xlabel("reward size")
         ax.set_ylabel("dopamine response (RPE at reward)")
         ax.set_title(f"GABA input {k}: stimulation {'shifts' if k == 'subtractive' else 'scales'} the curve")
-        ax.legend(frameon=False)
+        ax.legend()
     c = axes[2]
-    for cue, col in zip(ds.cued.values, (verm, blue)):
-        c.plot(ds.time, ds.gaba.sel(model="subtractive", cued=cue), color=col, label=f"GABA input, {cue}")
-    c.plot(ds.time, ds.dopamine.sel(model="subtractive"), "--", color=grey, label="dopamine, expected")
+    for cue, col in zip(ds.cued.values, (plot.VERMILLION, plot.BLUE)):
+        plot.band(c, ds.time, ds.gaba.sel(model="subtractive", cued=cue), "agent", color=col,
+                  label=f"GABA input, {cue}")
+    plot.band(c, ds.time, ds.dopamine.sel(model="subtractive"), "agent", color=plot.GREY, ls="--",
+              label="dopamine, expected")
     for t, lab in ((0.0, "odour"), (ds.attrs["us_time"], "reward")):
-        c.axvline(t, color=grey, lw=0.5, ls=":")
+        c.axvline(t, color=plot.GREY, lw=0.5, ls=":")
         c.text(t, 1.0, lab, fontsize=7, ha="center", va="bottom", transform=c.get_xaxis_transform())
     c.set_xlabel("time from odour onset (s)")
     c.set_ylabel("a.u.")
     c.set_title("GABA input carries the expectation (size 0.6)", pad=14)
-    c.legend(frameon=False, fontsize=7)
+    c.legend(fontsize=7)
     fig.suptitle("Eshel et al. (2015): expectation and VTA GABA excitation subtract from the dopamine response")
+    plot.note(fig, f"Last half of training; {ds.sizes['agent']} agents. Bands: 95 % confidence interval of the mean "
+                   "over agents (narrow: the responses barely vary between agents).")
     return fig

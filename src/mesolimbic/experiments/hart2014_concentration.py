@@ -95,9 +95,8 @@ def run(n_agents: int = 50, seed: int = 0) -> ExperimentResult:
     rho = float(spearmanr(rpe_pts, conc_pts).statistic)
     # mean traces on rewarded p = .5 trials
     m = (sim.trial_type == "p=0.5") & late & (sim.reward > 0)
-    tr_rate = rate.where(m).mean(["agent", "trial"])
-    tr_conc = conc.where(m).mean(["agent", "trial"])
-    tr_block = blocked.where(m).mean(["agent", "trial"])
+    ag_rate, ag_conc, ag_block = (x.where(m).mean("trial") for x in (rate, conc, blocked))
+    tr_rate, tr_conc, tr_block = (x.mean("agent") for x in (ag_rate, ag_conc, ag_block))
     after = slice(US - 1e-9, None)
     seg_c, seg_f = tr_conc.sel(time=after), tr_rate.sel(time=after)
     lag = float(seg_c.time[int(np.argmax(seg_c.values))] - seg_f.time[int(np.argmax(seg_f.values))])
@@ -139,9 +138,12 @@ def run(n_agents: int = 50, seed: int = 0) -> ExperimentResult:
                                                        "0.5 s before", "units": "µM"}),
         "probability": ("outcome", [r[0] for r in rows]),
         "rewarded": ("outcome", [r[1] for r in rows]),
-        "firing_rate": tr_rate.drop_vars("phase", errors="ignore"),
-        "concentration": tr_conc.drop_vars("phase", errors="ignore"),
-        "concentration_uptake_blocked": tr_block.drop_vars("phase", errors="ignore"),
+        "firing_rate": ag_rate.drop_vars("phase", errors="ignore").assign_attrs(
+            long_name="firing rate on rewarded p = .5 trials, each agent's mean", units="Hz"),
+        "concentration": ag_conc.drop_vars("phase", errors="ignore").assign_attrs(
+            long_name="dopamine concentration on rewarded p = .5 trials, each agent's mean", units="µM"),
+        "concentration_uptake_blocked": ag_block.drop_vars("phase", errors="ignore").assign_attrs(
+            long_name="the same with reuptake blocked (Km x 5)", units="µM"),
     }, coords={"outcome": [f"p={r[0]:g} {'reward' if r[1] else 'omission'}" for r in rows]},
         attrs={"us_time": US, "slope_positive": slope_pos, "slope_negative": slope_neg, "lag_s": lag,
                **{f"uptake_{k}": v for k, v in UPTAKE.items()}, "blocked_km": BLOCKED["km"],
@@ -150,35 +152,38 @@ def run(n_agents: int = 50, seed: int = 0) -> ExperimentResult:
 
 
 def figure(ds: xr.Dataset):
+    from .. import plot
     from ..plot import plt
 
-    blue, verm, green, grey = "#0072B2", "#D55E00", "#009E73", "0.45"
-    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4.0), constrained_layout=True)
+    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4.4), constrained_layout=True)
     a2 = a.twinx()
-    a.plot(ds.time, ds.firing_rate, color=grey, label="firing (left)")
-    a2.plot(ds.time, ds.concentration * 1000, color=blue, label="concentration (right)")
-    a2.plot(ds.time, ds.concentration_uptake_blocked * 1000, "--", color=verm, label="reuptake blocked (right)")
+    plot.band(a, ds.time, ds.firing_rate, "agent", color=plot.GREY, label="firing (left)")
+    plot.band(a2, ds.time, ds.concentration * 1000, "agent", color=plot.BLUE, label="concentration (right)")
+    plot.band(a2, ds.time, ds.concentration_uptake_blocked * 1000, "agent", color=plot.VERMILLION, ls="--",
+              label="reuptake blocked (right)")
     a.set_xlabel("time from cue onset (s)")
     a.set_ylabel("firing rate (Hz)")
     a2.set_ylabel("dopamine (nM)")
     a2.spines["right"].set_visible(True)
     for t, lab in ((0.0, "cue"), (ds.attrs["us_time"], "reward")):
-        a.axvline(t, color=grey, lw=0.5, ls=":")
+        a.axvline(t, color=plot.GREY, lw=0.5, ls=":")
         a.text(t, 1.0, lab, fontsize=7, ha="center", va="bottom", transform=a.get_xaxis_transform())
     h1, l1 = a.get_legend_handles_labels()
     h2, l2 = a2.get_legend_handles_labels()
-    a.legend(h1 + h2, l1 + l2, frameon=False, fontsize=7, loc="upper left")
+    a.legend(h1 + h2, l1 + l2, fontsize=7, loc="upper left")
     a.set_title("Rewarded p = .5 trials: firing and concentration", pad=14)
-    for got, col, mk in ((True, blue, "o"), (False, verm, "v")):
+    for got, col, mk in ((True, plot.BLUE, "o"), (False, plot.VERMILLION, "v")):
         sel = ds.rewarded == got
         b.plot(ds.rpe_at_outcome[sel], ds.concentration_change[sel] * 1000, mk, color=col, ms=7,
                label="reward" if got else "omission")
-    b.axhline(0, color=grey, lw=0.6)
-    b.axvline(0, color=grey, lw=0.6)
+    b.axhline(0, color=plot.GREY, lw=0.6)
+    b.axvline(0, color=plot.GREY, lw=0.6)
     b.set_xlabel("RPE at the outcome")
     b.set_ylabel("concentration change (nM)")
     b.set_title(f"Slope, negative / positive RPE: {ds.attrs['slope_negative'] / ds.attrs['slope_positive']:.2f} "
                 f"(Hart et al.: ~1)")
-    b.legend(frameon=False)
+    b.legend()
     fig.suptitle("Dopamine concentration from firing (release + Michaelis-Menten reuptake), TD(0) RPE")
+    plot.note(fig, f"Last half of training; {ds.sizes['agent']} agents. Bands: 95 % confidence interval of the mean "
+                   "over agents; right: means pooled over trials of each outcome kind.")
     return fig

@@ -83,8 +83,20 @@ def run(n_agents: int = 100, seed: int = 0) -> ExperimentResult:
             m = m & extra
         return float(_window(rate, t).where(m).mean())
 
-    rows = {}
+    def event_agents(rate, kind, t, extra=None):
+        m = (tt == kind) & late
+        if extra is not None:
+            m = m & extra
+        return _window(rate, t).where(m).mean("trial")
+
+    rows, agent_rows = {}, {}
     for lab, rate in (("dopamine", da), ("lhb", lhb), ("lhb_old", old)):
+        agent_rows[lab] = {"reward target: target": event_agents(rate, "reward target", 0.0),
+                           "no-reward target: target": event_agents(rate, "no-reward target", 0.0),
+                           "reward target: reward": event_agents(rate, "reward target", US, rewarded),
+                           "reward target: omission": event_agents(rate, "reward target", US, ~rewarded),
+                           "free reward": event_agents(rate, "free reward", US),
+                           "free air puff": event_agents(rate, "free air puff", US)}
         rows[lab] = {"reward target: target": event(rate, "reward target", 0.0),
                      "no-reward target: target": event(rate, "no-reward target", 0.0),
                      "reward target: reward": event(rate, "reward target", US, rewarded),
@@ -137,8 +149,13 @@ def run(n_agents: int = 100, seed: int = 0) -> ExperimentResult:
     ds = xr.Dataset({
         "response": (("readout", "event"), [[rows[k][e] for e in events] for k in ("dopamine", "lhb", "lhb_old")],
                      {"long_name": "mean rate 0-0.4 s after the event", "units": "Hz"}),
-        "dopamine_rate": xr.concat([da.where((tt == k) & late).mean(["agent", "trial"]) for k in TYPES], "trial_kind"),
-        "lhb_rate": xr.concat([lhb.where((tt == k) & late).mean(["agent", "trial"]) for k in TYPES], "trial_kind"),
+        "dopamine_rate": xr.concat([da.where((tt == k) & late).mean("trial") for k in TYPES], "trial_kind").assign_attrs(
+            long_name="dopamine rate, each agent's mean over its trials of each kind (last half)", units="Hz"),
+        "lhb_rate": xr.concat([lhb.where((tt == k) & late).mean("trial") for k in TYPES], "trial_kind").assign_attrs(
+            long_name="LHb rate, each agent's mean over its trials of each kind (last half)", units="Hz"),
+        "response_by_agent": xr.concat([xr.concat([agent_rows[k][e] for e in events], "event")
+                                        for k in ("dopamine", "lhb", "lhb_old")], "readout").assign_attrs(
+            long_name="mean rate 0-0.4 s from the event, each agent", units="Hz"),
         "counts_dopamine": ("count_trial", n_da[:2000]),
         "counts_lhb": ("count_trial", n_lhb[:2000]),
     }, coords={"readout": ["dopamine", "LHb (baseline)", "LHb = [-RPE]+"], "event": events,
@@ -146,42 +163,48 @@ def run(n_agents: int = 100, seed: int = 0) -> ExperimentResult:
         attrs={"dopamine_baseline": f0, "lhb_baseline": l0, "r_counts": r_all, "r_rates": r_rates,
                **{f"param_{k}": v for k, v in PARAMS.items()}})
     ds = ds.drop_vars([v for v in ("phase",) if v in ds.coords])
+    ds = ds.assign_coords(event=events)
     return ExperimentResult(NAME, ds, checks, lambda: figure(ds), params=dict(PARAMS, representation="CSC"),
                             sims={"TD(0)": sim})
 
 
 def figure(ds: xr.Dataset):
+    from .. import plot
     from ..plot import plt
 
-    blue, verm, green, orange, grey = "#0072B2", "#D55E00", "#009E73", "#E69F00", "0.45"
-    fig, (a, b, c) = plt.subplots(1, 3, figsize=(15, 4.0), constrained_layout=True)
-    for k, col in zip(("reward target", "no-reward target"), (blue, verm)):
-        a.plot(ds.time, ds.lhb_rate.sel(trial_kind=k), color=col, label=f"LHb, {k}")
-        a.plot(ds.time, ds.dopamine_rate.sel(trial_kind=k), "--", color=col, label=f"dopamine, {k}")
-    a.axhline(ds.attrs["lhb_baseline"], color=grey, lw=0.6)
-    a.axhline(ds.attrs["dopamine_baseline"], color=grey, lw=0.6, ls="--")
+    fig, (a, b, c) = plt.subplots(1, 3, figsize=(15, 4.4), constrained_layout=True)
+    for k, col in zip(("reward target", "no-reward target"), (plot.BLUE, plot.VERMILLION)):
+        plot.band(a, ds.time, ds.lhb_rate.sel(trial_kind=k), "agent", color=col, label=f"LHb, {k}")
+        plot.band(a, ds.time, ds.dopamine_rate.sel(trial_kind=k), "agent", color=col, ls="--",
+                  label=f"dopamine, {k}")
+    a.axhline(ds.attrs["lhb_baseline"], color=plot.GREY, lw=0.6)
+    a.axhline(ds.attrs["dopamine_baseline"], color=plot.GREY, lw=0.6, ls="--")
     for t, lab in ((-1.0, "fix"), (0.0, "target"), (1.0, "outcome")):
-        a.axvline(t, color=grey, lw=0.5, ls=":")
+        a.axvline(t, color=plot.GREY, lw=0.5, ls=":")
         a.text(t, 1.0, lab, fontsize=7, ha="center", va="bottom", transform=a.get_xaxis_transform())
     a.set_xlabel("time from target onset (s)")
     a.set_ylabel("firing rate (Hz)")
     a.set_title("Mean rate: LHb mirrors dopamine (10 % omissions)", pad=14)
-    a.legend(fontsize=7, frameon=False, loc="upper left")
+    a.legend(fontsize=7, loc="upper left")
     ev = ds.event.values
     x = np.arange(ev.size)
-    for i, (r, col) in enumerate(zip(ds.readout.values, (blue, verm, grey))):
+    for i, (r, col) in enumerate(zip(ds.readout.values, (plot.BLUE, plot.VERMILLION, plot.GREY))):
         base = ds.attrs["dopamine_baseline"] if i == 0 else ds.attrs["lhb_baseline"] if i == 1 else 0.0
-        b.bar(x + (i - 1) * 0.27, ds.response.sel(readout=r) - base, 0.27, color=col, label=r)
-    b.axhline(0, color=grey, lw=0.6)
-    b.set_xticks(x, [e.replace(": ", "\n") for e in ev], fontsize=7)
+        plot.bars(b, x + (i - 1) * 0.27, ds.response_by_agent.isel(readout=i) - base, "agent", width=0.27,
+                  color=col, label=r)
+    b.axhline(0, color=plot.GREY, lw=0.6)
+    b.set_xticks(x, [e.replace("no-reward target", "no-rew. target").replace("reward target", "rew. target")
+                     .replace(": ", "\n") for e in ev], fontsize=7)
     b.set_xlabel("event")
     b.set_ylabel("change from baseline (Hz)")
-    b.set_title("Responses 0-0.4 s after each event")
-    b.legend(fontsize=7, frameon=False)
+    b.set_title("Responses 0-0.4 s from each event")
+    b.legend(fontsize=7)
     jit = np.random.default_rng(0).uniform(-0.3, 0.3, (2, ds.sizes["count_trial"]))
-    c.scatter(ds.counts_dopamine + jit[0], ds.counts_lhb + jit[1], s=3, alpha=0.3, color=blue)
+    c.scatter(ds.counts_dopamine + jit[0], ds.counts_lhb + jit[1], s=3, alpha=0.3, color=plot.BLUE)
     c.set_xlabel("dopamine spikes (0-0.4 s from the target)")
     c.set_ylabel("LHb spikes")
     c.set_title(f"Trial by trial: spike counts r = {ds.attrs['r_counts']:.2f}, rates r = {ds.attrs['r_rates']:.2f}")
     fig.suptitle("Matsumoto & Hikosaka (2007): lateral habenula with a baseline, TD(0) RPE")
+    plot.note(fig, f"Last half of training; {ds.sizes['agent']} agents. Bands and error bars: 95 % confidence interval "
+                   "of the mean over agents. Right: Poisson counts of single cued trials (jittered).")
     return fig

@@ -108,8 +108,10 @@ def run(n_agents: int = 50, seed: int = 0) -> ExperimentResult:
     ds = xr.Dataset({
         "response": (("population", "event"), [[rows[p][k] for k in KINDS] for p in ("value", "salience")],
                      {"long_name": "rate 0-0.4 s after the event minus baseline", "units": "Hz"}),
-        "value_rate": xr.concat([value.where((tt == k) & late).mean(["agent", "trial"]) for k in KINDS], "event"),
-        "salience_rate": xr.concat([sal.where((tt == k) & late).mean(["agent", "trial"]) for k in KINDS], "event"),
+        "value_rate": xr.concat([value.where((tt == k) & late).mean("trial") for k in KINDS], "event").assign_attrs(
+            long_name="value-coding rate, each agent's mean (last half)", units="Hz"),
+        "salience_rate": xr.concat([sal.where((tt == k) & late).mean("trial") for k in KINDS], "event").assign_attrs(
+            long_name="salience-coding rate, each agent's mean (last half)", units="Hz"),
     }, coords={"population": ["value coding", "salience coding"], "event": list(KINDS)},
         attrs={"baseline_rate": f0, "us_time": US, **{f"param_{k}": v for k, v in PARAMS.items()}})
     ds = ds.drop_vars("phase", errors="ignore")
@@ -118,32 +120,35 @@ def run(n_agents: int = 50, seed: int = 0) -> ExperimentResult:
 
 
 def figure(ds: xr.Dataset):
+    from .. import plot
     from ..plot import plt
 
-    colours = {"juice cue": "#0072B2", "air-puff cue": "#D55E00", "neutral cue": "0.45", "free juice": "#56B4E9",
-               "free air puff": "#E69F00"}
-    fig, axes = plt.subplots(1, 3, figsize=(14, 4.0), constrained_layout=True)
+    colours = {"juice cue": plot.BLUE, "air-puff cue": plot.VERMILLION, "neutral cue": plot.GREY,
+               "free juice": plot.SKY, "free air puff": plot.ORANGE}
+    fig, axes = plt.subplots(1, 3, figsize=(14, 4.4), constrained_layout=True)
     for ax, var, title in ((axes[0], "value_rate", "Value-coding neurons"),
                            (axes[1], "salience_rate", "Salience-coding neurons")):
         for k in ("juice cue", "air-puff cue", "neutral cue"):
-            ax.plot(ds.time, ds[var].sel(event=k), color=colours[k], label=k)
-        ax.axhline(ds.attrs["baseline_rate"], color="0.45", lw=0.6)
+            plot.band(ax, ds.time, ds[var].sel(event=k), "agent", color=colours[k], label=k)
+        ax.axhline(ds.attrs["baseline_rate"], color=plot.GREY, lw=0.6)
         for t, lab in ((0.0, "cue"), (ds.attrs["us_time"], "outcome")):
-            ax.axvline(t, color="0.45", lw=0.5, ls=":")
+            ax.axvline(t, color=plot.GREY, lw=0.5, ls=":")
             ax.text(t, 1.0, lab, fontsize=7, ha="center", va="bottom", transform=ax.get_xaxis_transform())
         ax.set_xlabel("time from cue onset (s)")
         ax.set_ylabel("firing rate (Hz)")
         ax.set_title(title, pad=14)
-        ax.legend(frameon=False, fontsize=7)
+        ax.legend(fontsize=7)
     c = axes[2]
     x = np.arange(ds.sizes["event"])
-    for i, (p, col) in enumerate(zip(ds.population.values, ("#0072B2", "#CC79A7"))):
-        c.bar(x + (i - 0.5) * 0.4, ds.response.sel(population=p), 0.4, color=col, label=p)
-    c.axhline(0, color="0.45", lw=0.6)
+    c.bar(x - 0.2, ds.response.sel(population="value coding"), 0.4, color=plot.BLUE, label="value coding")
+    c.bar(x + 0.2, ds.response.sel(population="salience coding"), 0.4, color=plot.PURPLE, label="salience coding")
+    c.axhline(0, color=plot.GREY, lw=0.6)
     c.set_xticks(x, [k.replace(" ", "\n", 1) for k in ds.event.values], fontsize=7)
     c.set_xlabel("event")
     c.set_ylabel("change from baseline (Hz)")
     c.set_title("Responses 0-0.4 s after each event", pad=14)
-    c.legend(frameon=False, fontsize=7)
+    c.legend(fontsize=7)
     fig.suptitle("Matsumoto & Hikosaka (2009): value- and salience-coding dopamine neurons")
+    plot.note(fig, f"Last half of training; {ds.sizes['agent']} agents. Bands: 95 % confidence interval of the mean "
+                   "over agents (right: the pooled means).")
     return fig

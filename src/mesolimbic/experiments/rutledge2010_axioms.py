@@ -71,15 +71,18 @@ def run(n_agents: int = 50, seed: int = 0) -> ExperimentResult:
     late = sim.trial > sim.sizes["trial"] // 2
     rpe = sim.rpe.sel(time=US, method="nearest")
     candidates = {"TD error": rpe, "reward": sim.reward, "salience": np.abs(rpe)}
-    grids, results, checks = {}, {}, []
+    grids, agent_grids, results, checks = {}, {}, {}, []
     for key, sig in candidates.items():
         grid = np.full((len(PRIZES), len(PROBS)), np.nan)
+        by_agent = np.full((len(PRIZES), len(PROBS), sim.sizes["agent"]), np.nan)
         for j, p in enumerate(PROBS):
             for i, z in enumerate(PRIZES):
                 if (z == 1.0 and p == 0.0) or (z == 0.0 and p == 1.0):
                     continue  # the lottery cannot give this prize
                 m = (sim.trial_type == f"p={p:g}") & late & (sim.reward == z)
                 grid[i, j] = float(sig.where(m).mean())
+                by_agent[i, j] = sig.where(m).mean("trial").values
+        agent_grids[key] = by_agent
         da = xr.DataArray(grid, dims=("prize", "lottery"), coords={"prize": list(PRIZES), "lottery": list(PROBS)})
         grids[key] = da
         res = rpe_axioms(da, tol=TOL)
@@ -95,9 +98,11 @@ def run(n_agents: int = 50, seed: int = 0) -> ExperimentResult:
     ds = xr.Dataset({
         "signal": (("candidate", "prize", "lottery"), [grids[k].values for k in keys],
                    {"long_name": "mean signal at the outcome (NaN: the lottery cannot give the prize)"}),
+        "signal_by_agent": (("candidate", "prize", "lottery", "agent"), [agent_grids[k] for k in keys],
+                            {"long_name": "each agent's mean signal at the outcome"}),
         "violation": (("candidate", "axiom"), [results[k].violation.values for k in keys]),
         "holds": (("candidate", "axiom"), [results[k].holds.values for k in keys]),
-    }, coords={"candidate": keys, "prize": list(PRIZES), "lottery": ("lottery", list(PROBS),
+    }, coords={"candidate": keys, "prize": list(PRIZES), "agent": sim.agent.values, "lottery": ("lottery", list(PROBS),
                                                                      {"long_name": "P(prize 1)"}),
                "axiom": list(AXIOMS)},
         attrs={"tol": TOL, **{f"param_{k}": v for k, v in PARAMS.items()}})
@@ -105,20 +110,24 @@ def run(n_agents: int = 50, seed: int = 0) -> ExperimentResult:
 
 
 def figure(ds: xr.Dataset):
+    from .. import plot
     from ..plot import plt
 
-    blue, verm, grey = "#0072B2", "#D55E00", "0.45"
+    blue, verm, grey = plot.BLUE, plot.VERMILLION, plot.GREY
     short = {"consistent_prize_ordering": "A1", "consistent_lottery_ordering": "A2", "no_surprise_equivalence": "A3"}
     fig, axes = plt.subplots(1, 3, figsize=(14, 4.0), constrained_layout=True)
     for ax, k in zip(axes, ds.candidate.values):
         for z, col, mk in zip(ds.prize.values, (verm, blue), "vo"):
-            ax.plot(ds.lottery, ds.signal.sel(candidate=k, prize=z), mk + "-", color=col, label=f"prize {z:g}")
+            plot.band(ax, ds.lottery, ds.signal_by_agent.sel(candidate=k, prize=z), "agent", marker=mk, color=col,
+                      label=f"prize {z:g}")
         ax.axhline(0, color=grey, lw=0.6)
         ax.set_xlabel("lottery: P(prize 1)")
         ax.set_ylabel("signal at the outcome")
         verdict = ", ".join(f"{short[a]} {'holds' if h else 'fails'}" for a, h in
                             zip(ds.axiom.values, ds.holds.sel(candidate=k).values))
         ax.set_title(f"{SIGNALS[k]}\n{verdict}")
-        ax.legend(frameon=False)
+        ax.legend()
     fig.suptitle("Axiomatic test of the reward prediction error hypothesis (Caplin & Dean 2008; Rutledge et al. 2010)")
+    plot.note(fig, f"Last half of training; {ds.sizes['agent']} agents. Bands: 95 % confidence interval of the mean "
+                   "over agents; the axioms are tested on the pooled means.")
     return fig

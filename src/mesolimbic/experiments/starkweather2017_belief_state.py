@@ -69,16 +69,18 @@ def design(p_reward: float, reset: bool = False) -> PavlovianDesign:
                            name=f"{NAME} {p_reward:.0%}")
 
 
-def _rpe_by_delay(sim: xr.Dataset) -> np.ndarray:
+def _rpe_by_delay(sim: xr.Dataset) -> xr.DataArray:
+    """Each agent's mean RPE at reward for each delay: ``[delay, agent]``."""
     late = sim.trial > sim.sizes["trial"] // 2
-    return np.array([float(sim.rpe.sel(time=d, method="nearest").where(
-        (sim.trial_type == f"d={d:g}") & late & (sim.reward > 0)).mean()) for d in DELAYS])
+    return xr.concat([sim.rpe.sel(time=d, method="nearest").where(
+        (sim.trial_type == f"d={d:g}") & late & (sim.reward > 0)).mean("trial").drop_vars("time")
+        for d in DELAYS], "delay")
 
 
 @register(NAME, "Belief-state TD: RPE at reward falls with delay at 100 % reward and rises at 90 %; CSC TD cannot "
           "show the rise", CITATION, default_agents=30, topic="dopamine RPE")
 def run(n_agents: int = 30, seed: int = 0) -> ExperimentResult:
-    sims, rpe = {}, {}
+    sims, rpe, rpe_agents = {}, {}, {}
     for task, p in TASKS.items():
         runs = {BELIEF: (design(p), BeliefTD(DELAYS, PROBS, p_reward=p, dt=DT), PARAMS, CSC()),
                 CSC_TD: (design(p), TD(), dict(PARAMS, lam=0.0), None),
@@ -86,7 +88,10 @@ def run(n_agents: int = 30, seed: int = 0) -> ExperimentResult:
         for label, (d, model, params, rep) in runs.items():
             sim = single(simulate(d, model, params, representation=rep, n_agents=n_agents, seed=seed))
             sims[f"{label}, {task}"] = sim
-            rpe[label, task] = _rpe_by_delay(sim)
+            by_agent = _rpe_by_delay(sim)
+            rpe_agents[label, task] = by_agent
+            # pooled over agents' rewarded trials (agents have different numbers of each delay)
+            rpe[label, task] = by_agent.mean("agent").values
     checks = []
     trend = {k: float(v[-3:].mean() - v[:3].mean()) for k, v in rpe.items()}
     for label in (BELIEF, CSC_TD, CSC_RESET):
@@ -112,6 +117,10 @@ def run(n_agents: int = 30, seed: int = 0) -> ExperimentResult:
     ds = xr.Dataset({
         "rpe_at_reward": (("model", "task", "delay"), [[rpe[m, t] for t in TASKS] for m in labels],
                           {"long_name": "RPE at reward (rewarded trials, last half)"}),
+        "rpe_at_reward_by_agent": xr.concat([xr.concat([rpe_agents[m, t] for t in TASKS], "task") for m in labels],
+                                            "model").drop_vars([c for c in ("phase",) if c in rpe_agents[BELIEF,
+                                                                "100 %"].coords]).assign_attrs(
+            long_name="RPE at reward, each agent's mean (rewarded trials, last half)"),
         "trend": (("model", "task"), [[trend[m, t] for t in TASKS] for m in labels],
                   {"long_name": "mean RPE at the 3 latest minus the 3 earliest delays"}),
         "delay_prob": ("delay", PROBS, {"long_name": "probability of each delay"}),
@@ -124,21 +133,23 @@ def run(n_agents: int = 30, seed: int = 0) -> ExperimentResult:
 
 
 def figure(ds: xr.Dataset):
+    from .. import plot
     from ..plot import plt
 
-    colours = {BELIEF: "#0072B2", CSC_TD: "#D55E00", CSC_RESET: "#009E73"}
-    fig, axes = plt.subplots(1, 3, figsize=(14, 4.0), constrained_layout=True)
+    colours = {BELIEF: plot.BLUE, CSC_TD: plot.VERMILLION, CSC_RESET: plot.GREEN}
+    fig, axes = plt.subplots(1, 3, figsize=(14, 4.4), constrained_layout=True)
     for ax, task in zip(axes[:2], ds.task.values):
         for m in ds.model.values:
-            ax.plot(ds.delay, ds.rpe_at_reward.sel(model=m, task=task), "o-", color=colours[m], label=m)
+            plot.band(ax, ds.delay, ds.rpe_at_reward_by_agent.sel(model=m, task=task).transpose("delay", "agent"),
+                      "agent", color=colours[m], marker="o", label=m)
         ax.set_xlabel("reward delay after odour onset (s)")
         ax.set_ylabel("RPE at reward")
         ax.set_title(f"Task {'1' if task == '100 %' else '2'}: reward on {task} of trials")
-        ax.legend(frameon=False, fontsize=7)
+        ax.legend(fontsize=7)
     c = axes[2]
     c.plot(ds.time, ds.belief_isi_omission, color=colours[BELIEF])
     c2 = c.twinx()
-    c2.bar(ds.delay, ds.delay_prob, width=0.12, color="0.75", alpha=0.6)
+    c2.bar(ds.delay, ds.delay_prob, width=0.12, color=plot.GREY, alpha=0.35)
     c2.set_ylabel("P(delay)")
     c2.spines["right"].set_visible(True)
     c.set_zorder(c2.get_zorder() + 1)
@@ -147,4 +158,6 @@ def figure(ds: xr.Dataset):
     c.set_ylabel("belief: reward still to come")
     c.set_title("Task 2, omission trials: belief drains as time passes")
     fig.suptitle("Starkweather et al. (2017): belief-state TD vs complete-serial-compound TD")
+    plot.note(fig, f"Rewarded trials of the last half; {ds.sizes['agent']} agents per task and model. Bands: 95 % "
+                   "confidence interval of the mean over agents.")
     return fig

@@ -116,13 +116,19 @@ def run(n_agents: int = 30, seed: int = 0) -> ExperimentResult:
         "measure": ("quantity", [spe_choc, spe_norm_swap, spe_norm_same, sr_rpe_swap, td_rpe_swap, y_choc, x_banana,
                                  x_any, v_y, v_x]),
         "sr_pellet_error_ay": (np.abs(sr.spe_banana) + np.abs(sr.spe_chocolate)).where(swap).mean(
-            ["agent", "trial"]).drop_vars("phase", errors="ignore"),
+            "trial").drop_vars("phase", errors="ignore"),
         "sr_pellet_error_ax": (np.abs(sr.spe_banana) + np.abs(sr.spe_chocolate)).where(same).mean(
-            ["agent", "trial"]).drop_vars("phase", errors="ignore"),
-        "sr_rpe_ay": sr.rpe.where(swap).mean(["agent", "trial"]).drop_vars("phase", errors="ignore"),
-        "td_rpe_ay": td.rpe.where(_first(td, "AY chocolate", FIRST)).mean(["agent", "trial"]).drop_vars(
+            "trial").drop_vars("phase", errors="ignore"),
+        "sr_rpe_ay": sr.rpe.where(swap).mean("trial").drop_vars("phase", errors="ignore"),
+        "td_rpe_ay": td.rpe.where(_first(td, "AY chocolate", FIRST)).mean("trial").drop_vars(
             "phase", errors="ignore"),
-    }, coords={"quantity": ["spe_chocolate_AY", "pellet_error_AY", "pellet_error_AX", "sr_rpe_AY", "td_rpe_AY",
+        "test_prediction": xr.concat([sr.psi_chocolate.sel(**at_cue).where(ty).mean("trial"),
+                                      (sr.psi_banana + sr.psi_chocolate).sel(**at_cue).where(tx).mean("trial"),
+                                      td.value.sel(**at_cue).where(_first(td, "Y-", 1)).mean("trial"),
+                                      td.value.sel(**at_cue).where(_first(td, "X-", 1)).mean("trial")],
+                                     "test").drop_vars(["phase", "time"], errors="ignore").assign_attrs(
+            long_name="first test trial, at the cue: SR predicted pellet (Y: chocolate, X: any) or TD value"),
+    }, coords={"test": ["Y (SR)", "X (SR)", "Y (TD)", "X (TD)"], "quantity": ["spe_chocolate_AY", "pellet_error_AY", "pellet_error_AX", "sr_rpe_AY", "td_rpe_AY",
                             "psi_chocolate_Y", "psi_banana_X", "psi_any_X", "td_value_Y", "td_value_X"]},
         attrs={"us_time": US, **{f"sr_{k}": v for k, v in SR_PARAMS.items()},
                **{f"td_{k}": v for k, v in TD_PARAMS.items()}})
@@ -132,31 +138,32 @@ def run(n_agents: int = 30, seed: int = 0) -> ExperimentResult:
 
 
 def figure(ds: xr.Dataset):
+    from .. import plot
     from ..plot import plt
 
-    blue, verm, green, grey = "#0072B2", "#D55E00", "#009E73", "0.45"
-    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4.0), constrained_layout=True)
-    a.plot(ds.time, ds.sr_pellet_error_ay, color=blue, label="SR vector error, pellet components, AY: chocolate")
-    a.plot(ds.time, ds.sr_pellet_error_ax, "--", color=blue, label="SR vector error, pellet components, AX: banana")
-    a.plot(ds.time, ds.sr_rpe_ay, color=green, label="SR scalar RPE, AY")
-    a.plot(ds.time, ds.td_rpe_ay, color=verm, label="TD scalar RPE, AY")
-    a.axhline(0, color=grey, lw=0.6)
+    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4.4), constrained_layout=True)
+    plot.band(a, ds.time, ds.sr_pellet_error_ay, "agent", color=plot.BLUE,
+              label="SR vector error, pellet components, AY: chocolate")
+    plot.band(a, ds.time, ds.sr_pellet_error_ax, "agent", color=plot.BLUE, ls="--",
+              label="SR vector error, pellet components, AX: banana")
+    plot.band(a, ds.time, ds.sr_rpe_ay, "agent", color=plot.GREEN, label="SR scalar RPE, AY")
+    plot.band(a, ds.time, ds.td_rpe_ay, "agent", color=plot.VERMILLION, label="TD scalar RPE, AY")
+    a.axhline(0, color=plot.GREY, lw=0.6)
     for t, lab in ((0.0, "cues"), (ds.attrs["us_time"], "pellet")):
-        a.axvline(t, color=grey, lw=0.5, ls=":")
+        a.axvline(t, color=plot.GREY, lw=0.5, ls=":")
         a.text(t, 1.0, lab, fontsize=7, ha="center", va="bottom", transform=a.get_xaxis_transform())
     a.set_xlabel("time from cue onset (s)")
     a.set_ylabel("prediction error")
-    a.set_title("First compound trials: the flavour swap", pad=14)
-    a.legend(frameon=False, fontsize=7)
-    q = ds.measure
-    b.bar([0, 1], [q.sel(quantity="psi_chocolate_Y"), q.sel(quantity="psi_any_X")], color=blue, width=0.35,
-          label="SR: predicted pellet")
-    b.bar([2.2, 3.2], [q.sel(quantity="td_value_Y"), q.sel(quantity="td_value_X")], color=verm, width=0.35,
-          label="TD: value")
-    b.set_xticks([0, 1, 2.2, 3.2], ["Y (SR)", "X (SR)", "Y (TD)", "X (TD)"])
+    a.set_title(f"First {FIRST} compound trials: the flavour swap", pad=14)
+    a.legend(fontsize=7)
+    pos = [0, 1, 2.2, 3.2]
+    for p_, t, col in zip(pos, ds.test.values, (plot.BLUE, plot.BLUE, plot.VERMILLION, plot.VERMILLION)):
+        plot.bars(b, [p_], ds.test_prediction.sel(test=t).expand_dims("bar"), "agent", width=0.35, color=col)
+    b.set_xticks(pos, ds.test.values)
     b.set_xlabel("test cue (learner)")
-    b.set_ylabel("first test trial, at the cue")
+    b.set_ylabel("SR: predicted pellet; TD: value")
     b.set_title("Identity unblocking: Y learns, X is blocked — only in the SR")
-    b.legend(frameon=False, fontsize=7)
     fig.suptitle("Sensory prediction errors and identity unblocking: SR-TD vs scalar TD")
+    plot.note(fig, f"{ds.sizes['agent']} agents. Bands and error bars: 95 % confidence interval of the mean over "
+                   "agents.")
     return fig
