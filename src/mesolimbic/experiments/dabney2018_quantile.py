@@ -77,7 +77,7 @@ def run(n_agents: int = 1, seed: int = 0) -> ExperimentResult:
     checks += [
         Check("reversal_points_are_the_distribution", "Wasserstein distance of the quantile units' reversal points "
               "(taken as samples) to the bimodal distribution / that of one channel at the mean",
-              w1["quantile"] / single, "<", 0.3, model=MODELS["quantile"][3], kind="direction"),
+              float(w1["quantile"] / single), "<", 0.3, model=MODELS["quantile"][3], kind="direction"),
         Check("reversal_points_avoid_the_gap", f"share of quantile units' reversal points in the empty gap {GAP}",
               in_gap, "<", 0.1, model=MODELS["quantile"][3], kind="property"),
         Check("update_graded_with_error", "tau = 0.5 unit, variable magnitudes: mean |update| after the largest "
