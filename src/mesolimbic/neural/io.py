@@ -29,6 +29,7 @@ no units, an unknown trial type).
 from __future__ import annotations
 
 import os
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
@@ -336,7 +337,8 @@ def write_nwb(data: NeuralData, out_dir: str | os.PathLike, *, iti: float = 2.0,
             nwb.add_unit(spike_times=np.sort(np.concatenate(spikes)) if spikes else np.zeros(0),
                          session=str(subj))
         path = out / f"{subj}.nwb"
-        with atomic_path(path) as tmp:
+        with atomic_path(path) as tmp, warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*does not end in '.nwb'")  # the temporary name
             with pynwb.NWBHDF5IO(str(tmp), "w") as io:
                 io.write(nwb)
         paths.append(path)
@@ -459,3 +461,43 @@ def _photometry_series(nwb, name, fname):
         raise ValueError(f"{fname}: {'no photometry series' if not cands else 'several series'} in acquisition "
                          f"({sorted(acq)}); name one with series=")
     return cands[0]
+
+
+def design_from_json(text: str) -> PavlovianDesign:
+    """A design from :meth:`PavlovianDesign.to_json` output (as stored in results' attrs)."""
+    import json
+
+    from ..tasks.pavlovian import Cue, TrialType
+
+    try:
+        d = json.loads(text)
+        tts = [TrialType(t["name"], cues=[Cue(**c) for c in t["cues"]], us_time=t["us_time"],
+                         magnitude=t["magnitude"], probability=t["probability"],
+                         stimulation=[tuple(s) for s in t.get("stimulation", ())],
+                         reset_after_us=t.get("reset_after_us", False)) for t in d["trial_types"]]
+        phases = [Phase(p["name"], p["trials"], p.get("order")) for p in d["phases"]]
+        iti = d.get("iti", 10.0)
+        return PavlovianDesign(tts, phases, dt=d["dt"], window=tuple(d["window"]),
+                               iti=tuple(iti) if isinstance(iti, list) else iti, name=d.get("name", "pavlovian"))
+    except (KeyError, TypeError, json.JSONDecodeError) as e:
+        raise ValueError(f"design JSON is not a PavlovianDesign.to_json() document ({type(e).__name__}: {e})") from e
+
+
+def parse_design(spec: str | None, *, dt: float = 0.1, us_time: float = 1.0) -> PavlovianDesign | None:
+    """``--design`` of the command line: a JSON file (:meth:`PavlovianDesign.to_json`), or trial types in
+    the conditioning notation with counts, ``"A+0.8:140,B-:40"``; None: inferred from the data."""
+    if spec is None:
+        return None
+    p = Path(spec)
+    if p.suffix == ".json":
+        if not p.exists():
+            raise ValueError(f"design file {spec!r} does not exist")
+        return design_from_json(p.read_text(encoding="utf-8"))
+    trials = {}
+    for item in spec.split(","):
+        label, _, count = item.strip().partition(":")
+        try:
+            trials[label] = int(count) if count else 1
+        except ValueError:
+            raise ValueError(f"--design item {item!r} is not TRIAL:COUNT (e.g. 'A+0.8:140')") from None
+    return PavlovianDesign.from_notation([("recorded", trials)], us_time=us_time, dt=dt)
