@@ -58,7 +58,7 @@ def generating(n: int, seed: int) -> dict:
 
 
 @register(NAME, "Recorded photometry round trip: simulate, NWB, read, fit, recover alpha and gamma", CITATION,
-          default_agents=6, requires=("pynwb", "ndx_fiber_photometry"), extra="neural")
+          default_agents=6, requires=("pynwb", "ndx_fiber_photometry"), extra="neural", topic="dopamine RPE")
 def run(n_agents: int = 6, seed: int = 0) -> ExperimentResult:
     from ..neural import fit_neural, read_nwb, write_nwb
     from ..neural.io import NeuralData
