@@ -310,6 +310,7 @@ def test_cli_fit_neural(tmp_path):
     assert res.exit_code == 2 and "units missing" in res.output
 
 
+@pytest.mark.slow
 def test_standard_errors_match_the_autodiff_hessian():
     """The fit's SEs (central differences of the gradient on z, mapped to the natural scale) equal
     the inverse of the exact Hessian of the negative log-likelihood on the natural scale."""
