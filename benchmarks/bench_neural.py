@@ -24,6 +24,7 @@ def main() -> None:
     ap.add_argument("--model", default="td0")
     ap.add_argument("--sessions", type=int, default=20)
     ap.add_argument("--noise", type=float, default=0.5, help="noise SD per bin / gain")
+    ap.add_argument("--figure", default=None, help="write the recovery figure (true vs fitted) here")
     a = ap.parse_args()
     from mesolimbic.neural import fit_neural, simulate_recordings
     from mesolimbic.neural.recovery import sample_parameters
@@ -49,6 +50,17 @@ def main() -> None:
     for k, v in truth.items():
         print(f"  r({k}) = {np.corrcoef(v, fit.params[k])[0, 1]:.3f}")
     print(f"noise: SD {a.noise} x gain per 100-ms bin")
+    if a.figure:
+        import pandas as pd
+
+        from mesolimbic.io import save_figure
+        from mesolimbic.neural.recovery import recovery_figure
+
+        tab = pd.DataFrame({**{f"{k}_true": v for k, v in truth.items()},
+                            **{f"{k}_fit": fit.params[k] for k in truth}})
+        r = {k: float(np.corrcoef(v, fit.params[k])[0, 1]) for k, v in truth.items()}
+        save_figure(recovery_figure(tab, r, f"TD(0) photometry recovery, noise SD {a.noise} x gain"), a.figure)
+        print(f"wrote {a.figure}")
 
 
 if __name__ == "__main__":
