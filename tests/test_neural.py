@@ -327,3 +327,19 @@ def test_standard_errors_match_the_autodiff_hessian():
     ok = np.isfinite(got)
     assert ok.mean() > 0.8
     assert np.allclose(got[ok], exact[ok], rtol=0.05)
+
+
+def test_empirical_bayes_shrinks_towards_the_group():
+    """The hierarchical (empirical Bayes) fit: the sessions' estimates on z are pulled together
+    (spread no larger than MLE's) and the group mean of gamma is near the generating mean."""
+    d = recovery_design(80)
+    truth = sample_parameters("td0", "photometry", 12, seed=7, noise=1.0)
+    data = simulate_recordings(d, "td0", truth, "photometry", seed=7)
+    mle_fit = fit_neural(data, "td0", n_starts=1)
+    eb = fit_neural(data, "td0", n_starts=1, empirical_bayes=3)
+    assert eb.method == "eb" and len(eb.options["group_rounds"]) == 3
+    for j, k in enumerate(("alpha", "gamma")):
+        assert eb.z[:, j].std() <= mle_fit.z[:, j].std() + 1e-6, k
+    assert abs(eb.options["group_mean"]["gamma"] - truth["gamma"].mean()) < 0.05
+    with pytest.raises(ValueError, match="not both"):
+        fit_neural(data, "td0", prior_sd=2.0, empirical_bayes=2)

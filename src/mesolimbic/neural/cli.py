@@ -25,7 +25,7 @@ def fit_neural_command(
     dt: float = typer.Option(0.1, "--dt", help="time bin (s) when the design is inferred from NWB"),
     us_time: float = typer.Option(1.0, "--us-time", help="CS-US interval (s) of notation trial types"),
     series: str = typer.Option(None, "--series", help="NWB photometry series name (default: the only one)"),
-    method: str = typer.Option("mle", "--method", help="mle or map"),
+    method: str = typer.Option("mle", "--method", help="mle, map, or eb (hierarchical: empirical Bayes group prior)"),
     starts: int = typer.Option(3, "--starts", help="optimiser starts per session (the first from a grid)"),
     out_dir: Path = typer.Option(Path("fit-neural"), "--out", "-o", help="output folder"),
     seed: int = typer.Option(0, "--seed"),
@@ -38,8 +38,8 @@ def fit_neural_command(
     from ..io import OutputFolder, dumps_json, save_netcdf
 
     try:
-        if method not in ("mle", "map"):
-            raise ValueError(f"--method must be mle or map, got {method!r}")
+        if method not in ("mle", "map", "eb"):
+            raise ValueError(f"--method must be mle, map or eb, got {method!r}")
         if readout not in ("photometry", "spikes", "behaviour"):
             raise ValueError(f"--readout must be photometry, spikes or behaviour, got {readout!r}")
         _at_least("--starts", starts)
@@ -64,7 +64,8 @@ def fit_neural_command(
             data = read_nwb(data_path, readout, design=des, series=series, dt=dt, us_time=us_time)
         else:
             data = read_table(data_path, readout, design=des, us_time=us_time)
-        kw = dict(kernel=kern, latency=latency, link=link, n_starts=starts, prior_sd=2.0 if method == "map" else None)
+        kw = dict(kernel=kern, latency=latency, link=link, n_starts=starts, prior_sd=2.0 if method == "map" else None,
+                  empirical_bayes=5 if method == "eb" else 0)
         names = ["params.csv", "fit.nc", "regressors.tsv", "summary.json"] + (["comparison.csv"] if compare else [])
         with OutputFolder(out_dir, names, force=force, replaces=["comparison.csv"]) as folder:
             if compare:

@@ -338,12 +338,20 @@ def _options(readout, kernel, latency, link) -> dict:
 
 def fit_neural(data: NeuralData, model: str | NeuralModel = "td0", *, readout: str | None = None,
                kernel="photometry", latency: float = 0.1, link: str = "logistic", n_starts: int = 5,
-               seed: int = 0, prior_sd: float | None = None, maxiter: int = 1000) -> NeuralFit:
+               seed: int = 0, prior_sd: float | None = None, maxiter: int = 1000,
+               empirical_bayes: int = 0) -> NeuralFit:
     """Fit ``model`` (``td0``, ``tdlambda``, ``td-microstimulus``, ``rw`` or a :class:`NeuralModel`)
     to every session of ``data`` through its readout (default: the data's). ``kernel``: the
     photometry impulse response, ``"photometry"``, ``"voltammetry"`` or ``(rise, decay)`` s;
     ``latency``: the spike readout's response latency (s); ``link``: behaviour's ``"logistic"``
-    (0/1 responses) or ``"poisson"`` (counts)."""
+    (0/1 responses) or ``"poisson"`` (counts).
+
+    ``empirical_bayes`` > 0: a hierarchical fit by empirical Bayes (Laplace EM, as Huys et al.
+    2011, PLoS Comput Biol 7:e1002028): the learner's parameters on z get a group prior
+    N(m, v) per parameter, and ``empirical_bayes`` rounds alternate MAP fits of every session
+    with the update of m and v from the sessions' modes and Laplace variances (the readout's
+    parameters stay per session, unpenalised). The group mean and SD (on z, and the mean on the
+    natural scale) are in ``options``; the method is ``"eb"``."""
     model = get_neural_model(model)
     readout = check_choice("readout", readout or data.readout, ("photometry", "spikes", "behaviour"))
     if readout != data.readout:
@@ -368,19 +376,43 @@ def fit_neural(data: NeuralData, model: str | NeuralModel = "td0", *, readout: s
     z0[0] = _grid_start(model, data, readout, options, fns, bounds_np)
     R = n_starts
 
-    def per(z):  # [R, N, P] -> [R, N] negative log-posterior
-        out = jax.vmap(lambda zz: -fns["per_subject"](_natural(zz, bounds)))(z)
-        if prior_sd is not None:
-            out = out + 0.5 * jnp.sum(z ** 2, -1) / prior_sd ** 2
-        return out
+    nl = len(model.fitted)
+    eb = int(check_count("empirical_bayes", empirical_bayes, 0))
+    if eb and prior_sd is not None:
+        raise ValueError("give prior_sd (MAP) or empirical_bayes (a fitted group prior), not both")
+    # prior on z: mean m [P], inverse variance w [P] (0: none); arguments, so EB does not recompile
+    prior = {"m": np.zeros(P), "w": np.zeros(P)}
+    if prior_sd is not None:
+        prior["w"][:] = 1.0 / prior_sd ** 2
+    if eb:
+        prior["w"][:nl] = 1.0 / 4.0  # the first round: N(0, 2^2) on the learner's z
 
-    vg = jax.jit(jax.value_and_grad(lambda z: (lambda t: (t.sum(), t))(per(z)), has_aux=True))
+    def per(z, m, w):  # [R, N, P] -> [R, N] negative log-posterior
+        out = jax.vmap(lambda zz: -fns["per_subject"](_natural(zz, bounds)))(z)
+        return out + 0.5 * jnp.sum(w * (z - m) ** 2, -1)
+
+    vg = jax.jit(jax.value_and_grad(lambda z, m, w: (lambda t: (t.sum(), t))(per(z, m, w)), has_aux=True))
 
     def fg(x):
-        (_, val), g = vg(jnp.asarray(x.reshape(R, N, P), jnp.float32))
+        (_, val), g = vg(jnp.asarray(x.reshape(R, N, P), jnp.float32), jnp.asarray(prior["m"], jnp.float32),
+                         jnp.asarray(prior["w"], jnp.float32))
         return np.asarray(val, float).ravel(), np.asarray(g, float).reshape(-1, P)
 
     x, fval, status = batched_lbfgs(fg, z0.reshape(-1, P), maxiter=maxiter)
+    group = []
+    for _ in range(eb):
+        xr_ = x.reshape(R, N, P)
+        bst = np.argmin(np.where(np.isfinite(fval.reshape(R, N)), fval.reshape(R, N), np.inf), 0)
+        zb_ = xr_[bst, np.arange(N)]
+        ok = np.isfinite(fval.reshape(R, N)).any(0)
+        Hp = _hessian_fd(fg, zb_, R)
+        var = np.array([np.diag(np.linalg.pinv(h))[:nl] for h in Hp])
+        var = np.where(np.isfinite(var) & (var > 0), var, 0.0)
+        m = zb_[ok, :nl].mean(0)
+        v = np.maximum((zb_[ok, :nl] ** 2 + var[ok]).mean(0) - m ** 2, 1e-3)
+        group.append((m, v))
+        prior["m"][:nl], prior["w"][:nl] = m, 1.0 / v
+        x, fval, status = batched_lbfgs(fg, np.tile(zb_, (R, 1)), maxiter=maxiter)
     x, fval, status = x.reshape(R, N, P), fval.reshape(R, N), status.reshape(R, N)
     finite = np.isfinite(fval)
     best = np.argmin(np.where(finite, fval, np.inf), 0)
@@ -389,7 +421,7 @@ def fit_neural(data: NeuralData, model: str | NeuralModel = "td0", *, readout: s
           "failed: non-finite log-likelihood from every start (check this session's data)" for i in range(N)]
     theta = np.asarray(_natural(jnp.asarray(zb, jnp.float32), bounds), float)
     theta[~finite.any(0)] = np.nan
-    if prior_sd is None:
+    if not prior["w"].any():
         ll = -fval[best, np.arange(N)]
     else:
         ll = np.asarray(jax.jit(fns["per_subject"])(jnp.asarray(theta, jnp.float32)), float)
@@ -397,9 +429,7 @@ def fit_neural(data: NeuralData, model: str | NeuralModel = "td0", *, readout: s
     # standard errors: the Hessian on z by central differences of the compiled gradient (no
     # second compilation), less the prior's, mapped to the natural scale at the optimum
     # (where the gradient vanishes: Cov(theta) = J Cov(z) J with J = d theta / d z)
-    Hz = _hessian_fd(fg, zb, R)
-    if prior_sd is not None:
-        Hz = Hz - np.eye(P) / prior_sd ** 2
+    Hz = _hessian_fd(fg, zb, R) - np.diag(prior["w"])
     lo, hi = bounds_np[..., 0], bounds_np[..., 1]
     sg = 1 / (1 + np.exp(-zb))
     J = (hi - lo) * sg * (1 - sg)
@@ -411,9 +441,16 @@ def fit_neural(data: NeuralData, model: str | NeuralModel = "td0", *, readout: s
             se[s] = np.where(interior[s] & (d > 0), np.sqrt(np.abs(d)), np.nan)
         except np.linalg.LinAlgError:
             continue
+    if eb:
+        m, v = group[-1]
+        lb = model.bounds()
+        options = dict(options, group_mean_z=dict(zip(model.fitted, m.tolist())),
+                       group_sd_z=dict(zip(model.fitted, np.sqrt(v).tolist())),
+                       group_mean=dict(zip(model.fitted, (lb[:, 0] + (lb[:, 1] - lb[:, 0]) / (1 + np.exp(-m))).tolist())),
+                       group_rounds=[[a.tolist(), b.tolist()] for a, b in group])
     return NeuralFit(model, data, readout, {k: theta[:, j] for j, k in enumerate(names)},
                      {k: se[:, j] for j, k in enumerate(names)}, ll, st,
-                     "map" if prior_sd is not None else "mle", options, zb, bounds_np, Hz)
+                     "eb" if eb else "map" if prior_sd is not None else "mle", options, zb, bounds_np, Hz)
 
 
 def compare_models(data: NeuralData, models=("td0", "tdlambda", "rw"), *, loo: bool = True, n_draws: int = 400,
