@@ -475,6 +475,11 @@ def recover(
     out.print(f"wrote {', '.join(map(str, files))}")
 
 
+from .neural.cli import fit_neural_command  # noqa: E402  (light: typer only)
+
+app.command("fit-neural")(fit_neural_command)
+
+
 def main() -> None:
     """The console entry point: Ctrl-C and SIGTERM are handled (see :mod:`mesolimbic._interrupt`)
     before anything heavy is imported."""
