@@ -24,7 +24,7 @@ body { font-family: system-ui, -apple-system, 'Segoe UI', sans-serif; margin: 0;
 .lab-header h1 { font-size: 20px; margin: 0; } .lab-header span { opacity: .8; font-size: 13px; }
 .lab-view { display: flex; gap: 12px; padding: 10px; }
 .lab-controls { width: 300px; flex: none; font-size: 13px; }
-.lab-controls label, .lab-section { font-weight: 600; display: block; margin-top: 10px; }
+.lab-controls > label, .lab-section { font-weight: 600; display: block; margin-top: 10px; }
 .lab-main { flex: 1; min-width: 0; }
 .lab-error { color: #b00020; font-size: 12px; min-height: 16px; white-space: pre-wrap; }
 .lab-status { color: #555; font-size: 12px; margin: 4px 0; }
@@ -62,8 +62,8 @@ class Lab:
 
     def warm(self, full: bool = False) -> None:
         """Compile what the first views use (JAX caches); ``full``: the other models and
-        tasks, so that switching to them is quick — one at a time, each under the lock, so
-        the page's own work goes in between."""
+        tasks, so that switching to them is quick (run in a background thread, beside the
+        page's own work: JAX compiles and runs from several threads)."""
         jobs = [lambda: F.pavlovian_figure(E.run_pavlovian("schultz1997", "", "td", {})[1], "paired", 0, ""),
                 lambda: E.run_circuit([], {}),
                 lambda: F.choice_figure(E.run_choice("bandit", "q", {}), "bandit", "")]
@@ -75,8 +75,11 @@ class Lab:
                       for tk, mk in (("reversal", "q"), ("two_step", "hybrid"), ("bandit", "delta2"),
                                      ("bandit", "actor_critic")))]
         for job in jobs:
-            with self.lock:
+            if full:  # in the background: compile beside the page's work, not in its way
                 job()
+            else:
+                with self.lock:
+                    job()
 
     # ------------------------------------------------------------------ layout
     def _build(self):
@@ -106,7 +109,9 @@ class Lab:
         v = float(p.default if value is None else value)
         v = min(max(v, lo), hi)
         return html.Div([
-            html.Span(f"{p.name}", title=p.doc, className="lab-section"),
+            html.Span([f"{p.name} = ", html.Span(f"{v:g}", id={"type": f"{view}-value", "group": group,
+                                                                 "name": p.name})],
+                      title=p.doc, className="lab-section"),
             dcc.Slider(id={"type": f"{view}-param", "group": group, "name": p.name}, min=lo, max=hi, step=step,
                        value=v, marks=None, allow_direct_input=True,
                        updatemode="mouseup"),
@@ -205,10 +210,12 @@ class Lab:
                 dcc.Dropdown(id="cho-model", options=[{"label": v, "value": k}
                                                       for k, v in E.CHOICE_MODELS["bandit"].items()],
                              value="q", clearable=False),
-                html.Label("P(reward) of the better arm"),
-                dcc.Slider(id="cho-phigh", min=0.55, max=0.95, step=0.05, value=0.8, marks=None,
-                           tooltip={"placement": "bottom", "always_visible": True}),
-                html.Div("A new task setting is compiled once (a few seconds).", className="lab-status"),
+                html.Div([
+                    html.Label("P(reward) of the better arm"),
+                    dcc.Slider(id="cho-phigh", min=0.55, max=0.95, step=0.05, value=0.8, marks=None,
+                               tooltip={"placement": "bottom", "always_visible": True}),
+                    html.Div("A new task setting is compiled once (a few seconds).", className="lab-status"),
+                ], id="cho-phigh-box"),
                 html.Div(id="cho-error", className="lab-error", role="alert"),
                 html.Label("Parameters"),
                 html.Div(sliders, id="cho-params"),
@@ -218,7 +225,7 @@ class Lab:
 
     # ------------------------------------------------------------------ callbacks
     def _callbacks(self, app) -> None:
-        from dash import ALL, Input, Output, State, ctx, dcc, no_update
+        from dash import ALL, MATCH, Input, Output, State, ctx, dcc, no_update
 
         def params_of(group, values, ids):
             return {i["name"]: v for i, v in zip(ids, values) if i["group"] == group}
@@ -316,9 +323,11 @@ class Lab:
 
         groups = sorted({m for ms in E.CHOICE_MODELS.values() for m in ms})
 
-        @app.callback(*[Output(f"cho-params-{mk}", "style") for mk in groups], Input("cho-model", "value"))
-        def cho_show(model):
-            return [{"display": "block" if mk == model else "none"} for mk in groups]
+        @app.callback(*[Output(f"cho-params-{mk}", "style") for mk in groups], Output("cho-phigh-box", "style"),
+                      Input("cho-model", "value"), Input("cho-task", "value"))
+        def cho_show(model, task):
+            return (*[{"display": "block" if mk == model else "none"} for mk in groups],
+                    {"display": "none" if task == "two_step" else "block"})
 
         @app.callback(
             Output("cho-graph", "figure"), Output("cho-error", "children"), Output("cho-status", "children"),
@@ -347,6 +356,13 @@ class Lab:
                       + (f"simulated in {1000 * (t1 - t0):.0f} ms, " if simulated else "")
                       + f"drawn in {1000 * (t2 - t1):.0f} ms")
             return fig, "", status, E.choice_code(task, model, params, p_high)
+
+        # ---------------- the value next to each slider, drawn in the browser
+        for short in ("pav", "circ", "cho"):
+            app.clientside_callback(
+                "function(v) { return (v === null || v === undefined) ? '' : String(+v.toPrecision(4)); }",
+                Output({"type": f"{short}-value", "group": MATCH, "name": MATCH}, "children"),
+                Input({"type": f"{short}-param", "group": MATCH, "name": MATCH}, "value"))
 
         # ---------------- downloads
         for view, short in (("pavlovian", "pav"), ("circuit", "circ"), ("choice", "cho")):
@@ -414,7 +430,9 @@ def serve(port: int | None = None, open_browser: bool = True, host: str = "127.0
             try:
                 lab.warm(full=True)
             except Exception:  # noqa: BLE001 - warming is an optimisation only
-                pass
+                return
+            if not quiet:
+                print("mesolimbic lab: every model compiled", flush=True)
 
         threading.Thread(target=_rest, daemon=True).start()
     if open_browser:

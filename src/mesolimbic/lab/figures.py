@@ -9,6 +9,7 @@ import xarray as xr
 
 from . import engine as E
 
+DIVERGING = [[0.0, "#2166ac"], [0.25, "#92c5de"], [0.5, "#f7f7f7"], [0.75, "#f4a582"], [1.0, "#b2182b"]]
 BLUE, RED, GREY, GREEN, ORANGE, PURPLE = "#1f77b4", "#d62728", "#9a9a9a", "#2ca02c", "#ff7f0e", "#9467bd"
 
 
@@ -107,7 +108,7 @@ def _pav_realtime(d, rpe, label, k, occ, title, seed) -> dict:
                     "RPE at the cue and at the US over trials", "Value before the US over trials"])
     lim = float(np.nanmax(np.abs(mean_rpe))) or 1.0
     tr = [g.trace(0, {"type": "heatmap", "x": _list(t), "y": occ.tolist(), "z": [_list(r) for r in mean_rpe],
-                      "colorscale": "RdBu", "zmin": -lim, "zmax": lim, "name": "RPE",
+                      "colorscale": DIVERGING, "zmin": -lim, "zmax": lim, "name": "RPE",
                       "showlegend": False, "colorbar": {"len": 0.42, "y": 0.79, "x": 0.29, "thickness": 10}})]
     g.hline(0, k + 1, color="black", dash="solid")
     g.axis(0, "time from CS onset (s)", f"trial of {label}")
@@ -155,7 +156,7 @@ def _pav_trial(d, label, k, occ, title, types) -> dict:
         m = E.by_type(d.rpe, d.trial_type, t_).mean(0)
         z.append(_list(np.pad(m, (0, n_max - m.size), constant_values=np.nan)))
     lim = float(np.nanmax(np.abs(np.array(z, dtype=float)))) if z else 1.0
-    tr = [g.trace(0, {"type": "heatmap", "x": list(range(1, n_max + 1)), "y": types, "z": z, "colorscale": "RdBu",
+    tr = [g.trace(0, {"type": "heatmap", "x": list(range(1, n_max + 1)), "y": types, "z": z, "colorscale": DIVERGING,
                       "zmin": -lim, "zmax": lim, "showlegend": False, "name": "RPE",
                       "colorbar": {"thickness": 10, "x": 0.29}})]
     g.axis(0, "trial of the type", None)
@@ -178,7 +179,7 @@ def _pav_distributional(d, rpe, label, k, occ, title) -> dict:
     m = rpe.mean(0)  # [n, unit]
     lim = float(np.nanmax(np.abs(m))) or 1.0
     tr = [g.trace(0, {"type": "heatmap", "x": occ.tolist(), "y": _list(taus), "z": [_list(r) for r in m.T],
-                      "colorscale": "RdBu", "zmin": -lim, "zmax": lim, "showlegend": False,
+                      "colorscale": DIVERGING, "zmin": -lim, "zmax": lim, "showlegend": False,
                       "name": "RPE", "colorbar": {"thickness": 10, "x": 0.29}})]
     g.vline(0, k + 1, color="black", dash="solid")
     g.axis(0, f"trial of {label}", "unit asymmetry τ")
