@@ -272,7 +272,7 @@ class Lab:
             if trial_type not in types:
                 trial_type = types[0]
                 new_design = True
-            n = int(E.by_type(ds.trial_type.expand_dims("x", -1), ds.trial_type, trial_type).shape[1])
+            n = int(E.type_index(ds.trial_type.isel(param_set=0, missing_dims="ignore"), trial_type).shape[1])
             trial = n if (new_design or trial is None) else int(min(max(trial, 1), n))
             title = f"{design.name} · {E.PAV_MODELS[model_key]}"
             fig, _ = F.pavlovian_figure(ds, trial_type, trial - 1, title)

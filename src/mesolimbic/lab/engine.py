@@ -185,14 +185,20 @@ def run_pavlovian(design_key: str, text: str, model_key: str, params: dict, seed
     return design, ds
 
 
-def by_type(da: xr.DataArray, trial_type: xr.DataArray, label: str) -> np.ndarray:
-    """``[agent, k, ...]``: ``da`` (over agent, trial, ...) on each agent's trials of type
-    ``label`` in the order they came (every agent has the same number of each type)."""
-    v = da.transpose("agent", "trial", ...).values
-    mask = (trial_type == label).transpose("agent", "trial").values
+def type_index(trial_type: xr.DataArray, label: str) -> np.ndarray:
+    """``[agent, k]``: the trial index of each agent's ``k``-th trial of type ``label``
+    (every agent has the same number of trials of each type)."""
+    mask = np.asarray(trial_type.transpose("agent", "trial").values == label)
     n = int(mask[0].sum())
-    idx = np.argsort(~mask, axis=1, kind="stable")[:, :n]
-    return np.take_along_axis(v, idx.reshape(idx.shape + (1,) * (v.ndim - 2)), axis=1)
+    return np.argsort(~mask, axis=1, kind="stable")[:, :n]
+
+
+def by_type(da: xr.DataArray, trial_type: xr.DataArray, label: str, index: np.ndarray | None = None) -> np.ndarray:
+    """``[agent, k, ...]``: ``da`` (over agent, trial, ...) on each agent's trials of type
+    ``label`` in the order they came (``index``: :func:`type_index`, if already known)."""
+    idx = type_index(trial_type, label) if index is None else index
+    v = da.values if da.dims[:2] == ("agent", "trial") else da.transpose("agent", "trial", ...).values
+    return v[np.arange(v.shape[0])[:, None], idx]
 
 
 @dataclass

@@ -88,20 +88,21 @@ def pavlovian_figure(ds: xr.Dataset, trial_type: str, k: int, title: str, seed: 
     types = pavlovian_types(d)
     if trial_type not in types:
         trial_type = types[0]
-    rpe = E.by_type(d.rpe, d.trial_type, trial_type)  # [agent, n, (time | unit)]
+    index = E.type_index(d.trial_type, trial_type)
+    rpe = E.by_type(d.rpe, d.trial_type, trial_type, index)  # [agent, n, (time | unit)]
     n = rpe.shape[1]
     k = int(min(max(k, 0), n - 1))
     occ = np.arange(1, n + 1)
     if "time" in d.rpe.dims:
-        return _pav_realtime(d, rpe, trial_type, k, occ, title, seed), n
+        return _pav_realtime(d, rpe, trial_type, k, occ, title, seed, index), n
     if "unit" in d.rpe.dims:
-        return _pav_distributional(d, rpe, trial_type, k, occ, title), n
+        return _pav_distributional(d, rpe, trial_type, k, occ, title, index), n
     return _pav_trial(d, trial_type, k, occ, title, types), n
 
 
-def _pav_realtime(d, rpe, label, k, occ, title, seed) -> dict:
+def _pav_realtime(d, rpe, label, k, occ, title, seed, index) -> dict:
     t = d.time.values
-    value = E.by_type(d.value, d.trial_type, label)
+    value = E.by_type(d.value, d.trial_type, label, index)
     mean_rpe = rpe.mean(0)
     g = Grid(2, 3, [f"RPE, trials of {label} × time", f"Dopamine neuron: raster, trial {k + 1}",
                     f"Firing rate and PSTH, trial {k + 1}", f"RPE and value within trial {k + 1}",
@@ -113,17 +114,20 @@ def _pav_realtime(d, rpe, label, k, occ, title, seed) -> dict:
     g.hline(0, k + 1, color="black", dash="solid")
     g.axis(0, "time from CS onset (s)", f"trial of {label}")
     nr = E.neuron(rpe[:, k], t, seed=seed)
+    # the raster as one path (a vertical tick per spike, None between ticks): one SVG element, not one per spike
     xs, ys = [], []
     for i, times in enumerate(nr.raster):
-        xs += np.round(times, 4).tolist()
-        ys += [i + 1] * len(times)
-    tr.append(g.trace(1, {"type": "scatter", "mode": "markers", "x": xs, "y": ys, "name": "spikes",
-                          "marker": {"symbol": "line-ns-open", "size": 7, "color": "black", "line": {"width": 1}},
-                          "showlegend": False}))
+        for x in np.round(times, 4).tolist():
+            xs += [x, x, None]
+            ys += [i + 0.6, i + 1.4, None]
+    tr.append(g.trace(1, {"type": "scatter", "mode": "lines", "x": xs, "y": ys, "name": "spikes",
+                          "line": {"color": "black", "width": 1}, "showlegend": False, "hoverinfo": "skip"}))
     g.axis(1, "time (s)", "agent", yaxis_range=[0.5, E.N_RASTER + 0.5])
     dt = float(nr.psth_time[1] - nr.psth_time[0]) if nr.psth_time.size > 1 else 0.05
-    tr.append(g.trace(2, {"type": "bar", "x": _list(nr.psth_time + dt / 2), "y": _list(nr.psth), "name": "PSTH",
-                          "marker": {"color": "#c7c7c7"}, "width": dt}))
+    edges = np.r_[nr.psth_time, nr.psth_time[-1] + dt] if nr.psth_time.size else nr.psth_time
+    tr.append(g.trace(2, {"type": "scatter", "mode": "lines", "x": _list(edges), "y": _list(np.r_[nr.psth, nr.psth[-1:]]),
+                          "name": "PSTH", "line": {"shape": "hv", "color": "#b0b0b0", "width": 1},
+                          "fill": "tozeroy", "fillcolor": "rgba(180,180,180,0.6)"}))
     tr.append(g.trace(2, _line(t, nr.rate, "firing rate (Hz)", BLUE)))
     g.axis(2, "time (s)", "Hz")
     tr.append(g.trace(3, _line(t, rpe[:, k].mean(0), "RPE", RED)))
@@ -131,8 +135,8 @@ def _pav_realtime(d, rpe, label, k, occ, title, seed) -> dict:
     g.axis(3, "time (s)", "a.u.")
     for i in (1, 2, 3):
         g.vline(i, 0.0, GREY)
-    cs = E.by_type(d.rpe_cs, d.trial_type, label).mean(0) if "rpe_cs" in d else None
-    us = E.by_type(d.rpe_us, d.trial_type, label).mean(0) if "rpe_us" in d else None
+    cs = E.by_type(d.rpe_cs, d.trial_type, label, index).mean(0) if "rpe_cs" in d else None
+    us = E.by_type(d.rpe_us, d.trial_type, label, index).mean(0) if "rpe_us" in d else None
     if cs is not None:
         tr.append(g.trace(4, _line(occ, cs, "RPE at cue", ORANGE)))
     if us is not None:
@@ -140,7 +144,7 @@ def _pav_realtime(d, rpe, label, k, occ, title, seed) -> dict:
     g.vline(4, k + 1)
     g.axis(4, f"trial of {label}", "RPE")
     if "value_pre_us" in d:
-        tr.append(g.trace(5, _line(occ, E.by_type(d.value_pre_us, d.trial_type, label).mean(0), "value before US",
+        tr.append(g.trace(5, _line(occ, E.by_type(d.value_pre_us, d.trial_type, label, index).mean(0), "value before US",
                                    GREEN, showlegend=False)))
     g.vline(5, k + 1)
     g.axis(5, f"trial of {label}", "value")
@@ -171,9 +175,9 @@ def _pav_trial(d, label, k, occ, title, types) -> dict:
     return fig
 
 
-def _pav_distributional(d, rpe, label, k, occ, title) -> dict:
+def _pav_distributional(d, rpe, label, k, occ, title, index) -> dict:
     taus = np.asarray(E.DIST_TAUS)
-    value = E.by_type(d.value, d.trial_type, label)
+    value = E.by_type(d.value, d.trial_type, label, index)
     g = Grid(1, 3, [f"RPE of each unit, trials of {label}", f"Each unit's value at trial {k + 1}",
                     f"Each unit's RPE at trial {k + 1}"], vgap=0.2)
     m = rpe.mean(0)  # [n, unit]
