@@ -56,6 +56,18 @@ def test_every_registered_design_and_slider_range():
             assert lo <= min(max(float(p.default), lo), hi) <= hi
 
 
+def test_every_pavlovian_model_draws():
+    import json
+
+    from mesolimbic.lab import figures as F
+
+    for key in E.PAV_MODELS:
+        design, ds = E.run_pavlovian(E.NOTATION, "A+ x10\nA- x5", key, {})
+        fig, n = F.pavlovian_figure(ds, "A-", 99, key)
+        assert n == 5 and fig["data"] and json.dumps(fig)
+        assert E.pavlovian_code(E.NOTATION, "A+ x10", key, {}).startswith("import mesolimbic as ml")
+
+
 def test_the_shown_python_call_gives_the_same_result():
     params = {"alpha": 0.4, "beta": 3.0}
     ds = E.run_choice("bandit", "q", params, p_high=0.7, seed=0)
@@ -170,6 +182,12 @@ def test_download_netcdf_opens_in_xarray(lab):
         assert ds.sizes["agent"] == E.N_AGENTS
         assert set(ds.trial_type.values.ravel()) == {"A+", "AB+", "B-"}
         assert "rpe" in ds and "time" in ds.rpe.dims and ds.attrs["model"] == "td"
+    lab.css("#pav-png").click()  # drawn by plotly.js in the browser
+    png = lab.downloads / "lab_pavlovian.png"
+    t0 = time.time()
+    while not (png.exists() and png.stat().st_size > 0) and time.time() - t0 < 30:
+        time.sleep(0.1)
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_circuit_view_manipulation_changes_wanting(lab):

@@ -26,6 +26,7 @@ class Grid:
         self.refs = []
         w = (1 - hgap * (cols - 1)) / cols
         h = (1 - vgap * (rows - 1)) / rows
+        self.w, self.h = w, h
         for i, title in enumerate(titles):
             r, c = divmod(i, cols)
             n = "" if i == 0 else str(i + 1)
@@ -104,13 +105,14 @@ def _pav_realtime(d, rpe, label, k, occ, title, seed, index) -> dict:
     t = d.time.values
     value = E.by_type(d.value, d.trial_type, label, index)
     mean_rpe = rpe.mean(0)
-    g = Grid(2, 3, [f"RPE, trials of {label} × time", f"Dopamine neuron: raster, trial {k + 1}",
+    g = Grid(2, 3, hgap=0.09, titles=[f"RPE, trials of {label} × time", f"Dopamine neuron: raster, trial {k + 1}",
                     f"Firing rate and PSTH, trial {k + 1}", f"RPE and value within trial {k + 1}",
                     "RPE at the cue and at the US over trials", "Value before the US over trials"])
     lim = float(np.nanmax(np.abs(mean_rpe))) or 1.0
     tr = [g.trace(0, {"type": "heatmap", "x": _list(t), "y": occ.tolist(), "z": [_list(r) for r in mean_rpe],
                       "colorscale": DIVERGING, "zmin": -lim, "zmax": lim, "name": "RPE",
-                      "showlegend": False, "colorbar": {"len": 0.42, "y": 0.79, "x": 0.29, "thickness": 10}})]
+                      "showlegend": False, "colorbar": {"len": g.h, "y": 1 - g.h / 2, "x": g.w + 0.004, "xanchor": "left",
+                                                  "thickness": 8}})]
     g.hline(0, k + 1, color="black", dash="solid")
     g.axis(0, "time from CS onset (s)", f"trial of {label}")
     nr = E.neuron(rpe[:, k], t, seed=seed)
@@ -152,7 +154,7 @@ def _pav_realtime(d, rpe, label, k, occ, title, seed, index) -> dict:
 
 
 def _pav_trial(d, label, k, occ, title, types) -> dict:
-    g = Grid(1, 3, ["RPE per trial, each trial type", f"RPE of {label} over trials",
+    g = Grid(1, 3, hgap=0.09, titles=["RPE per trial, each trial type", f"RPE of {label} over trials",
                     f"Value of {label} over trials"], vgap=0.2)
     n_max = max(E.by_type(d.rpe, d.trial_type, t).shape[1] for t in types)
     z = []
@@ -162,7 +164,7 @@ def _pav_trial(d, label, k, occ, title, types) -> dict:
     lim = float(np.nanmax(np.abs(np.array(z, dtype=float)))) if z else 1.0
     tr = [g.trace(0, {"type": "heatmap", "x": list(range(1, n_max + 1)), "y": types, "z": z, "colorscale": DIVERGING,
                       "zmin": -lim, "zmax": lim, "showlegend": False, "name": "RPE",
-                      "colorbar": {"thickness": 10, "x": 0.29}})]
+                      "colorbar": {"thickness": 8, "x": g.w + 0.004, "xanchor": "left"}})]
     g.axis(0, "trial of the type", None)
     rpe = E.by_type(d.rpe, d.trial_type, label)
     tr.append(g.trace(1, _line(occ, rpe.mean(0), "RPE", RED)))
@@ -178,13 +180,13 @@ def _pav_trial(d, label, k, occ, title, types) -> dict:
 def _pav_distributional(d, rpe, label, k, occ, title, index) -> dict:
     taus = np.asarray(E.DIST_TAUS)
     value = E.by_type(d.value, d.trial_type, label, index)
-    g = Grid(1, 3, [f"RPE of each unit, trials of {label}", f"Each unit's value at trial {k + 1}",
+    g = Grid(1, 3, hgap=0.09, titles=[f"RPE of each unit, trials of {label}", f"Each unit's value at trial {k + 1}",
                     f"Each unit's RPE at trial {k + 1}"], vgap=0.2)
     m = rpe.mean(0)  # [n, unit]
     lim = float(np.nanmax(np.abs(m))) or 1.0
     tr = [g.trace(0, {"type": "heatmap", "x": occ.tolist(), "y": _list(taus), "z": [_list(r) for r in m.T],
                       "colorscale": DIVERGING, "zmin": -lim, "zmax": lim, "showlegend": False,
-                      "name": "RPE", "colorbar": {"thickness": 10, "x": 0.29}})]
+                      "name": "RPE", "colorbar": {"thickness": 8, "x": g.w + 0.004, "xanchor": "left"}})]
     g.vline(0, k + 1, color="black", dash="solid")
     g.axis(0, f"trial of {label}", "unit asymmetry τ")
     tr.append(g.trace(1, {**_line(taus, value[:, k].mean(0), "value (expectile)", GREEN), "mode": "lines+markers"}))
