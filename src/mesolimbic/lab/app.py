@@ -407,12 +407,24 @@ def serve(port: int | None = None, open_browser: bool = True, host: str = "127.0
 
     from .._interrupt import installed, register
 
+    if port is not None:
+        port = int(port)
+        if not 1 <= port <= 65535:
+            raise ValueError(f"--port must be in 1..65535, got {port}")
+        import socket
+
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            try:
+                s.bind((host, port))
+            except OSError as e:
+                raise ValueError(f"port {port} on {host} cannot be used ({e.strerror or e}); choose another with "
+                                 f"--port, or leave it out for a free one") from None
     lab = Lab()
     if warm:
         if not quiet:
             print("mesolimbic lab: compiling the models (once)…", flush=True)
         lab.warm()
-    port = free_port(host) if port is None else int(port)
+    port = free_port(host) if port is None else port
     url = f"http://{host}:{port}/"
 
     class _Stop:
