@@ -81,7 +81,8 @@ def test_hierarchical_refuses_a_non_finite_subject_by_name(tables):
 
     _, mixed, bad_id = tables
     with pytest.raises(ValueError, match=rf"subject\(s\) \[{bad_id}\] have a non-finite log-likelihood") as e:
-        fit_hierarchical(load_choices(mixed, "bandit2arm"), "bandit2arm_delta", chains=1, warmup=5, draws=5)
+        fit_hierarchical(load_choices(mixed, "bandit2arm"), "bandit2arm_delta", sampler="nuts", chains=1,
+                         warmup=5, draws=5)
     assert "\n" not in str(e.value)
 
 

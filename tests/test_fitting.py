@@ -307,7 +307,8 @@ def test_approximate_fit_lands_on_the_nuts_posterior_means():
 
     d = load_choices(path("bandit2arm"), "bandit2arm")
     a = fit_approx(d, "bandit2arm_delta")
-    idata = fit_hierarchical(d, "bandit2arm_delta", chains=2, warmup=500, draws=500, seed=1, ppc_draws=10,
+    idata = fit_hierarchical(d, "bandit2arm_delta", sampler="nuts", chains=2, warmup=500, draws=500, seed=1,
+                             ppc_draws=10,
                              chain_method="vectorized", per_trial=False)
     for k in ("alpha", "beta"):
         post = idata.posterior[k]
@@ -560,7 +561,7 @@ def test_cli_fit_hierarchical_end_to_end(tmp_path):
     d = load_choices(small, "bandit2arm")
     out = tmp_path / "h"
     r = _cli(["fit", small, "--task", "bandit2arm", "--model", "bandit2arm_delta", "--method", "hierarchical",
-              "--chains", 2, "--warmup", 100, "--draws", 100, "--seed", 3, "--out", out])
+              "--sampler", "nuts", "--chains", 2, "--warmup", 100, "--draws", 100, "--seed", 3, "--out", out])
     assert r.exit_code == 0, r.output
     idata = az.from_netcdf(out / "posterior.nc")
     assert dict(idata.posterior.alpha.sizes) == {"chain": 2, "draw": 100, "subject": 4}
@@ -579,7 +580,7 @@ def test_cli_fit_hierarchical_end_to_end(tmp_path):
 
 
 def test_cli_fit_errors_and_recover(tmp_path):
-    r = _cli(["fit", path("bandit2arm"), "--task", "gng", "--model", "bandit2arm_delta", "--out", tmp_path / "g"])
+    r = _cli(["fit", path("bandit2arm"), "--task", "gng", "--model", "gng_m1", "--out", tmp_path / "g"])
     assert r.exit_code == 2 and "missing required column" in r.output and not (tmp_path / "g").exists()
     r = _cli(["fit", path("bandit2arm"), "--task", "bandit2arm", "--model", "bandit2arm_delta", "--method", "em",
               "--out", tmp_path / "m"])

@@ -37,7 +37,8 @@ import threading
 from contextlib import contextmanager
 from typing import Iterator, Protocol
 
-__all__ = ["install", "installed", "register", "unregister", "critical", "finish", "EXIT_CODES"]
+__all__ = ["install", "installed", "register", "unregister", "critical", "finish", "stopping", "wait_for_exit",
+           "EXIT_CODES"]
 
 EXIT_CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}
 _WHAT = {signal.SIGINT: "interrupted (Ctrl-C)", signal.SIGTERM: "terminated (SIGTERM)"}
@@ -54,6 +55,7 @@ _pending: list[int] = []  # signals seen by the Python-level handler (main threa
 _active_lock = threading.Lock()
 _critical = threading.RLock()
 _installed = False
+_stopping = threading.Event()  # set when a signal is being handled: the process is about to end
 
 
 def register(obj: _Cleanup) -> None:
@@ -78,6 +80,19 @@ def installed() -> bool:
     return _installed
 
 
+def stopping() -> bool:
+    """True once a SIGINT/SIGTERM is being handled (the process ends in a moment)."""
+    return _stopping.is_set()
+
+
+def wait_for_exit() -> None:
+    """Block the calling thread while a signal is handled, so that it does not go on with work
+    whose outputs are being removed (e.g. a cancelled cluster run returning early); returns at
+    once when no signal is being handled."""
+    if _stopping.is_set():
+        threading.Event().wait(60.0)
+
+
 def note(text: str) -> None:
     """Record what a finished step left behind (``"the new outputs in r are complete"``) for the
     message printed if a signal comes later."""
@@ -92,6 +107,7 @@ def _python_handler(signum, frame) -> None:
 
 
 def _stop(signum: int) -> None:
+    _stopping.set()
     with _critical:  # a commit in progress finishes first
         with _active_lock:
             active = list(_active)

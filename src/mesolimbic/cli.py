@@ -44,7 +44,51 @@ def _at_least(option: str, value: int | None, minimum: int = 1) -> None:
 
 
 #: the exceptions a command turns into its one-line error
-_USER_ERRORS = (ValueError, FileExistsError, OSError, MemoryError)
+_USER_ERRORS = (ValueError, FileExistsError, OSError, MemoryError, ImportError)
+
+_SCHEDULER_HELP = ("run the tasks on the Dask cluster whose scheduler is at this address (tcp://host:8786); "
+                   "default: $MESOLIMBIC_SCHEDULER, else in this process")
+_WORKERS_HELP = "start a local Dask cluster of this many worker processes for the command"
+
+
+def _check_cluster_options(scheduler: str | None, workers: int | None) -> None:
+    """--scheduler / --workers, checked before any work (see mesolimbic.cluster)."""
+    from .cluster import check_workers
+
+    if workers is not None:
+        check_workers(workers)
+    if scheduler is not None and workers is not None:
+        raise ValueError("give --scheduler (a running cluster) or --workers (start a local one), not both")
+    if scheduler is not None and not scheduler.strip():
+        raise ValueError("--scheduler must be a scheduler address such as tcp://host:8786, got an empty string")
+
+
+def _announce(ex):
+    if ex.kind == "dask":
+        err.print(f"running on {escape(ex.describe())}", highlight=False, soft_wrap=True)
+    return ex
+
+
+def _remote(scheduler: str | None, workers: int | None):
+    """A running cluster the command is sent to (--scheduler, else $MESOLIMBIC_SCHEDULER, unless
+    --workers is given), connected to first, before any other work, so that an unreachable
+    address fails within seconds; None otherwise."""
+    import os
+
+    from .cluster import ENV, executor
+
+    _check_cluster_options(scheduler, workers)
+    if workers is not None or (scheduler is None and not os.environ.get(ENV, "").strip()):
+        return None
+    return _announce(executor(scheduler=scheduler, env=True))
+
+
+def _executor(remote, workers: int | None):
+    """The command's executor: the remote cluster, else a local cluster of --workers processes
+    (started after the output folder is checked), else in-process."""
+    from .cluster import executor
+
+    return remote if remote is not None else _announce(executor(workers=workers))
 
 
 @app.command("list")
@@ -111,21 +155,27 @@ def reproduce(
     seeds: int = typer.Option(1, "--seeds", help="run every experiment at this many seeds (seed, seed + 1, ...) "
                                                   "and report each check's pass rate"),
     force: bool = typer.Option(False, "--force", help="overwrite existing outputs"),
+    scheduler: str = typer.Option(None, "--scheduler", help=_SCHEDULER_HELP),
+    workers: int = typer.Option(None, "--workers", help=_WORKERS_HELP),
 ) -> None:
     """Run every registered experiment (or --only some) and write report.html, summary.json,
     and NAME.nc / NAME.png for each. Exits non-zero if a check that should pass fails (with
-    --seeds, if a check does not hold over the seeds as its claim says)."""
+    --seeds, if a check does not hold over the seeds as its claim says) or an experiment
+    raised (its error is reported; the others' results are written). With --scheduler or
+    --workers, each experiment is one task on a Dask cluster."""
     from rich.progress import BarColumn, MofNCompleteColumn
 
     from ._seed import check_seed
     from .experiments import get, names
     from .io import OutputFolder
-    from .report import output_names, run_suite, write_report
+    from .report import finish_report, output_names, run_suite, stage_run
 
+    remote = None
     try:
         _at_least("--agents", agents)
         _at_least("--seeds", seeds)
         seed = check_seed("--seed", seed)
+        remote = _remote(scheduler, workers)
         only = [n.strip() for item in (only or []) for n in item.split(",") if n.strip()]
         chosen = list(dict.fromkeys(only)) if only else names()
         skipped = {}
@@ -139,23 +189,34 @@ def reproduce(
         for n, why in skipped.items():
             err.print(f"[yellow]skipped {n}:[/] {escape(why)}", highlight=False, soft_wrap=True)
         with OutputFolder(out_dir, output_names(chosen), force=force) as folder, \
+                _executor(remote, workers) as ex, \
                 Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                          TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal) as progress:
-            task = progress.add_task("reproducing", total=len(chosen))
-            done = []
+            task = progress.add_task("reproducing" if ex.kind != "dask" else f"reproducing on {ex.describe()}",
+                                     total=len(chosen))
+            staged = []
 
             def on_start(name):
-                if done:
-                    progress.advance(task)
-                done.append(name)
                 progress.update(task, description=f"running {name}")
 
-            runs = run_suite(chosen, n_agents=agents, seed=seed, n_seeds=seeds, on_start=on_start)
-            progress.advance(task)
+            def on_result(run):  # stage each experiment's files as its result arrives
+                stage_run(folder, run, first=not staged)
+                staged.append(run.experiment.name)
+
+            def on_progress(done, total, label):
+                progress.update(task, completed=done)
+                if ex.kind == "dask":
+                    progress.update(task, description=f"reproducing on {ex.describe()} (last: {label})")
+
+            runs = run_suite(chosen, n_agents=agents, seed=seed, n_seeds=seeds, on_start=on_start, client=ex,
+                             on_result=on_result, on_progress=on_progress)
             progress.update(task, description=f"writing {out_dir}")
-            write_report(runs, out_dir, seed, skipped, folder=folder)
+            finish_report(runs, folder, seed, skipped)
     except _USER_ERRORS as e:
         _fail(e)
+    finally:
+        if remote is not None:
+            remote.close()
     failures = []
     for r in runs:
         status = ", ".join(f"{m}: {s}" for m, s in r.result.model_status().items())
@@ -164,8 +225,12 @@ def reproduce(
                   soft_wrap=True)
         failures += [f"{r.experiment.name}:{name}" for name in r.failures]
     out.print(f"wrote {out_dir / 'report.html'}, {out_dir / 'summary.json'} and {2 * len(runs)} result files")
+    for name, why in runs.failed.items():
+        err.print(f"[bold red]experiment {escape(name)} failed:[/] {escape(_one_line(why))}", highlight=False,
+                  soft_wrap=True)
     if failures:
         err.print(f"[bold red]checks failed:[/] {', '.join(failures)}", soft_wrap=True)
+    if failures or runs.failed:
         raise typer.Exit(code=1)
 
 
@@ -194,8 +259,10 @@ def list_models(task: str = typer.Option(None, "--task", help="only the models o
 
 @app.command()
 def fit(
-    data_path: Path = typer.Argument(..., help="trial table (TSV/CSV), one row per trial, hBayesDM columns"),
-    model: str = typer.Option(..., "--model", help="model name, e.g. bandit2arm_delta (`mesolimbic models` lists them)"),
+    data_paths: list[Path] = typer.Argument(..., help="trial table(s) (TSV/CSV), one row per trial, hBayesDM "
+                                                      "columns"),
+    models: list[str] = typer.Option(..., "--model", help="model name, e.g. bandit2arm_delta (`mesolimbic models` "
+                                                          "lists them); repeat or comma-separate to fit several"),
     task: str = typer.Option(None, "--task", help="the data's task (bandit2arm, prl, prl_multipleB, ts, gng, pst); "
                                                   "default: the model's — given, it must match"),
     method: str = typer.Option("mle", "--method", help="mle, map, approx (empirical Bayes) or hierarchical"),
@@ -209,15 +276,30 @@ def fit(
     target_ess: float = typer.Option(12000.0, "--target-ess", help="chees: bulk ESS to reach"),
     seed: int = typer.Option(0, "--seed"),
     force: bool = typer.Option(False, "--force", help="overwrite existing outputs"),
+    scheduler: str = typer.Option(None, "--scheduler", help=_SCHEDULER_HELP),
+    workers: int = typer.Option(None, "--workers", help=_WORKERS_HELP),
 ) -> None:
     """Fit a model to subjects' choices: writes params.csv, regressors.tsv, diagnostics.json,
-    ppc.png (and posterior.nc for the hierarchical method)."""
+    ppc.png (and posterior.nc for the hierarchical method).
+
+    Several data files and/or models (mle, map or approx): every model is fitted to every
+    file, one task per (file, model) — on a Dask cluster with --scheduler or --workers — and
+    fits.csv (one row per file, model and subject), comparison.csv (per file and model: log-
+    likelihood, AIC/BIC or log evidence, BMS) and fits.json are written."""
     import warnings
 
     from ._seed import check_seed
     from .io import OutputFolder, dumps_json
 
+    models = [n.strip() for item in models for n in item.split(",") if n.strip()]
+    if len(data_paths) > 1 or len(models) > 1:
+        return _fit_many(data_paths, models, task, method, out_dir, drop_nan, seed, force, scheduler, workers)
+    data_path, model = data_paths[0], models[0] if models else ""
     try:
+        _check_cluster_options(scheduler, workers)
+        if scheduler is not None or workers is not None:
+            raise ValueError("--scheduler / --workers run several fits (several data files or models) as tasks; "
+                             "one model fitted to one file runs in this process")
         if method not in ("mle", "map", "approx", "hierarchical"):
             raise ValueError(f"--method must be one of mle, map, approx, hierarchical, got {method!r}")
         for option, value in (("--chains", chains), ("--warmup", warmup), ("--draws", draws)):
@@ -259,6 +341,75 @@ def fit(
     out.print(f"wrote {', '.join(str(p) for p in summary['files'])}")
 
 
+def _fit_many(data_paths, models, task, method, out_dir, drop_nan, seed, force, scheduler, workers) -> None:
+    """`mesolimbic fit` with several data files and/or models (see `fit`)."""
+    from ._seed import check_seed
+    from .cluster import progress_bar
+    from .io import OutputFolder, dumps_json
+
+    remote = None
+    try:
+        if method not in ("mle", "map", "approx"):
+            raise ValueError(f"--method must be mle, map or approx to fit several files or models (fit a "
+                             f"hierarchical model to one file at a time), got {method!r}")
+        seed = check_seed("--seed", seed)
+        if not models:
+            raise ValueError("--model: give at least one model")
+        remote = _remote(scheduler, workers)
+        from .fitting import get_model, load_choices
+        from .fitting.many import fit_many
+
+        fms = [get_model(m) for m in models]
+        tasks = {m.task for m in fms}
+        if len(tasks) > 1:
+            raise ValueError(f"the models fit different tasks ({', '.join(sorted(tasks))}); fit one task's models "
+                             f"at a time")
+        (data_task,) = tasks
+        if task is not None and task != data_task:
+            raise ValueError(f"--task {task!r} does not match the models, which fit {data_task!r} data")
+        labels = [str(p) for p in data_paths]
+        if len(set(labels)) != len(labels):
+            raise ValueError(f"a data file is given twice: {labels}")
+        datasets = {}
+        for p, label in zip(data_paths, labels):
+            data = load_choices(p, data_task, drop_nan=drop_nan)
+            if data.dropped:
+                err.print(f"{escape(label)}: dropped rows with missing values, per subject: {data.dropped}",
+                          highlight=False, soft_wrap=True)
+            datasets[label] = data
+        names = ["fits.csv", "comparison.csv", "fits.json"]
+        with OutputFolder(out_dir, names, force=force) as folder, _executor(remote, workers) as ex, \
+                progress_bar(f"fitting {len(fms)} model(s) to {len(datasets)} file(s)", len(fms) * len(datasets),
+                             console=err) as bar:
+            res = fit_many(datasets, fms, method=method, seed=seed, client=ex, on_progress=bar)
+            if not res.fits:
+                raise ValueError("every fit failed: " + "; ".join(f"{m} fitted to {d}: {e}"
+                                                                  for (d, m), e in res.failed.items()))
+            res.table().to_csv(folder.path("fits.csv"), index=False)
+            comparison = res.comparison()
+            comparison.to_csv(folder.path("comparison.csv"), index=False)
+            summary = {"method": method, "task": data_task, "seed": seed, "datasets": labels, "models": models,
+                       "fits": [{"dataset": d, "model": m} for d, m in res.fits],
+                       "failed": [{"dataset": d, "model": m, "error": e} for (d, m), e in res.failed.items()],
+                       "comparison": comparison.to_dict("records"), "warnings": res.warnings()}
+            folder.path("fits.json").write_text(dumps_json(summary), encoding="utf-8")
+            files = folder.commit()
+    except _USER_ERRORS as e:
+        _fail(e)
+    finally:
+        if remote is not None:
+            remote.close()
+    out.print(comparison.to_string(index=False), highlight=False, soft_wrap=True)
+    for w in summary["warnings"]:
+        _warn(w)
+    out.print(f"wrote {', '.join(str(p) for p in files)}")
+    for (d, m), e in res.failed.items():
+        err.print(f"[bold red]fit of {escape(m)} to {escape(d)} failed:[/] {escape(_one_line(e))}", highlight=False,
+                  soft_wrap=True)
+    if res.failed:
+        raise typer.Exit(code=1)
+
+
 @app.command()
 def recover(
     model: str = typer.Option(..., "--model", help="model to recover, e.g. bandit2arm_delta"),
@@ -266,26 +417,44 @@ def recover(
     against: list[str] = typer.Option(None, "--against", help="other models for model recovery (repeatable)"),
     out_dir: Path = typer.Option(Path("recovery"), "--out", "-o"), seed: int = typer.Option(0, "--seed"),
     force: bool = typer.Option(False, "--force"),
+    scheduler: str = typer.Option(None, "--scheduler", help=_SCHEDULER_HELP),
+    workers: int = typer.Option(None, "--workers", help=_WORKERS_HELP),
+    subjects_per_task: int = typer.Option(None, "--subjects-per-task",
+                                          help="subjects per task (block) of the study (default 50); the blocks "
+                                               "are part of the numbers, not of where they run"),
 ) -> None:
     """Parameter (and, with --against, model) recovery: recovery.nc, recovery.png, and the
-    correlations printed."""
+    correlations printed. With --scheduler or --workers, one task per block of subjects and
+    model runs on a Dask cluster (the same numbers)."""
     from ._seed import check_seed
+    from .cluster import TasksFailed, progress_bar
     from .io import OutputFolder, save_figure, save_netcdf
 
+    remote = None
     try:
         _at_least("--subjects", subjects)
         _at_least("--trials", trials)
+        _at_least("--subjects-per-task", subjects_per_task)
         seed = check_seed("--seed", seed)
+        against = [n.strip() for item in (against or []) for n in item.split(",") if n.strip()]
+        remote = _remote(scheduler, workers)
         from .fitting.models import get_model
         from .fitting.recovery import model_recovery, parameter_recovery, recovery_figure
 
-        for m in [model, *(against or [])]:
+        for m in [model, *against]:
             get_model(m)  # unknown names fail here, before any work
         names = ["recovery.nc", "recovery.png"] + (["confusion.csv"] if against else [])
-        with OutputFolder(out_dir, names, force=force, replaces=["confusion.csv"]) as folder:
-            ds = parameter_recovery(model, n_subjects=subjects, n_trials=trials, seed=seed)
-            conf = model_recovery([model, *against], n_subjects=max(10, subjects // 3), n_trials=trials,
-                                  seed=seed) if against else None
+        with OutputFolder(out_dir, names, force=force, replaces=["confusion.csv"]) as folder, \
+                _executor(remote, workers) as ex:
+            with progress_bar("parameter recovery", 1, console=err) as bar:
+                ds = parameter_recovery(model, n_subjects=subjects, n_trials=trials, seed=seed, client=ex,
+                                        subjects_per_task=subjects_per_task, on_progress=bar)
+            conf = None
+            if against:
+                with progress_bar("model recovery", 1, console=err) as bar:
+                    conf = model_recovery([model, *against], n_subjects=max(10, subjects // 3), n_trials=trials,
+                                          seed=seed, client=ex, subjects_per_task=subjects_per_task,
+                                          on_progress=bar)
             save_netcdf(ds, folder.path("recovery.nc"))
             save_figure(recovery_figure(ds, conf), folder.path("recovery.png"))
             if conf is not None:
@@ -293,6 +462,11 @@ def recover(
             files = folder.commit()
     except _USER_ERRORS as e:
         _fail(e)
+    except TasksFailed as e:  # which blocks failed, and why
+        _fail(e)
+    finally:
+        if remote is not None:
+            remote.close()
     for k, v in ds.attrs.items():
         if k.startswith("r_"):
             out.print(f"{k[2:]}: r = {v:.3f}")

@@ -33,7 +33,8 @@ __all__ = ["simulate_choices", "score", "log_likelihood", "to_dataframe", "two_s
 
 
 def simulate_choices(task, model: ChoiceModel, params: Mapping[str, Any] | None = None, *, n_agents: int = 1,
-                     seed: int = 0, record=None, precision: str = "float32") -> xr.Dataset:
+                     seed: int = 0, record=None, precision: str = "float32", client=None, store=None,
+                     shard: Mapping[str, int] | None = None, progress: bool = False) -> xr.Dataset:
     """Simulate ``n_agents`` subjects per parameter set choosing in ``task`` (a choice
     task, or a :class:`~mesolimbic.tasks.phases.ChoiceDesign` of one in phases).
 
@@ -50,9 +51,19 @@ def simulate_choices(task, model: ChoiceModel, params: Mapping[str, Any] | None 
     ``common`` and ``p_reward``. Multi-step tasks (schedules, avoidance, two-step)
     need a learner that bootstraps, e.g. ``QLearning(discounted=True)``, ``SARSA()``,
     ``ActorCritic(discounted=True)`` or ``HybridTwoStep()``.
+
+    ``client``, ``store``, ``shard``, ``progress``: a sharded run, on a Dask cluster and/or
+    written to Zarr, as in :func:`mesolimbic.simulate` (:mod:`mesolimbic.sweeps`): blocks
+    of parameter sets, and blocks of agents taking their slice of the per-agent keys, give
+    the serial run's values bit for bit.
     """
     if not isinstance(model, ChoiceModel):
         raise ValueError(f"model must be a choice learner (e.g. models.DeltaRule()), got {type(model).__name__}")
+    if client is not None or store is not None or shard is not None:
+        from .sweeps import simulate_sharded
+
+        return simulate_sharded(task, model, params, n_agents=n_agents, seed=seed, record=record,
+                                precision=precision, client=client, store=store, shard=shard, progress=progress)
     return Session(task, model).simulate(params, n_agents=n_agents, seed=seed, record=record, precision=precision)
 
 

@@ -27,8 +27,9 @@ new files beside old ones; a reader that needs more should take the same lock,
 
 Test hook: ``MESOLIMBIC_FAULT_PAUSE="point:seconds"`` sleeps at a named
 :func:`fault_point` (``write``: after a report's first experiment is staged;
-``staged``: before the commit; ``commit``: after the commit's first rename), so
-the test suite can interrupt a command at that moment.
+``staged``: before the commit; ``commit``: after the commit's first rename;
+``shard``: at the start of each shard of a sharded sweep, :mod:`mesolimbic.sweeps`),
+so the test suite can interrupt a command, or kill a worker, at that moment.
 """
 
 from __future__ import annotations
@@ -404,6 +405,21 @@ class OutputFolder:
         if name not in self.names:
             raise ValueError(f"{name!r} is not one of this folder's outputs {self.names}")
         return self.staging / name
+
+    def leave_out(self, names: Sequence[str]) -> None:
+        """This run will not write ``names`` after all (e.g. the files of an experiment that
+        failed): they are no longer expected at the commit, and, like ``replaces``, an old file
+        of that name is removed by it, so the folder never shows the new set beside a stale file."""
+        with self._state:
+            if self.committed:
+                raise RuntimeError("OutputFolder.leave_out() needs an uncommitted folder")
+            for n in names:
+                if n in self.names:
+                    self.names.remove(n)
+                    if self.staging is not None:
+                        (self.staging / n).unlink(missing_ok=True)
+                    if n not in self.replaces:
+                        self.replaces.append(n)
 
     def final(self, name: str) -> Path:
         """Where ``name`` will be once committed."""

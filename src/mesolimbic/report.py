@@ -11,7 +11,13 @@ Writes, into one folder:
   pass/fail, expected-failure flag, the check's kind (finding, direction,
   property); with several seeds (``--seeds``), each check's measured value at
   every seed, its pass rate, mean and 95 % interval, and whether it holds as its
-  claim says; with the package version and the seeds.
+  claim says; with the package version and the seeds; ``failed``: experiments
+  whose run raised, with the error.
+
+Each experiment is one task of an executor (:mod:`mesolimbic.cluster`): in this
+process one after another by default, or on a Dask cluster. Either way the
+experiment's ``.nc`` and ``.png`` are staged as its result arrives, and an
+experiment that raises is reported by name while the others' results are kept.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ import base64
 import html
 import io
 import math
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +36,8 @@ from . import __version__
 from .experiments.registry import KINDS, Experiment, ExperimentResult, get, names, robustness
 from .io import OutputFolder, dumps_json, fault_point, save_netcdf
 
-__all__ = ["SuiteRun", "run_suite", "write_report", "summary_dict", "render_html", "output_paths", "output_names"]
+__all__ = ["SuiteRun", "SuiteRuns", "run_suite", "run_experiment", "write_report", "stage_run", "finish_report",
+           "summary_dict", "render_html", "output_paths", "output_names"]
 
 STATUS_CLASS = {"reproduced": "ok", "fails": "bad", "expected failure": "expected", "—": "none"}
 
@@ -61,6 +69,19 @@ class SuiteRun:
         return [f"{c['name']} [{c['model']}]" for c in self.over_seeds if not c["as_expected"]]
 
 
+class SuiteRuns(list):
+    """The :class:`SuiteRun` s of :func:`run_suite`, in the order asked for, and ``failed``:
+    experiment name -> the error of each experiment whose run raised."""
+
+    def __init__(self, runs=(), failed: dict[str, str] | None = None):
+        super().__init__(runs)
+        self.failed: dict[str, str] = dict(failed or {})
+
+
+#: pyplot keeps global state: one figure at a time per process (a Dask worker may run tasks in threads)
+_FIGURE_LOCK = threading.Lock()
+
+
 def _png(fig) -> bytes:
     from .plot import plt
 
@@ -70,6 +91,40 @@ def _png(fig) -> bytes:
     return buf.getvalue()
 
 
+def _drawn_on_a_worker():
+    raise RuntimeError("this experiment ran on a Dask worker, where its figure was drawn: use SuiteRun.png")
+
+
+def run_experiment(name: str, n_agents: int | None, seeds: Sequence[int], *, detach: bool = False) -> SuiteRun:
+    """One experiment of the suite (one task): run at ``seeds[0]``, draw its figure, and run the
+    other seeds' checks. The numbers depend only on the name, the agents and the seeds.
+    ``detach``: the result travels to another process (from a Dask worker), so its figure
+    function is replaced by one that says where the figure is (``SuiteRun.png``)."""
+    exp = get(name)
+    seeds = tuple(seeds)
+    t0 = time.perf_counter()
+    n = exp.default_agents if n_agents is None else n_agents
+    result = exp.run(n_agents=n, seed=seeds[0])
+    with _FIGURE_LOCK:
+        png = _png(result.figure())
+    over = None
+    if len(seeds) > 1:
+        by_seed = {seeds[0]: result.checks}
+        for s_ in seeds[1:]:
+            by_seed[s_] = exp.run(n_agents=n, seed=s_).checks
+        over = robustness(by_seed)
+    if detach:
+        result.figure = _drawn_on_a_worker
+    return SuiteRun(exp, result, time.perf_counter() - t0, png, seeds, over)
+
+
+def _run_detached(name: str, n_agents: int | None, seeds: Sequence[int]) -> tuple:
+    """:func:`run_experiment` on a worker, returned without the :class:`Experiment` (its ``run``
+    is a closure made at registration; the client has the same one)."""
+    r = run_experiment(name, n_agents, seeds, detach=True)
+    return r.result, r.seconds, r.png, r.over_seeds
+
+
 def run_suite(
     only: Sequence[str] | None = None,
     *,
@@ -77,28 +132,44 @@ def run_suite(
     seed: int = 0,
     n_seeds: int = 1,
     on_start: Callable[[str], None] | None = None,
-) -> list[SuiteRun]:
+    client=None,
+    on_result: Callable[[SuiteRun], None] | None = None,
+    on_progress: Callable[[int, int, str], None] | None = None,
+) -> SuiteRuns:
     """Run the experiments named in ``only`` (all when None) at seeds ``seed`` ..
-    ``seed + n_seeds - 1`` and draw their figures (from the first seed)."""
+    ``seed + n_seeds - 1`` and draw their figures (from the first seed).
+
+    One task per experiment (:mod:`mesolimbic.cluster`): in this process, one after
+    another (``on_start(name)`` before each), or on a Dask cluster with ``client`` (a
+    ``distributed.Client``, a scheduler address or an executor). ``on_result(run)`` gets
+    each :class:`SuiteRun` as it arrives, ``on_progress(done, total, name)`` after each
+    ends. An experiment that raises is left out and named in the result's ``failed``;
+    the others run on. Returns the runs in the order asked for."""
+    from .cluster import InProcess, Task, executor
+
     chosen = list(only) if only else names()
     exps = [get(n) for n in chosen]  # unknown names fail here, before any work
     seeds = tuple(seed + i for i in range(n_seeds))
-    runs = []
-    for exp in exps:
-        if on_start:
-            on_start(exp.name)
-        t0 = time.perf_counter()
-        n = exp.default_agents if n_agents is None else n_agents
-        result = exp.run(n_agents=n, seed=seeds[0])
-        fig = result.figure()
-        over = None
-        if n_seeds > 1:
-            by_seed = {seeds[0]: result.checks}
-            for s_ in seeds[1:]:
-                by_seed[s_] = exp.run(n_agents=n, seed=s_).checks
-            over = robustness(by_seed)
-        runs.append(SuiteRun(exp, result, time.perf_counter() - t0, _png(fig), seeds, over))
-    return runs
+    ex = executor(client)
+    local = isinstance(ex, InProcess)
+    tasks = [Task(e.name, f"experiment {e.name}", run_experiment if local else _run_detached,
+                  (e.name, n_agents, seeds)) for e in exps]
+    by_name = {e.name: e for e in exps}
+
+    def arrived(task, value) -> None:
+        run = value if local else SuiteRun(by_name[task.key], value[0], value[1], value[2], seeds, value[3])
+        done[task.key] = run
+        if on_result:
+            on_result(run)
+
+    done: dict[str, SuiteRun] = {}
+    try:
+        _, failures = ex.run(tasks, on_result=arrived, on_start=(lambda t: on_start(t.key)) if on_start else None,
+                             on_progress=on_progress)
+    finally:
+        if ex is not client:
+            ex.close()
+    return SuiteRuns([done[n] for n in chosen if n in done], {f.key: f.error for f in failures})
 
 
 def _num(x: float) -> float | None:
@@ -114,14 +185,17 @@ def _check_entry(c, over: dict | None) -> dict:
     return d
 
 
-def summary_dict(runs: Sequence[SuiteRun], seed: int, skipped: dict[str, str] | None = None) -> dict:
+def summary_dict(runs: Sequence[SuiteRun], seed: int, skipped: dict[str, str] | None = None,
+                 failed: dict[str, str] | None = None) -> dict:
     seeds = list(runs[0].seeds) if runs else [seed]
+    failed = dict(failed if failed is not None else getattr(runs, "failed", {}))
     return {
         "skipped": dict(skipped or {}),
+        **({"failed": failed} if failed else {}),
         "mesolimbic_version": __version__,
         "seed": seed,
         "seeds": seeds,
-        "ok": all(r.ok for r in runs),
+        "ok": all(r.ok for r in runs) and not failed,
         "kinds": KINDS,
         "experiments": {
             r.experiment.name: {
@@ -274,6 +348,29 @@ def output_paths(out_dir: Path, chosen: Sequence[str]) -> list[Path]:
     return [Path(out_dir) / n for n in output_names(chosen)]
 
 
+def stage_run(folder: OutputFolder, run: SuiteRun, first: bool = False) -> None:
+    """Write one experiment's ``.nc`` and ``.png`` into the open ``folder``'s staging area (as its
+    result arrives; :func:`finish_report` commits the set)."""
+    save_netcdf(run.result.dataset, folder.path(f"{run.experiment.name}.nc"))
+    folder.path(f"{run.experiment.name}.png").write_bytes(run.png)
+    if first:
+        fault_point("write")
+
+
+def finish_report(runs: Sequence[SuiteRun], folder: OutputFolder, seed: int,
+                  skipped: dict[str, str] | None = None, failed: dict[str, str] | None = None) -> list[Path]:
+    """Write ``summary.json`` and ``report.html`` for ``runs`` (already staged with
+    :func:`stage_run`) and move the whole set into place. ``failed`` (default: ``runs.failed``)
+    names experiments that raised: they are in ``summary.json`` and listed in the report."""
+    failed = dict(failed if failed is not None else getattr(runs, "failed", {}))
+    folder.leave_out([f for n in failed for f in (f"{n}.nc", f"{n}.png")])
+    folder.path("summary.json").write_text(dumps_json(summary_dict(runs, seed, skipped, failed), indent=2),
+                                           encoding="utf-8")
+    noted = {**(skipped or {}), **{k: f"failed: {v}" for k, v in failed.items()}}
+    folder.path("report.html").write_text(render_html(runs, seed, noted or skipped), encoding="utf-8")
+    return folder.commit()
+
+
 def write_report(runs: Sequence[SuiteRun], out_dir: str | Path, seed: int,
                  skipped: dict[str, str] | None = None, *, folder: OutputFolder | None = None,
                  force: bool = True) -> list[Path]:
@@ -295,13 +392,8 @@ def write_report(runs: Sequence[SuiteRun], out_dir: str | Path, seed: int,
         if sorted(tx.names) != sorted(names):
             raise ValueError(f"the output folder was opened for {tx.names}, not for this report's {names}")
         for i, r in enumerate(runs):
-            save_netcdf(r.result.dataset, tx.path(f"{r.experiment.name}.nc"))
-            tx.path(f"{r.experiment.name}.png").write_bytes(r.png)
-            if i == 0:
-                fault_point("write")
-        tx.path("summary.json").write_text(dumps_json(summary_dict(runs, seed, skipped), indent=2), encoding="utf-8")
-        tx.path("report.html").write_text(render_html(runs, seed, skipped), encoding="utf-8")
-        return tx.commit()
+            stage_run(tx, r, first=i == 0)
+        return finish_report(runs, tx, seed, skipped)
     finally:
         if own:
             tx.close()

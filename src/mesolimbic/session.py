@@ -63,6 +63,23 @@ def precision_context(precision: str):
     return jax.enable_x64(True) if precision == "float64" else contextlib.nullcontext()
 
 
+def check_block(name: str, block, n: int) -> tuple[int, int] | None:
+    """``block`` as ``(start, stop)`` with ``0 <= start < stop <= n`` (None: everything)."""
+    if block is None:
+        return None
+    if isinstance(block, slice):
+        if block.step not in (None, 1):
+            raise ValueError(f"{name} must be a contiguous block, got a step of {block.step}")
+        block = (0 if block.start is None else block.start, n if block.stop is None else block.stop)
+    try:
+        start, stop = (int(x) for x in block)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a pair (start, stop), got {block!r}") from None
+    if not 0 <= start < stop <= n:
+        raise ValueError(f"{name} must satisfy 0 <= start < stop <= {n}, got ({start}, {stop})")
+    return (start, stop) if (start, stop) != (0, n) else None
+
+
 def _float(precision: str):
     return jnp.float64 if precision == "float64" else jnp.float32
 
@@ -135,21 +152,39 @@ class Session:
 
     # ------------------------------------------------------------------ simulate
     def simulate(self, params: Mapping[str, Any] | None = None, *, n_agents: int = 1, seed: int = 0,
-                 record=None, engine: str = "auto", precision: str = "float32") -> xr.Dataset:
-        """Simulate ``n_agents`` agents per parameter set (see :func:`mesolimbic.simulate`)."""
+                 record=None, engine: str = "auto", precision: str = "float32",
+                 agents: tuple[int, int] | None = None) -> xr.Dataset:
+        """Simulate ``n_agents`` agents per parameter set (see :func:`mesolimbic.simulate`).
+
+        ``agents=(start, stop)`` simulates only agents ``start .. stop - 1`` of the
+        ``n_agents``, with the random draws they get in the full run (so the block is
+        that slice of the full result; the ``agent`` coordinate keeps the full run's
+        numbers). Sharded runs (:mod:`mesolimbic.sweeps`) use it."""
         n_agents = check_count("n_agents", n_agents, 1)
         seed = check_seed("seed", seed)
         check_choice("engine", engine, ("auto", "step", "affine"))
+        agents = check_block("agents", agents, n_agents)
         P_np, M, _ = param_sets(self.learner, params)
         with precision_context(precision):
             if self.pavlovian:
                 parts = _parse_record(record, "steps")
-                return _simulate_pavlovian(self, P_np, n_agents, seed, parts, engine, precision)
+                return _simulate_pavlovian(self, P_np, n_agents, seed, parts, engine, precision, agents)
             parts = _parse_record(record, "trials")
             if engine == "affine":
                 raise ValueError(f"engine 'affine' runs linear Pavlovian learners; {self.learner.name!r} on a "
                                  f"choice task runs on the step engine")
-            return _simulate_choices(self, P_np, n_agents, seed, parts, precision)
+            return _simulate_choices(self, P_np, n_agents, seed, parts, precision, agents)
+
+    def result_bytes(self, n_param_sets: int, n_agents: int, record=None, precision: str = "float32") -> int:
+        """About how many bytes the recorded values of ``n_param_sets`` x ``n_agents`` take (the
+        estimate the memory check before a run multiplies by 3; sharded runs size their
+        shards with it)."""
+        if self.pavlovian:
+            compiled = self.design.compile()
+            parts = _parse_record(record, "steps")
+            return _pavlovian_bytes(self.learner, self.design, compiled, self.representation, n_param_sets,
+                                    n_agents, parts, precision)
+        return _choice_bytes(self.design.task, n_param_sets, n_agents, _parse_record(record, "trials"), precision)
 
     # ------------------------------------------------------------------ score
     def score(self, data: xr.Dataset, params: Mapping[str, Any] | None = None) -> xr.DataArray:
@@ -287,14 +322,30 @@ def trial_classes(feats, events, rows):
     return np.asarray(cls, np.int32), feats[first], events[first], (rows[0][first], rows[1][first])
 
 
-def noise_draws(seed: int, n_agents: int, n_trials: int, names) -> dict[str, np.ndarray]:
+def noise_draws(seed: int, n_agents: int, n_trials: int, names,
+                agents: tuple[int, int] | None = None) -> dict[str, np.ndarray]:
     """Standard normal draws ``[n_agents, n_trials]`` for a learner's noise inputs (e.g.
     motor noise), from the fourth stream of the design's seed (the first three give the
-    trial order, the rewards and the ITIs)."""
+    trial order, the rewards and the ITIs). ``agents=(start, stop)``: only those rows, with
+    the values of the full draw (drawn in chunks of rows up to the block's end)."""
     if not names:
         return {}
     rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(4)[3])
-    return {k: rng.standard_normal((n_agents, n_trials), dtype=np.float32) for k in names}
+    if agents is None:
+        return {k: rng.standard_normal((n_agents, n_trials), dtype=np.float32) for k in names}
+    start, stop = agents
+    out = {}
+    for i, k in enumerate(names):
+        block = np.empty((stop - start, n_trials), np.float32)
+        end = stop if i == len(names) - 1 else n_agents  # later names need the generator past every row
+        for lo in range(0, end, CompiledDesign.SAMPLE_CHUNK):
+            hi = min(lo + CompiledDesign.SAMPLE_CHUNK, end)
+            chunk = rng.standard_normal((hi - lo, n_trials), dtype=np.float32)
+            a, b = max(lo, start), min(hi, stop)
+            if a < b:
+                block[a - start:b - start] = chunk[a - lo:b - lo]
+        out[k] = block
+    return out
 
 
 def _scalar_outputs(model) -> tuple[str, ...]:
@@ -322,23 +373,28 @@ def _pavlovian_runner(model: Model, level: str, record_steps: bool, record_state
     return jax.jit(run)
 
 
-def _simulate_pavlovian(sess: Session, P_np, n_agents, seed, parts, engine, precision) -> xr.Dataset:
+def _pavlovian_bytes(model, design, compiled, rep, M, n_agents, parts, precision) -> int:
+    F = rep.n_features(len(compiled.cue_names), compiled.n_steps, design.dt) if model.level == "step" else \
+        len(compiled.cue_names)
+    per_value = len(model.outputs) * (compiled.n_steps if "steps" in parts else 3) + F * ("state" in parts)
+    return (M * n_agents * compiled.n_trials * per_value * (8 if precision == "float64" else 4)
+            + n_agents * compiled.n_trials * 24)
+
+
+def _simulate_pavlovian(sess: Session, P_np, n_agents, seed, parts, engine, precision, agents=None) -> xr.Dataset:
     from .affine import affine_run
 
     model, design, rep = sess.learner, sess.design, sess.representation
     compiled = design.compile()
     M = len(next(iter(P_np.values()))) if P_np else 1
-    F = rep.n_features(len(compiled.cue_names), compiled.n_steps, design.dt) if model.level == "step" else \
-        len(compiled.cue_names)
-    per_value = len(model.outputs) * (compiled.n_steps if "steps" in parts else 3) + F * ("state" in parts)
-    _check_run_memory(f"simulating {n_agents} agents x {M} parameter sets x {compiled.n_trials} trials",
-                      M * n_agents * compiled.n_trials * per_value * (8 if precision == "float64" else 4)
-                      + n_agents * compiled.n_trials * 24)
+    a0, a1 = agents if agents is not None else (0, n_agents)
+    _check_run_memory(f"simulating {a1 - a0} agents x {M} parameter sets x {compiled.n_trials} trials",
+                      _pavlovian_bytes(model, design, compiled, rep, M, a1 - a0, parts, precision))
     prep = model.prepare(compiled, rep)
-    types, reward, iti = compiled.sample_trials(seed, n_agents)
+    types, reward, iti = compiled.sample_trials(seed, n_agents, agents)
     fdt = _float(precision)
     noise = {k: jnp.asarray(v, fdt) for k, v in noise_draws(seed, n_agents, compiled.n_trials,
-                                                             getattr(model, "noise_inputs", ())).items()}
+                                                             getattr(model, "noise_inputs", ()), agents).items()}
     P = {k: jnp.asarray(v, fdt) for k, v in P_np.items()}
     NT = compiled.n_trials
     record_steps, record_state = "steps" in parts, "state" in parts
@@ -352,6 +408,9 @@ def _simulate_pavlovian(sess: Session, P_np, n_agents, seed, parts, engine, prec
                               "phase": ("trial", compiled.trial_phase, {"long_name": "phase of the design"})}
     lead = ("param_set", "agent", "trial")
     extra = {"design": design.to_json(), "precision": precision, "record": list(parts)}
+    if agents is not None:
+        coords["agent"] = np.arange(a0, a1)
+        extra["agent_block"] = [a0, a1]
     static = {k: jnp.asarray(v) for k, v in prep.static.items()}
 
     if model.level == "trial":
@@ -491,17 +550,25 @@ CHOICE_VARS = {"cue": Output("cue / state shown (0-based)"), "choice": Output("a
                "valid": Output("the step was run (False after a phase's stop criterion was met)")}
 
 
-def _simulate_choices(sess: Session, P_np, n_agents, seed, parts, precision) -> xr.Dataset:
+def _choice_bytes(task, M, n_agents, parts, precision) -> int:
+    T, n_st = task.n_trials, getattr(task, "n_stages", 1)
+    per_step = 12 + 3 * task.n_actions + (task.n_actions * getattr(task, "n_states", 1) if "state" in parts else 0)
+    return M * n_agents * T * n_st * per_step * (8 if precision == "float64" else 4)
+
+
+def _simulate_choices(sess: Session, P_np, n_agents, seed, parts, precision, agents=None) -> xr.Dataset:
     design, model = sess.design, sess.learner
     task = design.task
     T, n_st = task.n_trials, getattr(task, "n_stages", 1)
     M = len(next(iter(P_np.values()))) if P_np else 1
-    per_step = 12 + 3 * task.n_actions + (task.n_actions * getattr(task, "n_states", 1) if "state" in parts else 0)
-    _check_run_memory(f"simulating {n_agents} agents x {M} parameter sets x {T} trials of {task.name!r}",
-                      M * n_agents * T * n_st * per_step * (8 if precision == "float64" else 4))
+    a0, a1 = agents if agents is not None else (0, n_agents)
+    _check_run_memory(f"simulating {a1 - a0} agents x {M} parameter sets x {T} trials of {task.name!r}",
+                      _choice_bytes(task, M, a1 - a0, parts, precision))
     fdt = _float(precision)
     P = {k: jnp.asarray(v, fdt) for k, v in P_np.items()}
-    keys = jax.random.split(jax_key(seed), n_agents)
+    keys = jax.random.split(jax_key(seed), n_agents)  # one key per agent: a block takes its slice
+    if agents is not None:
+        keys = keys[a0:a1]
     phase = jnp.asarray(design.trial_phase())
     start = jnp.asarray(design.phase_start())
     rec = _choice_runner(design, model, "state" in parts, precision)(P, keys, phase, start)
@@ -527,9 +594,11 @@ def _simulate_choices(sess: Session, P_np, n_agents, seed, parts, precision) -> 
     }
     if n_st > 1:
         coords["stage"] = ("stage", np.arange(n_st), {"long_name": "stage of the trial (0: first)", "units": "1"})
+    if agents is not None:
+        coords["agent"] = np.arange(a0, a1)
     spec = {k: v for k, v in vars(task).items()}
     return result_dataset(variables, coords, model=model, params=P_np, seed=seed, n_agents=n_agents,
                           task=task.name, task_class=task_class_name(task),
                           task_spec=json.dumps(spec, default=json_default),
                           phases=json.dumps([p.to_dict() for p in design.phases]), precision=precision,
-                          record=list(parts))
+                          record=list(parts), agent_block=None if agents is None else [a0, a1])

@@ -59,6 +59,10 @@ def simulate(
     record=None,
     engine: str = "auto",
     precision: str = "float32",
+    client=None,
+    store=None,
+    shard: Mapping[str, int] | None = None,
+    progress: bool = False,
 ) -> xr.Dataset:
     """Simulate ``n_agents`` agents per parameter set of ``model`` on ``task``.
 
@@ -85,6 +89,16 @@ def simulate(
       engine: ``"auto"``, ``"step"`` or ``"affine"`` (see the module docstring).
       precision: ``"float32"`` (default, fast) or ``"float64"`` (JAX x64, for exact
         comparisons with closed forms).
+      client: run the sweep in shards on a Dask cluster: a ``distributed.Client`` or a
+        scheduler address (:mod:`mesolimbic.sweeps`; needs the ``dask`` extra). Default:
+        one call in this process.
+      store: a Zarr store path (visible to the workers) to write the result into, shard by
+        shard as they finish; the Dataset then comes back lazily (dask-backed), so a sweep
+        larger than memory completes. With neither ``client`` nor ``store`` (nor
+        ``shard``) the run is the single in-process call it always was.
+      shard: block sizes ``{"param_set": ..., "agent": ...}`` (default: sized to
+        ``MESOLIMBIC_SHARD_BYTES``, 256 MiB).
+      progress: show a progress bar over the shards (sharded runs only).
 
     Returns:
       An ``xarray.Dataset`` over ``param_set`` x ``agent`` x ``trial`` (and
@@ -98,5 +112,11 @@ def simulate(
       onset), ``<output>_us`` (at the time the US is due) and ``value_pre_us`` (one
       step before it: the learned prediction of the US).
     """
+    if client is not None or store is not None or shard is not None:
+        from .sweeps import simulate_sharded
+
+        return simulate_sharded(task, model, params, representation=representation, n_agents=n_agents, seed=seed,
+                                record=record, engine=engine, precision=precision, client=client, store=store,
+                                shard=shard, progress=progress)
     return Session(task, model, representation).simulate(params, n_agents=n_agents, seed=seed, record=record,
                                                           engine=engine, precision=precision)

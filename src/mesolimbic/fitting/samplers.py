@@ -76,7 +76,8 @@ class ChEESSettings:
                           ("max_leapfrog", 1)):
             check_count(name, getattr(self, name), low)
         if self.chains % self.superchain_size:
-            raise ValueError(f"chains ({self.chains}) must be a multiple of superchain_size ({self.superchain_size})")
+            raise ValueError(f"chains ({self.chains}) must be a multiple of superchain_size ({self.superchain_size}) for "
+                             "the ChEES sampler; choose a multiple, or the NUTS sampler for a few chains")
         if not np.isfinite(self.target_ess) or self.target_ess < 100:
             raise ValueError(f"target_ess must be a number >= 100, got {self.target_ess!r}")
         check_range("target_accept", self.target_accept, 0.0, 1.0, low_open=True, high_open=True)

@@ -527,7 +527,8 @@ class CompiledDesign:
                 u[k, s] = 1.0
         return u
 
-    def sample_trials(self, seed: int, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def sample_trials(self, seed: int, n: int, agents: tuple[int, int] | None = None
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Draw each agent's trial sequence (host-side, before any model runs).
 
         Draws come from NumPy's PCG64 generator seeded by ``seed`` (one
@@ -538,11 +539,21 @@ class CompiledDesign:
         Reward is drawn only for trial types whose probability is strictly
         between 0 and 1.
 
+        ``agents=(start, stop)``: only agents ``start .. stop - 1`` of the ``n``, with
+        exactly the values the full draw gives them (a block of a sharded run,
+        :mod:`mesolimbic.sweeps`). The agents' draws come one after another from
+        the same generators, so the block is found by drawing every agent before
+        ``stop`` (and, for the trial order of all phases but the last, every agent)
+        in chunks of rows and keeping the block's: memory is the chunk's and the
+        block's, time is that of the full draw.
+
         Returns:
           ``types`` ``[n, n_trials]`` int32 trial-type index,
           ``reward`` ``[n, n_trials]`` float32 US magnitude delivered (0 when omitted),
           ``iti`` ``[n, n_trials]`` float32 inter-trial interval (s) before each trial.
         """
+        if agents is not None:
+            return self._sample_block(seed, n, *agents)
         rng_order, rng_reward, rng_iti = (np.random.default_rng(s)
                                           for s in np.random.SeedSequence(seed).spawn(3))
         blocks = []
@@ -562,6 +573,58 @@ class CompiledDesign:
         iti = self.design.iti
         if isinstance(iti, tuple):
             iti_arr = iti[0] + (iti[1] - iti[0]) * rng_iti.random(types.shape, dtype=np.float32)
+        else:
+            iti_arr = np.full(types.shape, float(iti), np.float32)
+        return types, reward, iti_arr
+
+    #: rows drawn at a time when a block of agents is sampled (see :meth:`sample_trials`)
+    SAMPLE_CHUNK = 4096
+
+    def _sample_block(self, seed: int, n: int, start: int, stop: int):
+        """:meth:`sample_trials` for agents ``start .. stop - 1``: the same draws, in chunks of rows."""
+        if not 0 <= start < stop <= n:
+            raise ValueError(f"agents must be a block (start, stop) with 0 <= start < stop <= {n}, got "
+                             f"({start}, {stop})")
+        rng_order, rng_reward, rng_iti = (np.random.default_rng(s)
+                                          for s in np.random.SeedSequence(seed).spawn(3))
+        C = self.SAMPLE_CHUNK
+
+        def rows(draw, width, last: bool, dtype):
+            """Rows ``start:stop`` of ``draw(k)`` called on consecutive chunks of ``k`` rows; every
+            row is drawn unless ``last`` (then the draws stop at ``stop``)."""
+            out = np.empty((stop - start, width), dtype)
+            end = stop if last else n
+            for lo in range(0, end, C):
+                hi = min(lo + C, end)
+                chunk = draw(hi - lo)
+                a, b = max(lo, start), min(hi, stop)
+                if a < b:
+                    out[a - start:b - start] = chunk[a - lo:b - lo]
+            return out
+
+        blocks = []
+        randoms = [i for i, (order, ids) in enumerate(zip(self.phase_orders, self.phase_types))
+                   if order == "random" and len(ids) > 1]
+        for i, (order, ids, counts) in enumerate(zip(self.phase_orders, self.phase_types, self.phase_counts)):
+            row = np.repeat(np.asarray(ids, np.int32), counts)
+            if i in randoms:
+                blocks.append(rows(lambda k, row=row: rng_order.permuted(np.broadcast_to(row, (k, row.size)), axis=1),
+                                   row.size, i == randoms[-1], np.int32))
+            else:
+                blocks.append(np.broadcast_to(row, (stop - start, row.size)))
+        types = np.ascontiguousarray(np.concatenate(blocks, axis=1), dtype=np.int32)
+        NT = types.shape[1]
+        certain = np.where(self.probability >= 1.0, self.magnitude, 0.0).astype(np.float32)
+        reward = certain[types]
+        uncertain = (self.probability > 0.0) & (self.probability < 1.0)
+        if uncertain.any():
+            p = np.where(uncertain, self.probability, 0.0)[types]
+            u = rows(lambda k: rng_reward.random((k, NT), dtype=np.float32), NT, True, np.float32)
+            reward = np.where(u < p, self.magnitude[types], reward).astype(np.float32)
+        iti = self.design.iti
+        if isinstance(iti, tuple):
+            u = rows(lambda k: rng_iti.random((k, NT), dtype=np.float32), NT, True, np.float32)
+            iti_arr = iti[0] + (iti[1] - iti[0]) * u
         else:
             iti_arr = np.full(types.shape, float(iti), np.float32)
         return types, reward, iti_arr
