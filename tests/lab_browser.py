@@ -37,7 +37,7 @@ def free_port() -> int:
 class Lab:
     """``mesolimbic lab --no-browser`` on a free port, its output collected line by line."""
 
-    def __init__(self, timeout: float = 240.0):
+    def __init__(self, timeout: float = 240.0, env: dict | None = None):
         import threading
 
         port = free_port()
@@ -45,7 +45,8 @@ class Lab:
         self.lines: list[str] = []
         self.proc = subprocess.Popen(
             [sys.executable, "-c", "from mesolimbic.cli import main; main()", "lab", "--port", str(port),
-             "--no-browser"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+             "--no-browser"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            env={**os.environ, **(env or {})})
         threading.Thread(target=self._read, daemon=True).start()
         t0 = time.time()
         while time.time() - t0 < timeout:

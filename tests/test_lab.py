@@ -56,16 +56,19 @@ def test_every_registered_design_and_slider_range():
             assert lo <= min(max(float(p.default), lo), hi) <= hi
 
 
-def test_every_pavlovian_model_draws():
+def test_trial_level_models_draw():
+    """The Pavlovian view's figures for the trial-level learners (TD's is drawn in the browser below)."""
     import json
 
     from mesolimbic.lab import figures as F
 
-    for key in E.PAV_MODELS:
+    for key in ("rw", "distributional"):
         design, ds = E.run_pavlovian(E.NOTATION, "A+ x10\nA- x5", key, {})
         fig, n = F.pavlovian_figure(ds, "A-", 99, key)
         assert n == 5 and fig["data"] and json.dumps(fig)
+    for key in E.PAV_MODELS:
         assert E.pavlovian_code(E.NOTATION, "A+ x10", key, {}).startswith("import mesolimbic as ml")
+        assert E.pavlovian_model(key)[0].params
 
 
 def test_the_shown_python_call_gives_the_same_result():
@@ -87,7 +90,7 @@ def lab(tmp_path_factory):
     if chromium() is None:
         pytest.skip("the browser tests need Debian's chromium and chromium-driver "
                     "(apt-get install chromium chromium-driver); not found")
-    server = Lab()
+    server = Lab(env={"MESOLIMBIC_LAB_PRECOMPILE": "0"})  # compile only what the tests use, when they use it
     downloads = tmp_path_factory.mktemp("downloads")
     page = Page(server.url, downloads)
     page.downloads = downloads

@@ -10,6 +10,7 @@ inputs, so moving the trial slider or re-selecting a view does not re-simulate.
 
 from __future__ import annotations
 
+import os
 import tempfile
 import threading
 import time
@@ -437,7 +438,8 @@ def serve(port: int | None = None, open_browser: bool = True, host: str = "127.0
     if installed():
         register(_Stop())
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    if warm:  # the other models and tasks, in the background, one at a time with the page's work
+    background = os.environ.get("MESOLIMBIC_LAB_PRECOMPILE", "1") != "0"
+    if warm and background:  # the other models and tasks, in the background, beside the page's work
         def _rest():
             try:
                 lab.warm(full=True)
