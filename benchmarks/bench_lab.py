@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from lab_browser import Lab, Page, chromium  # noqa: E402
+from lab_browser import Lab, Page, chromium
 
 
 def measure(page: Page, view: str, group: str, name: str, n: int) -> list[dict]:

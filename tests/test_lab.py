@@ -63,12 +63,24 @@ def test_trial_level_models_draw():
     from mesolimbic.lab import figures as F
 
     for key in ("rw", "distributional"):
-        design, ds = E.run_pavlovian(E.NOTATION, "A+ x10\nA- x5", key, {})
+        _, ds = E.run_pavlovian(E.NOTATION, "A+ x10\nA- x5", key, {})
         fig, n = F.pavlovian_figure(ds, "A-", 99, key)
         assert n == 5 and fig["data"] and json.dumps(fig)
     for key in E.PAV_MODELS:
         assert E.pavlovian_code(E.NOTATION, "A+ x10", key, {}).startswith("import mesolimbic as ml")
         assert E.pavlovian_model(key)[0].params
+
+
+def test_the_shown_design_code_builds_the_same_design():
+    text = "pre: A+ x20\nAB+ x20, CD+0.5 x10\nus_time = 1.5\nwindow = -0.6, 2"
+    code = E.pavlovian_code(E.NOTATION, text, "rw", {"alpha": 0.2})
+    design_code = code.split("\nfrom mesolimbic.models")[0]
+    scope: dict = {}
+    exec(design_code, scope)  # noqa: S102 - the code the page shows, up to the simulation
+    mine, shown = E.parse_notation(text), scope["design"]
+    assert shown.window == mine.window == (-0.6, 2.0)
+    assert [dict(p.trials) for p in shown.phases] == [dict(p.trials) for p in mine.phases]
+    assert [t.us_time for t in shown.trial_types] == [t.us_time for t in mine.trial_types]
 
 
 def test_the_shown_python_call_gives_the_same_result():

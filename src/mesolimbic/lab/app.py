@@ -268,7 +268,7 @@ class Lab:
                 return (no_update, f"{E.one_line(e)}", no_update, no_update, no_update, no_update, no_update,
                         no_update)
             t1 = time.perf_counter()
-            types = F.pavlovian_types(ds)
+            types = F.pavlovian_types(ds, design)
             new_design = simulated and ctx.triggered_id in ("pav-design", "pav-apply", None)
             if trial_type not in types:
                 trial_type = types[0]
@@ -276,7 +276,7 @@ class Lab:
             n = int(E.type_index(ds.trial_type.isel(param_set=0, missing_dims="ignore"), trial_type).shape[1])
             trial = n if (new_design or trial is None) else int(min(max(trial, 1), n))
             title = f"{design.name} · {E.PAV_MODELS[model_key]}"
-            fig, _ = F.pavlovian_figure(ds, trial_type, trial - 1, title)
+            fig, _ = F.pavlovian_figure(ds, trial_type, trial - 1, title, design=design)
             t2 = time.perf_counter()
             self.last["pavlovian"] = ds
             fig = stamp(fig, "pavlovian", t1 - t0, t2 - t1, simulated)

@@ -50,7 +50,21 @@ _OPTIONS = ("us_time", "dt", "window")
 
 
 def parse_notation(text: str):
-    """A :class:`~mesolimbic.tasks.PavlovianDesign` from the lab's design field.
+    """A :class:`~mesolimbic.tasks.PavlovianDesign` from the lab's design field
+    (see :func:`notation_parts`)."""
+    from ..tasks import PavlovianDesign
+
+    phases, options = notation_parts(text)
+    kw = {k: options[k] for k in ("us_time", "dt") if k in options}
+    design = PavlovianDesign.from_notation(phases, name="lab", **kw)
+    if "window" in options:
+        design = dataclasses.replace(design, window=options["window"])
+    return design
+
+
+def notation_parts(text: str) -> tuple[list, dict]:
+    """The lab's design field as ``(phases, options)`` for
+    :meth:`~mesolimbic.tasks.PavlovianDesign.from_notation`.
 
     One phase a line (or separated by ``;``), optionally named ``name:``; in a phase,
     trial types in the package notation (``A+``, ``AB-``, ``CD+0.5``, ``B>A-``) separated
@@ -58,8 +72,6 @@ def parse_notation(text: str):
     ``us_time = 1.5``, ``dt = 0.1`` and ``window = -0.5, 2`` set the time grid. Errors are
     the package's own one-line ``ValueError``\\ s.
     """
-    from ..tasks import PavlovianDesign
-
     options: dict = {}
     phases = []
     for raw in re.split(r"[;\n]", text or ""):
@@ -110,11 +122,7 @@ def parse_notation(text: str):
         phases.append((name, trials))
     if not phases:
         raise ValueError("the design is empty: write at least one trial type, e.g. 'A+ x20'")
-    kw = {k: options[k] for k in ("us_time", "dt") if k in options}
-    design = PavlovianDesign.from_notation(phases, name="lab", **kw)
-    if "window" in options:
-        design = dataclasses.replace(design, window=options["window"])
-    return design
+    return phases, options
 
 
 def registered_design(key: str):
@@ -227,8 +235,16 @@ def neuron(rpe_trial: np.ndarray, time: np.ndarray, seed: int = 0) -> NeuronRead
 # ----------------------------------------------------------------------------- circuit
 #: toggles of the circuit view: key -> (label, manipulation factory)
 def _manipulations():
-    from ..circuit import (DopamineAgonist, DopamineDepletion, Drug, LDopa, Lesion, Opioid, Optogenetic,
-                           PhysiologicalState)
+    from ..circuit import (
+        DopamineAgonist,
+        DopamineDepletion,
+        Drug,
+        LDopa,
+        Lesion,
+        Opioid,
+        Optogenetic,
+        PhysiologicalState,
+    )
 
     return {
         "lesion_amygdala": ("Amygdala lesion", lambda: Lesion("amygdala"), "Lesion('amygdala')"),
@@ -350,20 +366,16 @@ def _params_code(params: dict) -> str:
 def pavlovian_code(design_key: str, text: str, model_key: str, params: dict, seed: int = 0) -> str:
     lines = ["import mesolimbic as ml"]
     if design_key == NOTATION:
-        phases, opts = [], {}
         try:
-            d = parse_notation(text)
-            phases = [(ph.name, dict(ph.trials)) for ph in d.phases]
-            opts = {"dt": d.dt}
-            if any(o in (text or "") for o in ("us_time",)):
-                opts["us_time"] = [tt.us_time for tt in d.trial_types][0]
+            phases, opts = notation_parts(text)
         except ValueError:
-            pass
+            phases, opts = [], {}
         lines.append("from mesolimbic.tasks import PavlovianDesign")
-        kw = "".join(f", {k}={v!r}" for k, v in opts.items())
+        kw = "".join(f", {k}={opts[k]!r}" for k in ("us_time", "dt") if k in opts)
         lines.append(f"design = PavlovianDesign.from_notation({phases!r}{kw})")
-        if "window" in (text or ""):
-            lines.append("# window as typed: dataclasses.replace(design, window=(start, end))")
+        if "window" in opts:
+            lines.insert(0, "import dataclasses")
+            lines.append(f"design = dataclasses.replace(design, window={opts['window']!r})")
     else:
         module = DESIGNS[design_key][1]
         kw = ", ".join(f"{k}={v!r}" for k, v in DESIGNS[design_key][2].items())
@@ -395,10 +407,10 @@ def circuit_code(selected, params: dict, seed: int = 0) -> str:
         f"from mesolimbic.circuit import {imports}",
         "from mesolimbic.experiments._circuit import design",
         f"d = design({CIRCUIT_TRIALS!r},",
-        f"           [('training', {{k: 40 for k in {list(CIRCUIT_TRIALS)!r}}}), "
-        f"('test', {{k: 5 for k in {list(CIRCUIT_TRIALS)!r}}})], name='lab_circuit')",
-        f"ds = simulate_circuit(d, Circuit(manipulations=[{manips}]), {_params_code(params)}, "
-        f"n_agents={N_AGENTS}, seed={seed})",
+        (f"           [('training', {{k: 40 for k in {list(CIRCUIT_TRIALS)!r}}}), "
+         f"('test', {{k: 5 for k in {list(CIRCUIT_TRIALS)!r}}})], name='lab_circuit')"),
+        (f"ds = simulate_circuit(d, Circuit(manipulations=[{manips}]), {_params_code(params)}, "
+         f"n_agents={N_AGENTS}, seed={seed})"),
         "from mesolimbic.io import save_netcdf",
         "save_netcdf(ds, 'lab.nc')",
     ])

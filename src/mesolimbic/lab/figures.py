@@ -77,16 +77,20 @@ def _line(x, y, name, color, **kw) -> dict:
 
 
 # ----------------------------------------------------------------------------- Pavlovian
-def pavlovian_types(ds: xr.Dataset) -> list[str]:
-    seen = dict.fromkeys(np.asarray(ds.trial_type.isel(agent=0).values).tolist())
-    return list(seen)
+def pavlovian_types(ds: xr.Dataset, design=None) -> list[str]:
+    """The trial types that occur, in the design's order (else in order of first occurrence)."""
+    seen = dict.fromkeys(np.asarray(ds.trial_type.isel(agent=0).values).ravel().tolist())
+    if design is None:
+        return list(seen)
+    return [tt.name for tt in design.trial_types if tt.name in seen]
 
 
-def pavlovian_figure(ds: xr.Dataset, trial_type: str, k: int, title: str, seed: int = 0) -> tuple[dict, int]:
+def pavlovian_figure(ds: xr.Dataset, trial_type: str, k: int, title: str, seed: int = 0,
+                     design=None) -> tuple[dict, int]:
     """The Pavlovian view's figure for the ``k``-th trial (0-based) of ``trial_type``;
     returns the figure and the number of trials of that type."""
     d = ds.isel(param_set=0)
-    types = pavlovian_types(d)
+    types = pavlovian_types(d, design)
     if trial_type not in types:
         trial_type = types[0]
     index = E.type_index(d.trial_type, trial_type)
@@ -194,7 +198,7 @@ def _pav_distributional(d, rpe, label, k, occ, title, index) -> dict:
     tr.append(g.trace(2, {"type": "bar", "x": _list(taus), "y": _list(m[k]), "name": "RPE",
                           "marker": {"color": RED}, "width": 0.06}))
     g.axis(2, "unit asymmetry τ", "RPE")
-    return g.figure(tr, title + " — distributional RPE (trial level)", height=420)
+    return g.figure(tr, title, height=420)
 
 
 # ----------------------------------------------------------------------------- circuit
