@@ -14,6 +14,7 @@ The same for the choice view (two-armed bandit, Q-learning, its beta slider).
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -49,6 +50,7 @@ def main() -> None:
     args = ap.parse_args()
     if chromium() is None:
         sys.exit("needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)")
+    print(f"load average (1, 5, 15 min) at the start: {os.getloadavg()}, on {os.cpu_count()} CPUs")
     lab = Lab()
     try:
         with tempfile.TemporaryDirectory() as tmp:
@@ -64,6 +66,7 @@ def main() -> None:
                 page.close()
     finally:
         lab.stop()
+    print(f"load average (1, 5, 15 min) at the end: {os.getloadavg()}, on {os.cpu_count()} CPUs")
     for what, rows in results.items():
         rt = [r["round_trip_ms"] for r in rows]
         sim = [r["simulate_ms"] for r in rows]

@@ -83,6 +83,15 @@ def test_the_shown_design_code_builds_the_same_design():
     assert [t.us_time for t in shown.trial_types] == [t.us_time for t in mine.trial_types]
 
 
+def test_the_shown_circuit_call_gives_the_same_result():
+    ds = E.run_circuit(["opioid"], {"alpha_nac": 0.2})
+    code = E.circuit_code(["opioid"], {"alpha_nac": 0.2}).replace("save_netcdf(ds, 'lab.nc')", "")
+    scope: dict = {}
+    exec(code, scope)  # noqa: S102 - the code the page shows
+    np.testing.assert_array_equal(scope["ds"].liking_us.values, ds.liking_us.values)
+    assert E.circuit_summary(ds)["liking"]["food"] == pytest.approx(3.0)  # the opioid's gain
+
+
 def test_the_shown_python_call_gives_the_same_result():
     params = {"alpha": 0.4, "beta": 3.0}
     ds = E.run_choice("bandit", "q", params, p_high=0.7, seed=0)

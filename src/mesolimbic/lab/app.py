@@ -74,7 +74,9 @@ class Lab:
                     lambda: E.run_pavlovian(E.NOTATION, E.DEFAULT_NOTATION, "td", {}),
                     *(lambda tk=tk, mk=mk: E.run_choice(tk, mk, {})
                       for tk, mk in (("reversal", "q"), ("two_step", "hybrid"), ("bandit", "delta2"),
-                                     ("bandit", "actor_critic")))]
+                                     ("bandit", "actor_critic"))),
+                    # each manipulation alone (a combination of several compiles when first chosen)
+                    *(lambda k=k: E.run_circuit([k], {}) for k in E.manipulation_labels())]
         for job in jobs:
             if full:  # in the background: compile beside the page's work, not in its way
                 job()

@@ -233,7 +233,11 @@ def neuron(rpe_trial: np.ndarray, time: np.ndarray, seed: int = 0) -> NeuronRead
 
 
 # ----------------------------------------------------------------------------- circuit
-#: toggles of the circuit view: key -> (label, manipulation factory)
+def _us_time() -> float:
+    return CIRCUIT_GRID["us_time"]
+
+
+#: toggles of the circuit view: key -> (label, manipulation factory, its code)
 def _manipulations():
     from ..circuit import (
         DopamineAgonist,
@@ -255,8 +259,9 @@ def _manipulations():
         "ldopa": ("L-DOPA ×2", lambda: LDopa(2.0), "LDopa(2.0)"),
         "drug": ("Drug of abuse (+0.5 at the US)", lambda: Drug(0.5), "Drug(0.5)"),
         "opioid": ("Opioid in the NAc hotspot ×3", lambda: Opioid(3.0), "Opioid(3.0)"),
-        "opto": ("Optogenetic burst at the cue", lambda: Optogenetic(at=0.0, size=1.0),
-                 "Optogenetic(at=0.0, size=1.0)"),
+        "opto": ("Optogenetic burst when N's US would come", lambda: Optogenetic(at=_us_time(), size=1.0,
+                                                                                trial_types=("neutral",)),
+                 f"Optogenetic(at={_us_time()!r}, size=1.0, trial_types=('neutral',))"),
         "salt": ("Salt appetite (κ = 20 for the salt cue S)",
                  lambda: PhysiologicalState(20.0, ("S",), phases=("test",)),
                  "PhysiologicalState(20.0, ('S',), phases=('test',))"),
@@ -272,11 +277,22 @@ CIRCUIT_TRIALS = {"food": ("A", 1.0), "salt": ("S", -1.0), "neutral": ("N", 0.0)
 CIRCUIT_SIGNALS = ("wanting", "liking", "fear", "approach")
 
 
-def circuit_design():
-    from ..experiments._circuit import design
+#: the circuit view's time grid: CS at 0 s, US at 1 s, 0.2-s steps
+CIRCUIT_GRID = {"us_time": 1.0, "dt": 0.2, "window": (-0.4, 1.6)}
+_CIRCUIT_DESIGN_CODE = """from mesolimbic.tasks import Cue, PavlovianDesign, Phase, TrialType
+trials = {trials!r}  # label: (cue, US magnitude; 0 = no US)
+d = PavlovianDesign(
+    [TrialType(k, cues=[Cue(cue, 0.0, {us_time!r})], us_time={us_time!r}, magnitude=m or 1.0, probability=1.0 if m else 0.0)
+     for k, (cue, m) in trials.items()],
+    [Phase("training", {{k: 40 for k in trials}}, "random"), Phase("test", {{k: 5 for k in trials}}, "random")],
+    dt={dt!r}, window={window!r}, name="lab_circuit")"""
 
-    counts = {k: 40 for k in CIRCUIT_TRIALS}
-    return design(CIRCUIT_TRIALS, [("training", counts), ("test", {k: 5 for k in CIRCUIT_TRIALS})], name="lab_circuit")
+
+def circuit_design():
+    """The circuit view's design: built by running the code the page shows."""
+    scope: dict = {}
+    exec(_CIRCUIT_DESIGN_CODE.format(trials=CIRCUIT_TRIALS, **CIRCUIT_GRID), scope)  # noqa: S102 - our own text
+    return scope["d"]
 
 
 def run_circuit(selected, params: dict, seed: int = 0) -> xr.Dataset:
@@ -405,10 +421,7 @@ def circuit_code(selected, params: dict, seed: int = 0) -> str:
     imports = ", ".join(["Circuit", "simulate_circuit", *names])
     return "\n".join([
         f"from mesolimbic.circuit import {imports}",
-        "from mesolimbic.experiments._circuit import design",
-        f"d = design({CIRCUIT_TRIALS!r},",
-        (f"           [('training', {{k: 40 for k in {list(CIRCUIT_TRIALS)!r}}}), "
-         f"('test', {{k: 5 for k in {list(CIRCUIT_TRIALS)!r}}})], name='lab_circuit')"),
+        _CIRCUIT_DESIGN_CODE.format(trials=CIRCUIT_TRIALS, **CIRCUIT_GRID),
         (f"ds = simulate_circuit(d, Circuit(manipulations=[{manips}]), {_params_code(params)}, "
          f"n_agents={N_AGENTS}, seed={seed})"),
         "from mesolimbic.io import save_netcdf",
