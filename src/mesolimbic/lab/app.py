@@ -259,16 +259,18 @@ class Lab:
             State("pav-text", "value"), State({"type": "pav-param", "group": ALL, "name": ALL}, "id"),
         )
         def pav_update(design_key, _n, model_key, values, trial_type, trial, text, ids):
+            try:
+                return pav_compute(design_key, model_key, values, trial_type, trial, text, ids)
+            except Exception as e:  # noqa: BLE001 - any bad input: its one line, the last good result stays
+                return (no_update, E.one_line(e), *[no_update] * 6)
+
+        def pav_compute(design_key, model_key, values, trial_type, trial, text, ids):
             params = params_of(model_key, values, ids)
             text_key = text if design_key == E.NOTATION else ""
             key = (design_key, text_key, model_key, tuple(sorted(params.items())))
             t0 = time.perf_counter()
-            try:
-                (design, ds), simulated = self._cached(
-                    "pavlovian", key, lambda: E.run_pavlovian(design_key, text_key, model_key, params))
-            except Exception as e:  # noqa: BLE001 - any bad input: its one line, the last good result stays
-                return (no_update, f"{E.one_line(e)}", no_update, no_update, no_update, no_update, no_update,
-                        no_update)
+            (design, ds), simulated = self._cached(
+                "pavlovian", key, lambda: E.run_pavlovian(design_key, text_key, model_key, params))
             t1 = time.perf_counter()
             types = F.pavlovian_types(ds, design)
             new_design = simulated and ctx.triggered_id in ("pav-design", "pav-apply", None)
@@ -296,15 +298,18 @@ class Lab:
             State({"type": "circ-param", "group": ALL, "name": ALL}, "id"),
         )
         def circ_update(selected, values, ids):
+            try:
+                return circ_compute(selected, values, ids)
+            except Exception as e:  # noqa: BLE001
+                return no_update, E.one_line(e), no_update, no_update
+
+        def circ_compute(selected, values, ids):
             params = params_of("circuit", values, ids)
             selected = sorted(selected or [])
             key = (tuple(selected), tuple(sorted(params.items())))
             t0 = time.perf_counter()
-            try:
-                (ds, ref), simulated = self._cached(
-                    "circuit", key, lambda: (E.run_circuit(selected, params), E.run_circuit([], params)))
-            except Exception as e:  # noqa: BLE001
-                return no_update, E.one_line(e), no_update, no_update
+            (ds, ref), simulated = self._cached(
+                "circuit", key, lambda: (E.run_circuit(selected, params), E.run_circuit([], params)))
             t1 = time.perf_counter()
             labels = E.manipulation_labels()
             what = ", ".join(labels[k] for k in selected) or "intact"
@@ -340,16 +345,19 @@ class Lab:
             State({"type": "cho-param", "group": ALL, "name": ALL}, "id"),
         )
         def cho_update(task, model, p_high, values, ids):
+            try:
+                return cho_compute(task, model, p_high, values, ids)
+            except Exception as e:  # noqa: BLE001
+                return no_update, E.one_line(e), no_update, no_update
+
+        def cho_compute(task, model, p_high, values, ids):
             if model not in E.CHOICE_MODELS.get(task, {}):
                 model = next(iter(E.CHOICE_MODELS.get(task, {"q": ""})))
             params = params_of(model, values, ids)
             p_high = float(p_high if p_high is not None else 0.8)
             key = (task, model, round(p_high, 4), tuple(sorted(params.items())))
             t0 = time.perf_counter()
-            try:
-                ds, simulated = self._cached("choice", key, lambda: E.run_choice(task, model, params, p_high))
-            except Exception as e:  # noqa: BLE001
-                return no_update, E.one_line(e), no_update, no_update
+            ds, simulated = self._cached("choice", key, lambda: E.run_choice(task, model, params, p_high))
             t1 = time.perf_counter()
             fig = F.choice_figure(ds, task, f"{E.CHOICE_TASKS[task]} · {E.CHOICE_MODELS[task][model]}")
             t2 = time.perf_counter()
@@ -372,18 +380,22 @@ class Lab:
             self._download_callbacks(app, view, short, Input, Output, dcc, no_update)
 
     def _download_callbacks(self, app, view, short, Input, Output, dcc, no_update):
-        @app.callback(Output(f"{short}-download", "data"), Input(f"{short}-nc", "n_clicks"),
-                      prevent_initial_call=True)
+        @app.callback(Output(f"{short}-download", "data"),
+                      Output(f"{short}-error", "children", allow_duplicate=True),
+                      Input(f"{short}-nc", "n_clicks"), prevent_initial_call=True)
         def download_nc(_):
             from ..io import save_netcdf
 
             ds = self.last.get(view)
             if ds is None:
-                return no_update
+                return no_update, "nothing to download yet"
             path = self.tmp / f"lab_{view}.nc"
-            with self.lock:
-                save_netcdf(ds, path)
-            return dcc.send_file(str(path), filename=f"lab_{view}.nc")
+            try:
+                with self.lock:
+                    save_netcdf(ds, path)
+            except Exception as e:  # noqa: BLE001 - e.g. a full disk: its one line next to the controls
+                return no_update, f"could not write the netCDF file: {E.one_line(e)}"
+            return dcc.send_file(str(path), filename=f"lab_{view}.nc"), no_update
 
         app.clientside_callback(
             """function(n) {
