@@ -66,8 +66,15 @@ def _measures(ds: xr.Dataset, task: Schedule) -> dict:
         ok = nxt < presses.size
         lat.extend((presses[nxt[ok]] - rf[ok]).tolist())
     ext = resp[:, N_ACQ:].reshape(resp.shape[0], -1, EXT_BIN).mean((0, 2))
+    # each agent's own, for the figure's confidence intervals
+    with np.errstate(invalid="ignore"):
+        lag_agents = np.stack([np.where((s == k).sum(1) > 0, (r * (s == k)).sum(1) / np.maximum((s == k).sum(1), 1),
+                                        np.nan) if np.isfinite(by_lag[k]) else np.full(r.shape[0], np.nan)
+                               for k in range(MAX_LAG)], 1)
     return {"rate": r.mean(), "reinforcers": ds.reinforced.values[:, late].mean(), "by_lag": by_lag,
-            "pause": float(np.mean(lat)) if lat else np.nan, "extinction": ext}
+            "pause": float(np.mean(lat)) if lat else np.nan, "extinction": ext,
+            "rate_agents": r.mean(1), "by_lag_agents": lag_agents,
+            "extinction_agents": resp[:, N_ACQ:].reshape(resp.shape[0], -1, EXT_BIN).mean(2)}
 
 
 def _quarter_life(p: np.ndarray) -> float:
@@ -81,7 +88,7 @@ def _quarter_life(p: np.ndarray) -> float:
 
 
 @register(NAME, "Reinforcement schedules: ratio vs interval rates, FR pause, FI scallop, partial-reinforcement "
-          "extinction effect", CITATION, default_agents=100)
+          "extinction effect", CITATION, default_agents=100, topic="instrumental")
 def run(n_agents: int = 100, seed: int = 0) -> ExperimentResult:
     model = SARSA()
     labels, m, sims = [], [], {}
@@ -132,7 +139,14 @@ def run(n_agents: int = 100, seed: int = 0) -> ExperimentResult:
                              {"long_name": "P(respond) by steps since the last reinforcer"}),
         "extinction_curve": (("schedule", "ext_step"), np.stack([get[k]["extinction"] for k in labels]),
                              {"long_name": "P(respond) in extinction"}),
-    }, coords={"schedule": labels, "lag": np.arange(MAX_LAG),
+        "response_rate_by_agent": (("schedule", "agent"), np.stack([get[k]["rate_agents"] for k in labels]),
+                                   {"long_name": "responses per step, each agent's own"}),
+        "p_respond_by_lag_by_agent": (("schedule", "agent", "lag"), np.stack([get[k]["by_lag_agents"] for k in labels]),
+                                      {"long_name": "P(respond) by steps since the last reinforcer, each agent"}),
+        "extinction_curve_by_agent": (("schedule", "agent", "ext_step"),
+                                      np.stack([get[k]["extinction_agents"] for k in labels]),
+                                      {"long_name": "P(respond) in extinction, each agent"}),
+    }, coords={"schedule": labels, "lag": np.arange(MAX_LAG), "agent": np.arange(n_agents),
                "ext_step": EXT_BIN * np.arange(N_EXT // EXT_BIN) + EXT_BIN / 2},
         attrs={"cost": COST, **PARAMS,
                "fi_quarter_life": ql})
@@ -141,28 +155,38 @@ def run(n_agents: int = 100, seed: int = 0) -> ExperimentResult:
 
 
 def figure(ds: xr.Dataset):
+    from .. import plot
     from ..plot import plt
 
-    colors = dict(zip(ds.schedule.values, ["0.2", "#1f77b4", "#6baed6", "#9ecae1", "#d62728", "#fc9272"]))
-    fig, (a, b, c) = plt.subplots(1, 3, figsize=(14, 3.9), constrained_layout=True)
+    # ratio schedules blue, interval schedules vermillion, continuous black; variable ones lighter / dashed
+    colors = dict(zip(ds.schedule.values, [plot.BLACK, plot.BLUE, plot.SKY, plot.GREEN, plot.VERMILLION, plot.ORANGE]))
+    fig, (a, b, c) = plt.subplots(1, 3, figsize=(14, 4.3), constrained_layout=True)
     x = np.arange(ds.sizes["schedule"])
-    a.bar(x, ds.response_rate, color=[colors[s] for s in ds.schedule.values])
-    a.set_xticks(x, ds.schedule.values, fontsize=8)
+    for i, s in enumerate(ds.schedule.values):
+        plot.bars(a, [i], ds.response_rate_by_agent.sel(schedule=s).expand_dims("bar"), "agent", color=colors[s],
+                  center=[float(ds.response_rate.sel(schedule=s))])
+    a.set_xticks(x, ds.schedule.values)
+    a.set_xlabel("schedule")
     a.set_ylabel("responses per step")
-    a.set_title("Steady-state response rate", fontsize=10)
+    a.set_title("Steady-state response rate")
     for s in ("FR 5", "VR 5", "FI 10", "VI 10"):
-        b.plot(ds.lag, ds.p_respond_by_lag.sel(schedule=s), marker="o", ms=3, color=colors[s], label=s)
+        plot.band(b, ds.lag, ds.p_respond_by_lag_by_agent.sel(schedule=s), "agent", marker="o", ms=3, color=colors[s],
+                  label=s, **({"ls": "--"} if s.startswith("V") else {}))
     b.set_xlabel("steps since the last reinforcer")
     b.set_ylabel("P(respond)")
     b.set_ylim(0, 1.02)
-    b.set_title(f"Pause and scallop (FI quarter-life {ds.attrs['fi_quarter_life']:.2f})", fontsize=10)
-    b.legend(fontsize=8, frameon=False)
+    b.set_title(f"Pause and scallop (FI quarter-life {ds.attrs['fi_quarter_life']:.2f})")
+    b.legend(loc="lower right")
     for s in ds.schedule.values:
-        c.plot(ds.ext_step, ds.extinction_curve.sel(schedule=s), color=colors[s], label=s, lw=1.5)
-    c.set_xlabel("extinction step")
+        plot.band(c, ds.ext_step, ds.extinction_curve_by_agent.sel(schedule=s), "agent", color=colors[s], label=s,
+                  lw=1.5)
+    c.set_xlabel("step of extinction")
     c.set_ylabel("P(respond)")
     c.set_ylim(0, 1.02)
-    c.set_title("Extinction (partial vs continuous)", fontsize=10)
-    c.legend(fontsize=8, frameon=False, ncol=2)
-    fig.suptitle("Reinforcement schedules — tabular SARSA, response cost 0.1", fontsize=11)
+    c.set_title("Extinction (partial vs continuous)")
+    c.legend(loc="upper right", ncol=2)
+    fig.suptitle("Reinforcement schedules — tabular SARSA, response cost 0.1")
+    plot.note(fig, f"Last {WINDOW} steps of acquisition (left, middle); {ds.sizes['agent']} agents per schedule; "
+                   f"extinction in bins of {EXT_BIN} steps. Error bars and bands: 95 % confidence interval of the mean "
+                   "over agents.")
     return fig

@@ -57,7 +57,7 @@ def learned_spread(rpe_us: np.ndarray, mask: np.ndarray) -> np.ndarray:
 
 
 @register(NAME, "Adaptive coding: normalising by the learned range equalises responses", CITATION,
-          default_agents=50)
+          default_agents=50, topic="dopamine RPE")
 def run(n_agents: int = 50, seed: int = 0) -> ExperimentResult:
     sims = {}
     sim = single(simulate(design(), TD(), PARAMS, n_agents=n_agents, seed=seed, record="trials"))
@@ -66,6 +66,7 @@ def run(n_agents: int = 50, seed: int = 0) -> ExperimentResult:
     tt = sim.trial_type.values
     rpe = sim.rpe_us.values
     raw, norm = {}, {}
+    raw_agents, norm_agents = {}, {}  # each agent's mean, for the figure's confidence intervals
     for cue, (lo, hi) in RANGES.items():
         mask = np.char.startswith(tt.astype(str), cue + "_")
         spread = learned_spread(rpe, mask)
@@ -73,6 +74,9 @@ def run(n_agents: int = 50, seed: int = 0) -> ExperimentResult:
             sel = (tt == f"{cue}_{m:g}") & late[None, :]
             raw[(cue, m)] = float(rpe[sel].mean())
             norm[(cue, m)] = float((rpe / spread)[sel].mean())
+            with np.errstate(invalid="ignore"):
+                raw_agents[(cue, m)] = np.nanmean(np.where(sel, rpe, np.nan), axis=1)
+                norm_agents[(cue, m)] = np.nanmean(np.where(sel, rpe / spread, np.nan), axis=1)
     larger_raw = np.array([raw[(c, RANGES[c][1])] for c in RANGES])
     larger_norm = np.array([norm[(c, RANGES[c][1])] for c in RANGES])
     smaller_norm = np.array([norm[(c, RANGES[c][0])] for c in RANGES])
@@ -91,26 +95,37 @@ def run(n_agents: int = 50, seed: int = 0) -> ExperimentResult:
         "raw_rpe": (("cue", "outcome"), [[raw[(c, m)] for m in RANGES[c]] for c in cues]),
         "normalised_response": (("cue", "outcome"), [[norm[(c, m)] for m in RANGES[c]] for c in cues]),
         "magnitude": (("cue", "outcome"), [list(RANGES[c]) for c in cues]),
-    }, coords={"cue": cues, "outcome": ["smaller", "larger"]},
+        "raw_rpe_by_agent": (("cue", "outcome", "agent"), [[raw_agents[(c, m)] for m in RANGES[c]] for c in cues],
+                             {"long_name": "RPE at the outcome, each agent's mean over its last 300 trials",
+                              "units": "a.u."}),
+        "normalised_response_by_agent": (("cue", "outcome", "agent"),
+                                         [[norm_agents[(c, m)] for m in RANGES[c]] for c in cues],
+                                         {"long_name": "RPE / learned spread, each agent's mean", "units": "1"}),
+    }, coords={"cue": cues, "outcome": ["smaller", "larger"], "agent": sim.agent.values},
         attrs={**{f"param_{k}": v for k, v in PARAMS.items()}})
     return ExperimentResult(NAME, ds, checks, lambda: figure(ds), params=dict(PARAMS, representation="CSC"), sims=sims)
 
 
 def figure(ds: xr.Dataset):
+    from .. import plot
     from ..plot import plt
 
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), constrained_layout=True)
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4.1), constrained_layout=True)
     x = np.arange(ds.sizes["cue"])
-    for ax, var, title in ((axes[0], "raw_rpe", "Raw RPE: scales with the range"),
-                           (axes[1], "normalised_response", "Normalised by the learned spread")):
-        ax.bar(x - 0.2, ds[var].sel(outcome="smaller"), 0.4, label="smaller outcome", color="tab:blue")
-        ax.bar(x + 0.2, ds[var].sel(outcome="larger"), 0.4, label="larger outcome", color="tab:red")
-        ax.set_xticks(x, [f"{c}\n({a:g} or {b:g})" for c, (a, b) in zip(ds.cue.values, ds.magnitude.values)],
-                      fontsize=8)
-        ax.axhline(0, color="0.3", lw=0.6)
-        ax.set_title(title, fontsize=10)
-        ax.legend(fontsize=8, frameon=False)
-    axes[0].set_ylabel("RPE at reward")
-    axes[1].set_ylabel("RPE / learned spread")
-    fig.suptitle("Tobler, Fiorillo & Schultz (2005): adaptive coding of reward value", fontsize=11)
+    for ax, var, title in ((axes[0], "raw_rpe_by_agent", "Raw RPE: scales with the range"),
+                           (axes[1], "normalised_response_by_agent", "Normalised by the learned spread")):
+        plot.bars(ax, x - 0.2, ds[var].sel(outcome="smaller"), "agent", width=0.4, label="smaller outcome",
+                  color=plot.BLUE)
+        plot.bars(ax, x + 0.2, ds[var].sel(outcome="larger"), "agent", width=0.4, label="larger outcome",
+                  color=plot.VERMILLION)
+        ax.set_xticks(x, [f"{c}\n({a:g} or {b:g})" for c, (a, b) in zip(ds.cue.values, ds.magnitude.values)])
+        ax.set_xlabel("cue (its two equiprobable outcomes)")
+        ax.axhline(0, color=plot.GREY, lw=0.6)
+        ax.set_title(title)
+    axes[0].set_ylabel("RPE at the outcome (a.u.)")
+    axes[1].set_ylabel("RPE / learned spread (1)")
+    fig.suptitle("Tobler, Fiorillo & Schultz (2005): adaptive coding of reward value — TD(0.9), CSC")
+    plot.legend_below(fig)
+    plot.note(fig, f"Last 300 trials; mean over {ds.sizes['agent']} agents, error bars: 95 % confidence interval of "
+                   "the mean.")
     return fig
