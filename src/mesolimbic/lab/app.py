@@ -76,7 +76,9 @@ class Lab:
                       for tk, mk in (("reversal", "q"), ("two_step", "hybrid"), ("bandit", "delta2"),
                                      ("bandit", "actor_critic"))),
                     # each manipulation alone (a combination of several compiles when first chosen)
-                    *(lambda k=k: E.run_circuit([k], {}) for k in E.manipulation_labels())]
+                    *(lambda k=k: E.run_circuit([k], {}) for k in E.manipulation_labels()),
+                    # every registered design with the default model (a design's arrays have their own shapes)
+                    *(lambda k=k: E.run_pavlovian(k, "", "td", {}) for k in E.DESIGNS if k != "schultz1997")]
         for job in jobs:
             if full:  # in the background: compile beside the page's work, not in its way
                 job()
