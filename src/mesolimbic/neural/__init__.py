@@ -11,10 +11,23 @@
 NWB needs the ``neural`` extra (``pynwb``, ``ndx-fiber-photometry``); the GLM needs ``nilearn``.
 """
 
-from .fit import NeuralFit, compare_models, fit_neural
-from .io import NeuralData, read_nwb, read_table, to_table, write_nwb
-from .observation import NEURAL_MODELS, NeuralModel
-from .recovery import parameter_recovery, simulate_recordings
+import importlib
+
+# Names are imported on first use, so that `mesolimbic --help` (whose `fit-neural` command lives in
+# this package) does not import JAX.
+_WHERE = {"NeuralFit": "fit", "compare_models": "fit", "fit_neural": "fit", "NeuralData": "io", "read_nwb": "io",
+          "read_table": "io", "to_table": "io", "write_nwb": "io", "NEURAL_MODELS": "observation",
+          "NeuralModel": "observation", "parameter_recovery": "recovery", "simulate_recordings": "recovery"}
 
 __all__ = ["NeuralData", "read_table", "read_nwb", "write_nwb", "to_table", "NeuralModel", "NEURAL_MODELS",
            "fit_neural", "NeuralFit", "compare_models", "simulate_recordings", "parameter_recovery"]
+
+
+def __getattr__(name: str):
+    if name in _WHERE:
+        return getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(list(globals()) + list(_WHERE))
