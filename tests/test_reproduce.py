@@ -1,10 +1,8 @@
 """`mesolimbic reproduce`: every check at five seeds, the pinned expected failures, the HTML report,
-summary.json, --only, bad names, and a real browser."""
+summary.json, every figure's labels and style, --only, bad names, and a real browser."""
 
 import json
-import shutil
-import subprocess
-import tempfile
+import os
 from pathlib import Path
 
 import pytest
@@ -20,11 +18,28 @@ SEEDS = 5
 PINNED = Path(__file__).parent / "expected_failures.json"
 
 
+#: what the style audit said about each figure the suite drew, in the order they were drawn
+FIGURES: list[dict] = []
+
+
 @pytest.fixture(scope="module")
 def report_dir(tmp_path_factory):
-    """The whole suite at each experiment's default size, at seeds 0-4, once."""
+    """The whole suite at each experiment's default size, at seeds 0-4, once; every figure is
+    audited (:func:`mesolimbic.plot.audit`) as it is saved."""
+    from mesolimbic import plot, report
+
     out = tmp_path_factory.mktemp("rep")
-    res = runner.invoke(app, ["reproduce", "--out", str(out), "--seeds", str(SEEDS)])
+    original = report._png
+
+    def audited(fig):
+        FIGURES.append({"problems": plot.audit(fig), "dpi": fig.dpi, "title": fig._suptitle.get_text()
+                        if fig._suptitle else "", "styled": any(not ax.spines["top"].get_visible()
+                                                                 for ax in fig.axes)})
+        return original(fig)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(report, "_png", audited)
+        res = runner.invoke(app, ["reproduce", "--out", str(out), "--seeds", str(SEEDS)])
     assert res.exit_code == 0, res.output
     return out
 
@@ -98,30 +113,95 @@ def test_only_and_bad_names(tmp_path):
     assert res.exit_code == 2 and "--force" in res.output
 
 
-def _chromium():
-    return shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+def test_every_figure_is_labelled_and_in_the_style(report_dir):
+    """Every experiment's figure: x and y labels on every axes with data, only colours of the
+    style (Okabe–Ito, greys, the ordered map), drawn in the style at its one resolution."""
+    from mesolimbic import plot
+
+    summary = json.loads((report_dir / "summary.json").read_text())
+    assert len(FIGURES) == len(summary["experiments"])
+    for name, fig in zip(summary["experiments"], FIGURES):
+        assert not fig["problems"], (name, fig["problems"])
+        assert fig["styled"] and fig["dpi"] == plot.DPI, name
+        assert fig["title"], name
 
 
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+def test_report_groups_findings_and_names_what_fails_as_expected(report_dir):
+    """Topics in the README's order, model families as columns, status words as the registry
+    gives them (with the expected failures named), checks grouped by kind, pass rates."""
+    from mesolimbic.experiments.registry import TOPICS
+    from mesolimbic.report import FAMILIES, model_family, slug
+
+    summary = json.loads((report_dir / "summary.json").read_text())
+    page = (report_dir / "report.html").read_text()
+    for name, exp in summary["experiments"].items():
+        assert exp["topic"] in TOPICS, name
+        assert set(exp["model_families"]) == set(exp["models"])
+        for model, family in exp["model_families"].items():
+            assert family == model_family(model) and family in FAMILIES, (name, model)
+    positions = [page.index(f"id='{slug(t)}'") for t in TOPICS if any(
+        e["topic"] == t for e in summary["experiments"].values())]
+    assert positions == sorted(positions)  # topics in reading order
+    for family in {f for e in summary["experiments"].values() for f in e["model_families"].values()}:
+        assert f">{family}</th>" in page
+    berridge = summary["experiments"]["berridge_wanting_liking"]
+    assert set(berridge["models"].values()) == {"reproduced (+1 expected failure)"}
+    matrix = page.split("<table class='matrix'>", 1)[1].split("</table>", 1)[0]
+    cell = matrix.split("href='#berridge_wanting_liking'>", 1)[1].split("</tr>", 1)[0]
+    assert "reproduced (+1 expected failure)" in cell and "opioid_<wbr>also_<wbr>raises_<wbr>wanting" in cell
+    assert f"over {SEEDS} seeds" in page and f"passes at {SEEDS}/{SEEDS} (100%)" in page
+    for kind in ("finding", "direction", "property"):
+        assert f"<span class='kindname'>{kind}</span>" in page or not any(
+            c["kind"] == kind for e in summary["experiments"].values() for c in e["checks"])
 
 
-@pytest.mark.skipif(_chromium() is None, reason="no Chromium here (.ci/run installs Debian's chromium)")
 def test_report_in_a_real_browser(report_dir):
+    """Headless Chromium over the DevTools protocol: every figure decodes, no console errors,
+    no horizontal scroll at 1,280 px, the table of contents stays in view (sticky) and a real
+    click on one of its links scrolls to that finding."""
+    from _browser import Browser, chromium
+
+    if chromium() is None:
+        pytest.skip("no Chromium here: install Debian's chromium (apt-get install chromium) to run the browser test")
     url = (report_dir / "report.html").resolve().as_uri()
-    with tempfile.TemporaryDirectory() as profile:
-        dom = subprocess.run([_chromium(), *FLAGS, f"--user-data-dir={profile}", "--virtual-time-budget=5000",
-                              "--dump-dom", url], capture_output=True, text=True, timeout=120).stdout
-    body = dom.split("<body", 1)[1].split(">", 1)[0]
-    n_images = int(body.split('data-images="')[1].split('"')[0])
-    assert n_images == len(names())
-    assert 'data-images-broken="0"' in body, body
-    assert 'data-errors="0"' in body, body
-    shot = report_dir / "report-screenshot.png"
-    with tempfile.TemporaryDirectory() as profile:
-        subprocess.run([_chromium(), *FLAGS, f"--user-data-dir={profile}", "--window-size=1200,2400",
-                        f"--screenshot={shot}", url], capture_output=True, timeout=120)
-    assert shot.exists() and shot.stat().st_size > 50_000
+    summary = json.loads((report_dir / "summary.json").read_text())
+    with Browser() as b:
+        page = b.open(url, width=1280, height=900)
+        decoded = page.evaluate("Promise.all(Array.from(document.images).map(i => i.decode().then("
+                                "() => i.naturalWidth > 0, () => false)))", await_promise=True)
+        assert len(decoded) == len(summary["experiments"]) and all(decoded)
+        assert page.evaluate("document.body.getAttribute('data-images-broken')") == "0"
+        width = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+        assert width[0] <= width[1], f"horizontal scroll at 1280 px: page {width[0]} px wide in {width[1]}"
+        assert page.evaluate("getComputedStyle(document.querySelector('nav.toc')).position") == "sticky"
+        target = list(summary["experiments"])[-1]
+        link = page.evaluate(f"(() => {{ const a = document.querySelector(\"nav.toc a[href='#{target}']\"); "
+                             "a.scrollIntoView({block: 'center'}); const r = a.getBoundingClientRect(); "
+                             "return [r.left + r.width / 2, r.top + r.height / 2]; })()")
+        page.click(*link)
+        import time
+
+        for _ in range(50):  # the jump is instant; allow the event loop a moment
+            if page.evaluate("location.hash") == f"#{target}":
+                break
+            time.sleep(0.05)
+        assert page.evaluate("location.hash") == f"#{target}"
+        top = page.evaluate(f"document.getElementById('{target}').getBoundingClientRect().top")
+        assert 0 <= top <= 40, top
+        nav = page.evaluate("(() => { const r = document.querySelector('nav.toc').getBoundingClientRect(); "
+                            "return [r.top, r.bottom]; })()")
+        assert nav[0] == 0 and nav[1] > 400, nav  # still in view, far down the page
+        assert page.evaluate("window.scrollY") > 5000
+        shot = os.environ.get("MESOLIMBIC_REPORT_SCREENSHOT")  # e.g. docs/img/report.png
+        if shot:
+            page.evaluate("window.scrollTo(0, 0); document.querySelector('nav.toc').scrollTop = 0")
+            page.screenshot(shot, scale=0.75)
+            from PIL import Image  # a small PNG: 256 colours, as the report's figures
+
+            Image.open(shot).convert("RGB").quantize(256, method=Image.Quantize.MEDIANCUT,
+                                                     dither=Image.Dither.NONE).save(shot, optimize=True)
+        assert not page.console_errors(), page.console_errors()
+        assert page.evaluate("document.body.getAttribute('data-errors')") == "0"
 
 
 def test_exit_code_names_failing_checks(tmp_path, monkeypatch):

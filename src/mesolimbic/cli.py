@@ -518,6 +518,23 @@ def recover(
     out.print(f"wrote {', '.join(map(str, files))}")
 
 
+@app.command()
+def lab(port: int = typer.Option(None, "--port", help="port on 127.0.0.1 (default: a free one)"),
+        no_browser: bool = typer.Option(False, "--no-browser", help="do not open a browser")) -> None:
+    """The interactive lab in the browser: Pavlovian designs, the circuit, choice tasks (extra `lab`)."""
+    from .lab import serve
+
+    try:
+        serve(port, open_browser=not no_browser)
+    except _USER_ERRORS as e:
+        _fail(e)
+
+
+from .neural.cli import fit_neural_command  # noqa: E402  (light: typer only)
+
+app.command("fit-neural")(fit_neural_command)
+
+
 def main() -> None:
     """The console entry point: Ctrl-C and SIGTERM are handled (see :mod:`mesolimbic._interrupt`)
     before anything heavy is imported."""

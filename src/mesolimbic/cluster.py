@@ -391,6 +391,13 @@ def _local(workers: int, **cluster_kwargs) -> DaskExecutor:
     kw = dict(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None,
               silence_logs=logging.CRITICAL)
     kw.update(cluster_kwargs)
+    # Ctrl-C ends the command with os._exit once the cluster is closed (bounded wait), so the
+    # multiprocessing resource tracker, a separate process started here, reclaims the workers'
+    # semaphores itself and would print a "leaked semaphore objects" warning on top of the one
+    # line the command prints. It reads its warning filters from the environment it inherits.
+    if "resource_tracker" not in os.environ.get("PYTHONWARNINGS", ""):
+        extra = "ignore:resource_tracker:UserWarning"
+        os.environ["PYTHONWARNINGS"] = ",".join(w for w in (os.environ.get("PYTHONWARNINGS"), extra) if w)
     with _quiet_dask(logging.ERROR):
         cluster = distributed.LocalCluster(**kw)
         try:

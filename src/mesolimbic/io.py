@@ -188,11 +188,19 @@ def save_netcdf(ds: xr.Dataset, path: str | os.PathLike) -> Path:
     return Path(path)
 
 
-def save_figure(fig, path: str | os.PathLike, dpi: int = 150) -> Path:
-    """Save a matplotlib figure atomically (format from the file suffix)."""
+def save_figure(fig, path: str | os.PathLike, dpi: int | None = None) -> Path:
+    """Save a matplotlib figure atomically (format from the file suffix), at the package's one
+    figure resolution :data:`mesolimbic.plot.DPI` unless ``dpi`` says otherwise; a PNG gets the
+    same bytes as the report embeds (:func:`mesolimbic.plot.png_bytes`)."""
+    from .plot import DPI, png_bytes
+
     path = Path(path)
+    fmt = path.suffix.lstrip(".").lower() or "png"
     with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=dpi, format=path.suffix.lstrip(".") or "png")
+        if fmt == "png":
+            tmp.write_bytes(png_bytes(fig, dpi=dpi or DPI))
+        else:
+            fig.savefig(tmp, dpi=dpi or DPI, format=fmt)
     return Path(path)
 
 

@@ -3,16 +3,18 @@
 Writes, into one folder:
 
 * ``report.html`` — one self-contained page (figures embedded as PNG data, no
-  network access needed): the findings x models matrix, then per finding its
-  citation, design, figure, checks (measured number next to the threshold) and
-  parameters;
+  network access needed): a sticky table of contents by topic, the findings x
+  model-families matrix (rows grouped by topic, a cell listing the variants of the
+  family the experiment ran, with their status), then per topic and finding its
+  citation, design, figure, models' status, checks grouped by kind (measured number
+  next to the threshold; pass rate over seeds) and parameters;
 * ``<experiment>.nc`` and ``<experiment>.png`` for each experiment;
 * ``summary.json`` — per experiment and check: measured value, threshold,
   pass/fail, expected-failure flag, the check's kind (finding, direction,
   property); with several seeds (``--seeds``), each check's measured value at
   every seed, its pass rate, mean and 95 % interval, and whether it holds as its
-  claim says; with the package version and the seeds; ``failed``: experiments
-  whose run raised, with the error.
+  claim says; each experiment's topic and each model's family; with the package
+  version and the seeds; ``failed``: experiments whose run raised, with the error.
 
 Each experiment is one task of an executor (:mod:`mesolimbic.cluster`): in this
 process one after another by default, or on a Dask cluster. Either way the
@@ -24,7 +26,6 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 import math
 import threading
 import time
@@ -33,13 +34,11 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from . import __version__
-from .experiments.registry import KINDS, Experiment, ExperimentResult, get, names, robustness
+from .experiments.registry import KINDS, TOPICS, Experiment, ExperimentResult, get, names, robustness
 from .io import OutputFolder, dumps_json, fault_point, save_netcdf
 
 __all__ = ["SuiteRun", "SuiteRuns", "run_suite", "run_experiment", "write_report", "stage_run", "finish_report",
-           "summary_dict", "render_html", "output_paths", "output_names"]
-
-STATUS_CLASS = {"reproduced": "ok", "fails": "bad", "expected failure": "expected", "—": "none"}
+           "summary_dict", "render_html", "output_paths", "output_names", "model_family", "FAMILIES", "by_topic"]
 
 
 @dataclass
@@ -83,12 +82,12 @@ _FIGURE_LOCK = threading.Lock()
 
 
 def _png(fig) -> bytes:
-    from .plot import plt
+    from .plot import plt, png_bytes
 
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110)
-    plt.close(fig)
-    return buf.getvalue()
+    try:
+        return png_bytes(fig)
+    finally:
+        plt.close(fig)
 
 
 def _drawn_on_a_worker():
@@ -197,13 +196,16 @@ def summary_dict(runs: Sequence[SuiteRun], seed: int, skipped: dict[str, str] | 
         "seeds": seeds,
         "ok": all(r.ok for r in runs) and not failed,
         "kinds": KINDS,
+        "topics": TOPICS,
         "experiments": {
             r.experiment.name: {
                 "title": r.experiment.title,
                 "citation": r.experiment.citation,
+                "topic": r.experiment.topic,
                 "ok": r.ok,
                 "seconds": round(r.seconds, 3),
                 "models": r.result.model_status(),
+                "model_families": {m: model_family(m) for m in r.result.model_status()},
                 "counts": r.result.counts(),
                 "params": {k: (v if isinstance(v, (int, float, str, bool)) else str(v))
                            for k, v in r.result.params.items()},
@@ -216,16 +218,49 @@ def summary_dict(runs: Sequence[SuiteRun], seed: int, skipped: dict[str, str] | 
 
 
 CSS = """
-body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;max-width:1150px;margin:2em auto;
-color:#222;line-height:1.45;padding:0 1em}
-h1{margin-bottom:.1em} .sub{color:#666;margin-top:0}
-table{border-collapse:collapse;margin:.6em 0 1.2em} th,td{border:1px solid #ddd;padding:.3em .6em;
-font-size:.92em;vertical-align:top} th{background:#f4f4f4;text-align:left}
-td.ok{background:#e3f4e1} td.bad{background:#fbe0df} td.expected{background:#fff3cd} td.none{color:#aaa}
-.pass{color:#1b7f2a;font-weight:600} .fail{color:#b3261e;font-weight:600}
-.xfail{color:#9a6b00;font-weight:600}
-section{border-top:2px solid #eee;margin-top:2em;padding-top:.5em} img{max-width:100%;height:auto}
+*{box-sizing:border-box}
+html{scroll-padding-top:.6em}
+body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:0;color:#222;line-height:1.45;
+background:#fff}
+.layout{display:grid;grid-template-columns:14em minmax(0,1fr);gap:1.6em;max-width:1280px;margin:0 auto;
+padding:0 1.2em}
+nav.toc{position:sticky;top:0;align-self:start;max-height:100vh;overflow-y:auto;padding:1.2em 0 2em;
+font-size:.86em;border-right:1px solid #eee}
+nav.toc a{color:#1a4f8b;text-decoration:none} nav.toc a:hover{text-decoration:underline}
+nav.toc ol{list-style:none;margin:.15em 0 .7em;padding:0 .4em 0 .3em}
+nav.toc li{margin:.08em 0;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
+nav.toc .t{display:block;font-weight:600;margin-top:.5em;color:#222}
+main{min-width:0;padding-bottom:4em}
+h1{margin:.8em 0 .1em;font-size:1.7em} .sub{color:#555;margin:.2em 0}
+h2{font-size:1.35em;margin:.3em 0} h3{font-size:1.12em;margin:.2em 0 .3em}
+a.anchor{color:#aaa;text-decoration:none;font-weight:400;margin-left:.3em;font-size:.85em}
+a.anchor:hover{color:#1a4f8b}
+section.topic{border-top:3px solid #ddd;margin-top:2.2em;padding-top:.6em}
+article{border-top:1px solid #eee;margin-top:1.6em;padding-top:.8em}
+section,article{scroll-margin-top:.6em}
+table{border-collapse:collapse;margin:.5em 0 1em;width:100%}
+th,td{border:1px solid #ddd;padding:.25em .45em;font-size:.86em;vertical-align:top;text-align:left;
+overflow-wrap:anywhere}
+th{background:#f4f4f4} table.checks{table-layout:fixed}
+table.matrix{table-layout:fixed} table.matrix td,table.matrix th{font-size:.76em;padding:.2em .35em;line-height:1.3}
+table.matrix .k{display:block;color:#555;font-size:.92em}
+table.matrix tr.group th{background:#e9eef5;font-size:.86em}
+td.ok{background:#e3f4e1} td.bad{background:#fbe0df} td.expected{background:#fff3cd} td.prop{background:#eef1f5}
+td.none{color:#bbb;text-align:center}
+.v{display:block} .v i{color:#555;font-style:normal} .xf{display:block;color:#7a5a00;font-size:.92em}
+.pass{color:#1b7f2a;font-weight:600} .fail{color:#b3261e;font-weight:600} .xfail{color:#8a6100;font-weight:600}
+tr.kind th{background:#fafafa;font-weight:600}
+.kindname{font-variant:small-caps;letter-spacing:.02em}
+figure{margin:.6em 0} img{max-width:100%;height:auto;display:block}
 .cite{color:#555;font-style:italic} code{background:#f4f4f4;padding:0 .25em}
+.models{margin:.4em 0} .models span{display:inline-block;margin:0 .4em .2em 0;padding:.05em .45em;border-radius:.8em;
+font-size:.85em}
+.s-ok{background:#e3f4e1} .s-bad{background:#fbe0df} .s-expected{background:#fff3cd} .s-prop{background:#eef1f5}
+.dot{display:inline-block;width:.55em;height:.55em;border-radius:50%;margin-right:.35em;vertical-align:.05em}
+.dot.ok{background:#2e9d44} .dot.bad{background:#c0392b}
+p,li{overflow-wrap:anywhere}
+.legend span{margin-right:.8em}
+@media (max-width:900px){.layout{display:block} nav.toc{position:static;max-height:none;border:0}}
 """
 
 # Records, for automated checks, whether every figure decoded and whether any script error occurred.
@@ -242,18 +277,43 @@ window.addEventListener('load', function () {
 });
 """
 
+#: the columns of the findings x models matrix: a family of models and the variants it takes in
+FAMILIES = {
+    "Rescorla–Wagner": "Rescorla–Wagner and its variants",
+    "TD learning": "TD(0), TD(λ) with any representation (CSC, presence, microstimuli) and readout",
+    "choice learners": "delta rule, Q-learning, SARSA, actor–critic, OpAL, gain/loss Q, Pavlovian-bias learners",
+    "hybrid MB/MF": "the hybrid model-based / model-free learner of the two-step task",
+    "circuit": "the VTA–NAc–amygdala–PFC circuit, its manipulations and its planner",
+    "distributional": "a population of RPE channels with diverse asymmetries or discounts",
+    "RLHF / PPO": "Bradley–Terry reward models, best-of-n, PPO and the over-optimisation monitor",
+}
+
 
 def model_family(model: str) -> str:
-    """Column of the findings x models matrix: Rescorla–Wagner, TD, or the label itself."""
-    if model.startswith(("Rescorla", "RW")):
-        return "Rescorla–Wagner"
-    if model.startswith("TD"):
-        return "TD learning"
-    if model.startswith("hybrid"):
-        return "hybrid MB/MF"
-    if model.startswith(("delta rule", "Q-learning")):
-        return "choice learners"
-    return model
+    """The column of the findings x models matrix a model label belongs to (:data:`FAMILIES`)."""
+    m = model.lower()
+    rules = (
+        ("RLHF / PPO", ("ppo", "bradley", "best-of-n", "reward model", "rlhf", "grpo", "rloo", "language model")),
+        ("distributional", ("distributional", "population")),
+        ("circuit", ("circuit", "redish", "vta", "nac", "amygdala")),
+        ("hybrid MB/MF", ("hybrid", "model-based", "model-free")),
+        ("Rescorla–Wagner", ("rescorla", "rw")),
+        ("TD learning", ("td(", "td ", "td,", "temporal difference")),
+        ("choice learners", ("delta", "q-learn", "q learn", "sarsa", "actor", "opal", "gain/loss", "softmax",
+                             "go/no-go", "pavlovian", "learner")),
+    )
+    for family, keys in rules:
+        if m == "td" or any(m.startswith(k) or f" {k}" in m or f"({k}" in m for k in keys if k != "rw") \
+                or ("rw" in keys and (m.startswith("rw") or m.startswith("rescorla"))):
+            return family
+    return "other"
+
+
+STATUS_CLASS = {"reproduced": "ok", "fails": "bad", "expected failure": "expected", "properties only": "prop"}
+
+
+def _status_class(status: str) -> str:
+    return "ok" if status.startswith("reproduced") else STATUS_CLASS.get(status, "prop")
 
 
 def _status_word(c) -> str:
@@ -262,76 +322,217 @@ def _status_word(c) -> str:
             "unexpected pass": '<span class="xfail">unexpected pass</span>'}[c.status]
 
 
-def render_html(runs: Sequence[SuiteRun], seed: int, skipped: dict[str, str] | None = None) -> str:
+def slug(text: str) -> str:
+    """An HTML id from a topic name (``circuit & motivation`` -> ``topic-circuit-motivation``)."""
+    import re
+
+    return "topic-" + re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def by_topic(runs: Sequence[SuiteRun]) -> dict[str, list[SuiteRun]]:
+    """The runs grouped by their experiment's topic, topics in :data:`TOPICS` order (then any
+    other topic, then those without one, as ``other``), experiments in run order."""
+    order = {t: i for i, t in enumerate(TOPICS)}
+    groups: dict[str, list[SuiteRun]] = {}
+    for r in runs:
+        groups.setdefault(r.experiment.topic or "other", []).append(r)
+    return dict(sorted(groups.items(), key=lambda kv: (order.get(kv[0], len(order) + (kv[0] == "other")), kv[0])))
+
+
+def _expected_failures(res: ExperimentResult, model: str) -> list[str]:
+    return [c.name for c in res.checks if c.model == model and c.reproduces and c.status == "expected failure"]
+
+
+def _family_cell(res: ExperimentResult, family: str) -> str:
     e = html.escape
-    n_fail = sum(len(r.failures) for r in runs)
-    families = list(dict.fromkeys(model_family(m) for r in runs for m in r.result.model_status()))
-    parts = [
-        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
-        "<title>mesolimbic — reproduced findings</title>",
-        f"<style>{CSS}</style><script>{PROBE_JS}</script></head><body>",
-        "<h1>mesolimbic — published findings, reproduced</h1>",
-        f"<p class='sub'>mesolimbic {e(__version__)} · seed {seed} · {len(runs)} experiments · "
-        f"{'all checks as expected' if n_fail == 0 else f'{n_fail} check(s) failed'}</p>",
-        *([f"<p class='sub'>skipped: {e(', '.join(f'{k} ({v})' for k, v in skipped.items()))}</p>"]
-          if skipped else []),
-        "<h2>Findings × models</h2><table><tr><th>finding</th>",
-        *[f"<th>{e(m)}</th>" for m in families],
-        "</tr>",
-    ]
+    st = res.model_status()
+    variants = {m: v for m, v in st.items() if model_family(m) == family}
+    if not variants:
+        return "<td class='none'>·</td>"
+    vals = list(variants.values())
+    overall = ("fails" if "fails" in vals else
+               next((v for v in vals if v.startswith("reproduced")), None) or
+               ("expected failure" if "expected failure" in vals else "properties only"))
+    lines = []
+    for m, v in variants.items():
+        xf = _expected_failures(res, m)
+        name = "" if (len(variants) == 1 and m == family) else f"<i>{e(m)}:</i> "
+        lines.append(f"<span class='v'>{name}<b>{e(v)}</b></span>")
+        if xf and v.startswith("reproduced"):
+            lines.append(f"<span class='xf'>expected failure: {', '.join(_breakable(x) for x in xf)}</span>")
+    return f"<td class='{_status_class(overall)}'>{''.join(lines)}</td>"
+
+
+def _breakable(name: str) -> str:
+    """An experiment name that may wrap after its underscores."""
+    return html.escape(name).replace("_", "_<wbr>").replace(".", ".<wbr>")
+
+
+def _png_size(png: bytes) -> tuple[int, int] | None:
+    if png[:8] == b"\x89PNG\r\n\x1a\n" and png[12:16] == b"IHDR":
+        return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+    return None
+
+
+def _matrix_cols(runs: Sequence[SuiteRun], families: list[str]) -> str:
+    """Column widths that give the room to the busy columns: a family's width grows with the
+    square root of the text its cells hold, and is at least its header's longest word."""
+    header = {f: max(len(w) for w in f.split()) + 2 for f in families}
+    text = dict.fromkeys(families, 0)
     for r in runs:
-        st = r.result.model_status()
-        parts.append(f"<tr><td><a href='#{e(r.experiment.name)}'>{e(r.experiment.name)}</a></td>")
-        for fam in families:
-            variants = {m: v for m, v in st.items() if model_family(m) == fam}
-            if not variants:
-                parts.append("<td class='none'>—</td>")
-                continue
-            vals = list(variants.values())
-            overall = ("fails" if "fails" in vals else
-                       "reproduced" if any(v.startswith("reproduced") for v in vals) else
-                       "expected failure" if "expected failure" in vals else "—")
-            if len(variants) == 1 and next(iter(variants)) == fam:
-                text = e(overall)
-            else:
-                text = "<br>".join(f"{e(m)}: <b>{e(v)}</b>" for m, v in variants.items())
-            parts.append(f"<td class='{STATUS_CLASS[overall]}'>{text}</td>")
-        parts.append("</tr>")
-    parts.append("</table><p>reproduced: every check passes · fails: a check the model should pass fails · "
-                 "expected failure: the model is known not to produce the finding, and does not. A cell lists "
-                 "the variants of a model family (learning rule, representation, readout) that the experiment "
-                 "ran; it is green when one of them reproduces the finding.</p>")
-    for r in runs:
-        x, res = r.experiment, r.result
-        img = base64.b64encode(r.png).decode()
-        parts += [
-            f"<section id='{e(x.name)}'><h2>{e(x.name)} — {e(x.title)}</h2>",
-            f"<p class='cite'>{e(x.citation)}</p><p>{e(x.description)}</p>",
-            f"<img alt='figure of {e(x.name)}' src='data:image/png;base64,{img}'>",
-            "<table><tr><th>check</th><th>kind</th><th>model</th><th>measured</th><th></th><th>threshold</th>"
-            f"<th>result</th>{'<th>over seeds</th>' if r.over_seeds else ''}<th>what it compares</th></tr>",
-        ]
-        for i, c in enumerate(res.checks):
+        for m, v in r.result.model_status().items():
+            if model_family(m) in text:
+                text[model_family(m)] += len(m) + len(v) + 2
+    weights = [24, *(max(header[f], math.sqrt(text[f])) for f in families)]
+    total = sum(weights)
+    return "<colgroup>" + "".join(f"<col style='width:{100 * w / total:.1f}%'>" for w in weights) + "</colgroup>"
+
+
+def _matrix(runs: Sequence[SuiteRun], groups: dict[str, list[SuiteRun]]) -> list[str]:
+    e = html.escape
+    present = {model_family(m) for r in runs for m in r.result.model_status()}
+    families = [f for f in (*FAMILIES, "other") if f in present]
+    parts = ["<section id='matrix'><h2>Findings × models<a class='anchor' href='#matrix' "
+             "aria-label='link to this section'>#</a></h2>",
+             "<p class='sub'>Each cell: how a family of models fares on the finding, judged on its finding and "
+             "direction checks; where the experiment ran several variants of the family (learning rule, "
+             "representation, readout), each is listed. Under each finding: its checks of each kind.</p>",
+             "<table class='matrix'>", _matrix_cols(runs, families), "<thead><tr><th>finding</th>",
+             *[f"<th title='{e(FAMILIES.get(f, 'models of no family above'))}'>{e(f)}</th>" for f in families],
+             "</tr></thead>"]
+    for topic, rs in groups.items():
+        parts.append(f"<tbody><tr class='group'><th colspan='{len(families) + 1}'>"
+                     f"<a href='#{slug(topic)}'>{e(topic)}</a></th></tr>")
+        for r in rs:
+            name = r.experiment.name
+            counts = r.result.counts()
+            kinds = " · ".join(f"{counts[k]} {e(k)}" for k in KINDS if counts.get(k))
+            parts.append(f"<tr><td><a href='#{e(name)}'>{_breakable(name)}</a><span class='k'>{kinds}</span></td>")
+            parts += [_family_cell(r.result, f) for f in families]
+            parts.append("</tr>")
+        parts.append("</tbody>")
+    parts.append("</table>")
+    parts.append("<p class='legend sub'><b>reproduced</b>: every finding and direction check of the model passes"
+                 " · <b>reproduced (+N expected failures)</b>: it reproduces some and is known not to produce the "
+                 "others, which are named · <b>expected failure</b>: it is known not to produce the finding, and "
+                 "does not · <b>properties only</b>: its checks are model identities or wiring, not a "
+                 "reproduction · <b>fails</b>: a check it should pass fails.</p>")
+    parts.append("<p class='legend sub'>" + " · ".join(f"<b>{e(k)}</b>: {e(v)}" for k, v in KINDS.items())
+                 + ".</p></section>")
+    return parts
+
+
+def _checks_table(r: SuiteRun) -> list[str]:
+    e = html.escape
+    res = r.result
+    n_seeds = len(r.seeds)
+    cols = ["check", "model", "measured", "", "threshold", f"seed {r.seeds[0]}"]
+    if r.over_seeds:
+        cols.append(f"over {n_seeds} seeds")
+    cols.append("what it compares")
+    widths = [16, 14, 8, 3, 8, 9] + ([16] if r.over_seeds else []) + [26]
+    total = sum(widths)
+    parts = ["<table class='checks'><colgroup>", *[f"<col style='width:{100 * w / total:.1f}%'>" for w in widths],
+             "</colgroup><thead><tr>", *[f"<th>{e(c)}</th>" for c in cols], "</tr></thead><tbody>"]
+    for kind in KINDS:
+        idx = [i for i, c in enumerate(res.checks) if c.kind == kind]
+        if not idx:
+            continue
+        parts.append(f"<tr class='kind'><th colspan='{len(cols)}'><span class='kindname'>{e(kind)}</span> "
+                     f"({len(idx)}) — <span class='sub'>{e(KINDS[kind])}</span></th></tr>")
+        for i in idx:
+            c = res.checks[i]
             unit = f" {e(c.unit)}" if c.unit else ""
             seeds_cell = ""
             if r.over_seeds:
                 o = r.over_seeds[i]
-                rate = f"{o['pass_rate']:.0%} of {len(o['seeds'])} seeds"
+                n_pass = round(o["pass_rate"] * len(o["seeds"]))
+                rate = f"passes at {n_pass}/{len(o['seeds'])} ({o['pass_rate']:.0%})"
                 if c.claim == "interval":
-                    rate += f"; 95 % interval [{o['ci95'][0]:.3g}, {o['ci95'][1]:.3g}]"
+                    lo, hi = o["ci95"]
+                    rate += f"; mean {o['mean']:.3g}, 95 % interval [{lo:.3g}, {hi:.3g}]{unit}"
+                verdict = ("holds" if o["holds"] else "does not hold") + (
+                    " as expected" if o["as_expected"] else " — NOT as expected")
                 cls = "pass" if o["as_expected"] else "fail"
-                seeds_cell = f"<td><span class='{cls}'>{e(rate)}</span></td>"
+                seeds_cell = (f"<td>{e(rate)}<br><span class='{cls}'>{e(verdict)}</span> "
+                              f"<span class='sub'>({e(c.claim)})</span></td>")
             src = f" <i>({e(c.source)})</i>" if c.source else ""
             parts.append(
-                f"<tr><td><code>{e(c.name)}</code></td><td>{e(c.kind)}</td><td>{e(c.model)}</td>"
+                f"<tr><td><code>{_breakable(c.name)}</code></td><td>{e(c.model)}</td>"
                 f"<td>{c.measured:.4g}{unit}</td><td>{e(c.comparison)}</td><td>{c.threshold:g}{unit}</td>"
                 f"<td>{_status_word(c)}</td>{seeds_cell}<td>{e(c.description)}{src}</td></tr>")
-        parts.append("</table>")
-        if res.params:
-            ps = ", ".join(f"{e(str(k))} = {e(str(v))}" for k, v in res.params.items())
-            parts.append(f"<p><b>Parameters:</b> {ps}</p>")
-        parts.append(f"<p class='sub'>ran in {r.seconds:.1f} s</p></section>")
-    parts.append("</body></html>")
+    parts.append("</tbody></table>")
+    return parts
+
+
+def render_html(runs: Sequence[SuiteRun], seed: int, skipped: dict[str, str] | None = None) -> str:
+    """The report page: a sticky table of contents by topic, the findings x model-families
+    matrix, then per topic and finding its citation, design, figure, models' status and
+    checks (grouped by kind, with pass rates when several seeds ran) and parameters."""
+    e = html.escape
+    n_fail = sum(len(r.failures) for r in runs)
+    groups = by_topic(runs)
+    seeds = list(runs[0].seeds) if runs else [seed]
+    seed_text = f"seed {seed}" if len(seeds) == 1 else f"seeds {seeds[0]}–{seeds[-1]} ({len(seeds)} seeds)"
+    nav = ["<nav class='toc' aria-label='contents'><a href='#top'><b>mesolimbic report</b></a>",
+           "<ol><li><a href='#matrix'>Findings × models</a></li></ol>"]
+    for topic, rs in groups.items():
+        nav.append(f"<a class='t' href='#{slug(topic)}'>{e(topic)}</a><ol>")
+        for r in rs:
+            dot = "ok" if r.ok else "bad"
+            nav.append(f"<li title='{e(r.experiment.name)}'><a href='#{e(r.experiment.name)}'><span class='dot {dot}' "
+                       f"title='{'all checks as expected' if r.ok else 'a check failed'}'></span>"
+                       f"{e(r.experiment.name)}</a></li>")
+        nav.append("</ol>")
+    nav.append("</nav>")
+    n_checks = {k: sum(r.result.counts().get(k, 0) for r in runs) for k in KINDS}
+    parts = [
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>",
+        "<title>mesolimbic — reproduced findings</title>",
+        f"<style>{CSS}</style><script>{PROBE_JS}</script></head><body><div class='layout'>",
+        *nav,
+        "<main><header id='top'><h1>mesolimbic — published findings, reproduced</h1>",
+        f"<p class='sub'>mesolimbic {e(__version__)} · {seed_text} · {len(runs)} experiments · "
+        + " · ".join(f"{v} {e(k)} checks" for k, v in n_checks.items()) + " · "
+        f"<b>{'all checks as expected' if n_fail == 0 else f'{n_fail} check(s) failed'}</b></p>",
+        *([f"<p class='sub'>skipped: {e(', '.join(f'{k} ({v})' for k, v in skipped.items()))}</p>"]
+          if skipped else []),
+        "</header>",
+        *_matrix(runs, groups),
+    ]
+    for topic, rs in groups.items():
+        parts.append(f"<section class='topic' id='{slug(topic)}'><h2>{e(topic)}<a class='anchor' "
+                     f"href='#{slug(topic)}' aria-label='link to this section'>#</a></h2>")
+        if topic in TOPICS:
+            parts.append(f"<p class='sub'>{e(TOPICS[topic])}.</p>")
+        for r in rs:
+            x, res = r.experiment, r.result
+            img = base64.b64encode(r.png).decode()
+            size = _png_size(r.png)
+            dims = f" width='{size[0]}' height='{size[1]}'" if size else ""
+            status = res.model_status()
+            chips = "".join(
+                f"<span class='s-{_status_class(v)}'>{e(m)}: <b>{e(v)}</b>"
+                + (f" — {e(', '.join(_expected_failures(res, m)))}" if v.startswith("reproduced (+") else "")
+                + "</span>" for m, v in status.items())
+            counts = res.counts()
+            parts += [
+                f"<article id='{e(x.name)}'><h3>{e(x.name)} — {e(x.title)}<a class='anchor' href='#{e(x.name)}' "
+                "aria-label='link to this finding'>#</a></h3>",
+                f"<p class='cite'>{e(x.citation)}</p><p>{e(x.description)}</p>",
+                f"<figure><img alt='figure of {e(x.name)}' decoding='async'{dims} "
+                f"src='data:image/png;base64,{img}'></figure>",
+                f"<div class='models'>{chips}</div>",
+                "<p class='sub'>checks: " + " · ".join(f"{counts.get(k, 0)} {e(k)}" for k in KINDS) + "</p>",
+                *_checks_table(r),
+            ]
+            if res.params:
+                ps = ", ".join(f"{e(str(k))} = {e(str(v))}" for k, v in res.params.items())
+                parts.append(f"<p><b>Parameters:</b> {ps}</p>")
+            parts.append(f"<p class='sub'>ran in {r.seconds:.1f} s</p></article>")
+        parts.append("</section>")
+    parts.append("</main></div></body></html>")
     return "".join(parts)
 
 

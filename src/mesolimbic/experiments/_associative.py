@@ -66,42 +66,102 @@ def tag(model: str, checks: list[Check]) -> list[Check]:
     return [dataclasses.replace(c, model=model) for c in checks]
 
 
-def figure(title: str, rw: xr.Dataset, td: xr.Dataset, tests: dict[str, tuple[float, float]],
-           curves: list[str] | None = None):
-    """Left: RW cue strengths over trials; middle: TD prediction per trial type;
-    right: the test values of both models side by side."""
+def agents_on(ds: xr.Dataset, var: str, trial_type: str, phase: str | None = None,
+              how: str = "mean") -> xr.DataArray:
+    """Per agent: ``var`` over that agent's ``trial_type`` trials (in ``phase``), reduced by
+    ``how``: their ``mean``, ``max``, or the ``first`` or ``last`` of them."""
+    mask = ds.trial_type == trial_type
+    if phase is not None:
+        mask = mask & (ds.phase == phase)
+    v = ds[var].where(mask)
+    if how in ("mean", "max"):
+        return getattr(v, how)("trial")
+    if how in ("first", "last"):
+        vals = v.transpose("agent", "trial").values
+        pick = [row[np.isfinite(row)][0 if how == "first" else -1] for row in vals]
+        return xr.DataArray(pick, dims="agent", coords={"agent": v.agent})
+    raise ValueError(f"how must be 'mean', 'max', 'first' or 'last', got {how!r}")
+
+
+def presentations(ds: xr.Dataset, var: str, trial_type: str) -> tuple[np.ndarray, np.ndarray]:
+    """``var`` on each agent's k-th ``trial_type`` trial: ``(x, samples)`` with ``x[k]`` the mean
+    trial number of the k-th presentation over agents and ``samples[k, agent]`` (trial orders
+    differ between agents, so the trial number alone does not line up their presentations)."""
+    mask = (ds.trial_type == trial_type).transpose("agent", "trial").values
+    v = ds[var].transpose("agent", "trial").values
+    counts = mask.sum(1)
+    k = int(counts.min())
+    trial = ds.trial.values
+    x = np.stack([trial[m][:k] for m in mask]).mean(0)
+    samples = np.stack([row[m][:k] for row, m in zip(v, mask)], 1)  # [k, agent]
+    return x, samples
+
+
+def figure(title: str, ds: xr.Dataset, tests: dict, curves: list[str] | None = None):
+    """Left: RW cue strengths over trials; middle: TD prediction per trial type; right: the
+    test values of both models side by side. Mean over agents with its 95 % confidence
+    interval (bands, error bars); phases marked and named. ``tests``: label -> either
+    ``(trial_type, phase[, how])``, read per agent from both models (:func:`agents_on`), or
+    ``(rw value, td value)``."""
+    from .. import plot
     from ..plot import plt
 
-    fig, axes = plt.subplots(1, 3, figsize=(13, 3.8), constrained_layout=True,
-                             gridspec_kw={"width_ratios": [1.3, 1.3, 1]})
-    trial = rw.trial.values
-    bounds = [trial[i] - 0.5 for i in range(1, trial.size) if rw.phase.values[i] != rw.phase.values[i - 1]]
-    w = rw.weights.mean("agent")
-    for cue in rw.cue.values:
-        axes[0].plot(trial, w.sel(cue=cue), lw=1.6, label=str(cue))
-    axes[0].set_title(f"{RW}: associative strength V", fontsize=10)
-    axes[0].legend(fontsize=8, ncol=2, frameon=False)
-    types = curves if curves is not None else list(dict.fromkeys(np.asarray(td.trial_type).ravel().tolist()))
-    for t in types:
-        c = curve(td, t)
-        ok = np.isfinite(c.values)
-        axes[1].plot(trial[ok], c.values[ok], ".", ms=3, label=t)
-    axes[1].set_title(f"{TDL}: prediction before the US, per trial type", fontsize=10)
-    axes[1].legend(fontsize=8, ncol=2, frameon=False, markerscale=3)
-    for ax in axes[:2]:
-        for b in bounds:
-            ax.axvline(b, color="0.6", lw=0.8, ls="--")
-        ax.axhline(0, color="0.3", lw=0.6)
+    fig, axes = plt.subplots(1, 3, figsize=(13, 4.3), constrained_layout=True,
+                             gridspec_kw={"width_ratios": [1.25, 1.25, 1]})
+    trial = ds.trial.values
+    phase = ds.phase.values
+    bounds = [trial[i] - 0.5 for i in range(1, trial.size) if phase[i] != phase[i - 1]]
+    names = [str(phase[0])] + [str(phase[i]) for i in range(1, trial.size) if phase[i] != phase[i - 1]]
+    n = ds.sizes["agent"]
+    a, b, c = axes
+    # cues always presented together have the same strength: dashes keep both in view
+    same = plot.overlapping({str(c): ds.rw_weights.sel(cue=c).mean("agent") for c in ds.cue.values})
+    for k, (cue, colour) in enumerate(zip(ds.cue.values, plot.PALETTE * 3)):
+        cue = str(cue)
+        plot.band(a, trial, ds.rw_weights.sel(cue=cue), "agent", color=colour, zorder=2 + k,
+                  label=f"{cue} (dashed: ≈ {same[cue]})" if cue in same else cue,
+                  **(plot.DASHED if cue in same else {}))
+    a.set_ylabel("associative strength V after the trial (a.u.)")
+    a.set_title(f"{RW}: strength of each cue")
+    types = curves if curves is not None else list(dict.fromkeys(np.asarray(ds.trial_type).ravel().tolist()))
+    for t, colour in zip(types, plot.PALETTE * 3):
+        x, samples = presentations(ds, "td_value_pre_us", t)
+        if x.size <= 2:  # single test trials: points with error bars
+            plot.errorbar(b, x, samples, 1, fmt="o", color=colour, label=t, ms=5)
+        else:
+            plot.band(b, x, samples, 1, color=colour, label=t, lw=1.3)
+    b.set_ylabel("predicted US before the US (a.u.)")
+    b.set_title(f"{TDL}, CSC: prediction on each trial type")
+    rows = 1
+    for ax in (a, b):
+        ax.axhline(0, color=plot.GREY, lw=0.6)
         ax.set_xlabel("trial")
+        ax.set_xlim(trial[0] - 0.5, trial[-1] + 0.5)
+        rows = max(rows, plot.label_phases(ax, bounds, names))
+        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), borderaxespad=0.2, handlelength=1.5)
     labels = list(tests)
     x = np.arange(len(labels))
-    axes[2].bar(x - 0.2, [tests[k][0] for k in labels], 0.4, label=RW, color="tab:blue")
-    axes[2].bar(x + 0.2, [tests[k][1] for k in labels], 0.4, label=TDL, color="tab:orange")
-    axes[2].set_xticks(x, labels, fontsize=8, rotation=15)
-    axes[2].axhline(0, color="0.3", lw=0.6)
-    axes[2].set_title("test: learned prediction", fontsize=10)
-    axes[2].legend(fontsize=8, frameon=False)
-    fig.suptitle(title, fontsize=11)
+    for k, (model, var, colour) in enumerate(((RW, "rw_value", "0.65"), (TDL, "td_value_pre_us", "0.25"))):
+        offset = -0.2 if k == 0 else 0.2
+        for i, lab in enumerate(labels):
+            spec = tests[lab]
+            if all(isinstance(v, str) for v in spec):
+                plot.bars(c, [x[i] + offset], agents_on(ds, var, *spec).expand_dims("x"), "agent", width=0.4,
+                          color=colour, label=model if i == 0 else None)
+            else:
+                c.bar(x[i] + offset, spec[k], 0.4, color=colour, label=model if i == 0 else None)
+    c.set_xticks(x, labels, fontsize=8)
+    c.axhline(0, color=plot.GREY, lw=0.6)
+    c.set_xlabel("test")
+    per_agent = all(all(isinstance(v, str) for v in spec) for spec in tests.values())
+    c.set_ylabel("learned prediction (a.u.)" if per_agent else "measured value (as in the checks)")
+    for ax in axes:
+        ax.set_title(ax.get_title(), pad=6 + 10 * rows)
+    c.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, borderaxespad=0.1)
+    c.set_title("Test", pad=6 + 10 * rows + 14)
+    fig.suptitle(title)
+    plot.note(fig, f"Mean over {n} agents; bands and error bars: 95 % confidence interval of the mean (zero where every "
+                   "agent sees the same trials). TD: the k-th trial of each type, at its mean position over agents.")
     return fig
 
 
@@ -117,12 +177,15 @@ def combined(rw: xr.Dataset, td: xr.Dataset) -> xr.Dataset:
 
 
 def result(name: str, title: str, rw: xr.Dataset, td: xr.Dataset, checks: list[Check],
-           tests: dict[str, tuple[float, float]], curves: list[str] | None = None, sims: dict | None = None,
+           tests: dict[str, tuple], curves: list[str] | None = None, sims: dict | None = None,
            **params):
     """The experiment's result: both models' signals in one Dataset, the figure, and the two
-    simulations (plus ``sims``) whose provenance the registry keeps."""
+    simulations (plus ``sims``) whose provenance the registry keeps. ``tests``: the figure's
+    test bars, label -> ``(trial_type, phase[, how])`` (read per agent, with a confidence
+    interval) or ``(rw value, td value)``."""
     from .registry import ExperimentResult
 
-    return ExperimentResult(name, combined(rw, td), checks, lambda: figure(title, rw, td, tests, curves),
+    ds = combined(rw, td)
+    return ExperimentResult(name, ds, checks, lambda: figure(title, ds, tests, curves),
                             params={"rw": rw.attrs["params"], "td": td.attrs["params"], **params},
                             sims={RW: rw, TDL: td, **(sims or {})})

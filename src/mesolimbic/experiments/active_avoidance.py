@@ -28,6 +28,8 @@ its successful avoidance. J Neurosci 32:14804-14808.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import xarray as xr
 
@@ -51,7 +53,7 @@ def _per_episode(ds: xr.Dataset, var: str) -> np.ndarray:
 
 
 @register(NAME, "Active avoidance: avoidance rises as shocks become rare; fear peaks then fades (two-factor theory)",
-          CITATION, default_agents=200)
+          CITATION, default_agents=200, topic="aversive")
 def run(n_agents: int = 200, seed: int = 0) -> ExperimentResult:
     sims = {}
     ac = single(simulate_choices(TASK, ActorCritic(discounted=True), AC_PARAMS, n_agents=n_agents, seed=seed))
@@ -84,13 +86,26 @@ def run(n_agents: int = 200, seed: int = 0) -> ExperimentResult:
               float(fear[-20:].mean() / fear.max()), "<", 0.5, model=AC, kind="direction"),
         Check("relief_rpe_at_avoidance", "mean RPE on avoidance responses, trials 10-49", relief, ">", 0.1, model=AC, kind="direction"),
     ]
+    per_agent = {label: {"avoid": _per_episode(d, "avoided").any(-1), "shock": _per_episode(d, "shocked").any(-1)}
+                 for label, d in ((AC, ac), (SA, sa))}  # for the figure's confidence intervals
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # agents that did not avoid on an episode: NaN
+        rpe_avoid_agents = np.nanmean(np.where(avoided, rpe, np.nan), axis=2)
     ds = xr.Dataset({
+        "avoided_by_agent": (("model", "agent", "episode"), np.stack([per_agent[m]["avoid"] for m in (AC, SA)]).astype(
+            np.int8), {"long_name": "the agent avoided the shock on the episode (1) or not (0)"}),
+        "shocked_by_agent": (("model", "agent", "episode"), np.stack([per_agent[m]["shock"] for m in (AC, SA)]).astype(
+            np.int8), {"long_name": "the agent was shocked on the episode (1) or not (0)"}),
+        "fear_by_agent": (("agent", "episode"), -_per_episode(ac, "value")[:, :, 0],
+                          {"long_name": "−V(warning onset), actor-critic critic, each agent"}),
+        "rpe_avoid_by_agent": (("agent", "episode"), rpe_avoid_agents,
+                               {"long_name": "RPE on avoidance responses (actor-critic), each agent; NaN: no avoidance"}),
         "p_avoid": (("model", "episode"), np.stack([curves[m]["avoid"] for m in (AC, SA)])),
         "p_shock": (("model", "episode"), np.stack([curves[m]["shock"] for m in (AC, SA)])),
         "fear": ("episode", fear, {"long_name": "−V(warning onset), actor-critic critic"}),
         "rpe_avoid": ("episode", np.nanmean(np.where(avoided, rpe, np.nan), axis=(0, 2)),
                       {"long_name": "mean RPE on avoidance responses (actor-critic)"}),
-    }, coords={"model": [AC, SA], "episode": np.arange(1, TASK.n_episodes + 1)},
+    }, coords={"model": [AC, SA], "episode": np.arange(1, TASK.n_episodes + 1), "agent": np.arange(n_agents)},
         attrs={"fear_peak_episode": peak + 1})
     return ExperimentResult(NAME, ds, checks, lambda: figure(ds),
                             params={"actor_critic": AC_PARAMS, "sarsa": SARSA_PARAMS,
@@ -99,21 +114,28 @@ def run(n_agents: int = 200, seed: int = 0) -> ExperimentResult:
 
 
 def figure(ds: xr.Dataset):
+    from .. import plot
     from ..plot import plt
 
-    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 3.8), constrained_layout=True)
-    for m, color in zip(ds.model.values, ("tab:blue", "tab:green")):
-        a.plot(ds.episode, ds.p_avoid.sel(model=m), color=color, label=f"P(avoid), {m}")
-        a.plot(ds.episode, ds.p_shock.sel(model=m), color=color, ls=":", label=f"P(shock), {m}")
+    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4.2), constrained_layout=True)
+    for m, colour in zip(ds.model.values, (plot.BLUE, plot.GREEN)):
+        plot.band(a, ds.episode, ds.avoided_by_agent.sel(model=m).astype(float), "agent", color=colour,
+                  label=f"P(avoid), {m}")
+        plot.band(a, ds.episode, ds.shocked_by_agent.sel(model=m).astype(float), "agent", color=colour, ls=":",
+                  label=f"P(shock), {m}")
     a.set_xlabel("trial")
+    a.set_ylabel("probability")
     a.set_ylim(0, 1.02)
-    a.set_title("Avoidance is acquired as shocks become rare", fontsize=10)
-    a.legend(fontsize=7, frameon=False)
-    b.plot(ds.episode, ds.fear, color="tab:red", label="fear of the warning (−V)")
-    b.plot(ds.episode, ds.rpe_avoid, color="tab:purple", label="RPE at the avoidance response")
-    b.axhline(0, color="0.3", lw=0.6)
+    a.set_title("Avoidance is acquired as shocks become rare")
+    a.legend(loc="center right")
+    plot.band(b, ds.episode, ds.fear_by_agent, "agent", color=plot.VERMILLION, label="fear of the warning (−V)")
+    plot.band(b, ds.episode, ds.rpe_avoid_by_agent, "agent", color=plot.PURPLE, label="RPE at the avoidance response")
+    b.axhline(0, color=plot.GREY, lw=0.6)
     b.set_xlabel("trial")
-    b.set_title("Actor-critic: fear rises, then fades; avoidance is reinforced by relief", fontsize=10)
-    b.legend(fontsize=8, frameon=False)
-    fig.suptitle("Signalled active avoidance (two-factor theory as actor-critic)", fontsize=11)
+    b.set_ylabel("actor-critic's critic (a.u.)")
+    b.set_title("Fear rises, then fades; avoidance is reinforced by relief")
+    b.legend(loc="upper right")
+    fig.suptitle("Signalled active avoidance (two-factor theory as actor-critic)")
+    plot.note(fig, f"Mean over {ds.sizes['agent']} agents (RPE: over the agents that avoided on that trial); bands: "
+                   "95 % confidence interval of the mean.")
     return fig

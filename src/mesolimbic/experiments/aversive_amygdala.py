@@ -35,7 +35,7 @@ CITATION = "LeDoux (2000). Emotion circuits in the brain. Annu Rev Neurosci 23:1
 
 
 @register(NAME, "Amygdala lesion abolishes fear learning but spares appetitive learning", CITATION,
-          default_agents=10)
+          default_agents=10, topic="circuit & motivation")
 def run(n_agents: int = 10, seed: int = 0) -> ExperimentResult:
     sims = {}
     d = design({"A+": ("A", -1.0), "B+": ("B", 1.0)}, [("training", {"A+": 40, "B+": 40})], NAME)
@@ -47,7 +47,10 @@ def run(n_agents: int = 10, seed: int = 0) -> ExperimentResult:
         res[label] = {"fear": last(ds, "fear_cs", "A+"), "dip": last(ds, "rpe_cs", "A+"),
                       "value_b": last(ds, "value_nac_cs", "B+"), "shock_rpe": shock,
                       "fear_curve": by_type(ds, "fear_cs", "A+").mean(0),
-                      "value_b_curve": by_type(ds, "value_nac_cs", "B+").mean(0)}
+                      "value_b_curve": by_type(ds, "value_nac_cs", "B+").mean(0),
+                      # each agent's, for the figure's confidence intervals
+                      "agents": (by_type(ds, "fear_cs", "A+"), by_type(ds, "value_nac_cs", "B+"),
+                                 by_type(ds, "rpe_us", "A+"))}
     i, les = res["intact"], res["amygdala lesion"]
     circuit = "circuit (amygdala valence, NAc critic)"
     checks = [
@@ -73,26 +76,42 @@ def run(n_agents: int = 10, seed: int = 0) -> ExperimentResult:
                        {"long_name": "fear of A on the k-th A trial"}),
         "value_b_curve": (("group", "a_trial"), np.stack([res[g]["value_b_curve"] for g in groups]),
                           {"long_name": "NAc value of B on the k-th B trial"}),
-    }, coords={"group": groups, "a_trial": np.arange(1, 41)},
+        **{var: (("group", "agent", "a_trial"), np.stack([res[g]["agents"][k] for g in groups]), {"long_name": name})
+           for k, (var, name) in enumerate((("fear_curve_by_agent", "fear of A on the k-th A trial, each agent"),
+                                            ("value_b_curve_by_agent", "NAc value of B on the k-th B trial, each agent"),
+                                            ("shock_rpe_by_agent", "phasic error at the k-th shock, each agent")))},
+    }, coords={"group": groups, "a_trial": np.arange(1, 41), "agent": np.arange(n_agents)},
         attrs={**PARAMS})
     return ExperimentResult(NAME, out, checks, lambda: figure(out), params=PARAMS, sims=sims)
 
 
 def figure(ds: xr.Dataset):
+    from .. import plot
     from ..plot import plt
 
-    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 3.8), constrained_layout=True)
-    for g, ls in zip(ds.group.values, ("-", "--")):
-        a.plot(ds.a_trial, ds.fear_curve.sel(group=g), ls, color="tab:red", label=f"fear of A, {g}")
-        a.plot(ds.a_trial, ds.value_b_curve.sel(group=g), ls, color="tab:green", label=f"value of B, {g}")
-        b.plot(ds.a_trial, ds.shock_rpe.sel(group=g), ls, color="k", label=str(g))
-    a.set_xlabel("trial of that cue")
-    a.set_title("Amygdala lesion: no fear of the shock cue, appetitive value intact", fontsize=10)
-    a.legend(fontsize=7, frameon=False)
-    b.axhline(0, color="0.3", lw=0.6)
-    b.set_xlabel("shock trial")
-    b.set_ylabel("phasic error at the shock")
-    b.set_title("Negative RPE at the shock: predicted away only with an amygdala", fontsize=10)
-    b.legend(fontsize=8, frameon=False)
-    fig.suptitle("Aversive learning needs the amygdala (circuit lesion)", fontsize=11)
+    fig, (a, b, c) = plt.subplots(1, 3, figsize=(14, 4.3), constrained_layout=True)
+    panels = ((a, "fear_curve_by_agent", plot.VERMILLION, "fear of A (shock cue) at its onset (a.u.)",
+               "Fear of the shock cue: none after the lesion"),
+              (b, "value_b_curve_by_agent", plot.GREEN, "NAc value of B (food cue) at its onset (a.u.)",
+               "Appetitive value: intact after the lesion"),
+              (c, "shock_rpe_by_agent", plot.BLACK, "phasic error at the shock (a.u.)",
+               "Shock RPE: predicted away only with an amygdala"))
+    for ax, var, colour, ylabel, title in panels:
+        # a group the lesion leaves unchanged is drawn dashed over the intact one
+        same = plot.overlapping({str(g): ds[var].sel(group=g).mean("agent") for g in ds.group.values})
+        for k, g in enumerate(ds.group.values):
+            g = str(g)
+            style = plot.DASHED if g in same else ({"ls": "--"} if k else {})
+            plot.band(ax, ds.a_trial, ds[var].sel(group=g), "agent", color=colour if k == 0 else plot.GREY,
+                      label=f"{g} (= {same[g]})" if g in same else g, zorder=2 + k, **style)
+        ax.set_ylabel(ylabel)
+        ax.set_title(title)
+        ax.axhline(0, color=plot.GREY, lw=0.6)
+        ax.legend(loc="center right")
+    a.set_xlabel("presentation of A")
+    b.set_xlabel("presentation of B")
+    c.set_xlabel("shock trial (presentation of A)")
+    fig.suptitle("Aversive learning needs the amygdala (circuit lesion)")
+    plot.note(fig, f"Mean over {ds.sizes['agent']} simulated subjects per group; bands: 95 % confidence interval of "
+                   "the mean.")
     return fig

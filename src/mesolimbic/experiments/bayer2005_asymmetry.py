@@ -62,7 +62,7 @@ def fixed_point(scale: float) -> float:
 
 
 @register(NAME, "Firing floor: steep for positive errors, shallow for negative; learning uses the full error",
-          CITATION, default_agents=50)
+          CITATION, default_agents=50, topic="dopamine RPE")
 def run(n_agents: int = 50, seed: int = 0) -> ExperimentResult:
     sims = {}
     d = design()
@@ -102,11 +102,19 @@ def run(n_agents: int = 50, seed: int = 0) -> ExperimentResult:
     centre = 0.5 * (bins[1:] + bins[:-1])
     idx = np.digitize(x, bins) - 1
     binned = np.array([y[idx == i].mean() if np.any(idx == i) else np.nan for i in range(len(centre))])
+    binned_sd = np.array([y[idx == i].std(ddof=1) if np.sum(idx == i) > 1 else np.nan for i in range(len(centre))])
+    binned_n = np.array([np.sum(idx == i) for i in range(len(centre))])
     ds = xr.Dataset({
         "rpe_bin": ("rpe_bin", centre),
         "firing_by_rpe": ("rpe_bin", binned, {"units": "Hz", "long_name": "mean spike rate 0-300 ms after reward"}),
+        "firing_by_rpe_sd": ("rpe_bin", binned_sd, {"units": "Hz", "long_name": "sd over trials of that rate"}),
+        "firing_by_rpe_n": ("rpe_bin", binned_n, {"long_name": "trials in the bin"}),
         "value_full": full.value_pre_us.mean("agent"),
         "value_rate_learner": rect.value_pre_us.mean("agent"),
+        "value_full_by_agent": full.value_pre_us.assign_attrs(
+            long_name="learned value before the reward, learning from the full RPE, each agent", units="a.u."),
+        "value_rate_learner_by_agent": rect.value_pre_us.assign_attrs(
+            long_name="learned value before the reward, learning from the compressed rate, each agent", units="a.u."),
     }, attrs={"slope_positive_hz": slope_pos,
               "slope_negative_hz": slope_neg, "baseline_rate": baseline, "fixed_point_rate_learner": v_star,
               **{f"param_{k}": v for k, v in PARAMS.items()}})
@@ -115,23 +123,34 @@ def run(n_agents: int = 50, seed: int = 0) -> ExperimentResult:
 
 
 def figure(ds: xr.Dataset):
+    from scipy.stats import t as student_t
+
+    from .. import plot
     from ..plot import plt
 
-    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 3.9), constrained_layout=True)
-    a.plot(ds.rpe_bin, ds.firing_by_rpe, "o", color="k")
-    a.axhline(ds.attrs["baseline_rate"], color="tab:blue", ls=":", lw=0.8)
-    a.axvline(0, color="0.5", lw=0.6)
-    a.set_xlabel("RPE at reward")
-    a.set_ylabel("firing 0-300 ms after reward (Hz)")
-    a.set_title(f"slopes: {ds.attrs['slope_positive_hz']:.1f} Hz/unit (δ > 0) vs "
-                f"{ds.attrs['slope_negative_hz']:.1f} (δ < 0)", fontsize=10)
-    b.plot(ds.trial, ds.value_full, ".", ms=2, label="learns from the full RPE")
-    b.plot(ds.trial, ds.value_rate_learner, ".", ms=2, label="learns from the compressed rate")
-    b.axhline(0.5, color="0.3", ls="--", lw=0.8, label="mean reward")
-    b.axhline(ds.attrs["fixed_point_rate_learner"], color="tab:orange", ls=":", lw=0.8, label="rate learner's fixed point")
+    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4.3), constrained_layout=True)
+    n = ds.firing_by_rpe_n.values
+    half = student_t.ppf(0.975, np.maximum(n - 1, 1)) * ds.firing_by_rpe_sd.values / np.sqrt(np.maximum(n, 1))
+    a.errorbar(ds.rpe_bin, ds.firing_by_rpe, yerr=half, fmt="o", color=plot.BLACK, capsize=2.5, elinewidth=1,
+               label="trials in the bin (mean, 95 % CI)")
+    a.axhline(ds.attrs["baseline_rate"], color=plot.BLUE, ls=":", lw=0.8, label="baseline")
+    a.axvline(0, color=plot.GREY, lw=0.6)
+    a.set_xlabel("RPE at reward (a.u.)")
+    a.set_ylabel("spike rate 0–300 ms after reward (Hz)")
+    a.set_title(f"Slopes: {ds.attrs['slope_positive_hz']:.1f} Hz/unit (δ > 0) vs "
+                f"{ds.attrs['slope_negative_hz']:.1f} (δ < 0)")
+    a.legend(loc="upper left")
+    plot.band(b, ds.trial, ds.value_full_by_agent, "agent", color=plot.BLUE, label="learns from the full RPE")
+    plot.band(b, ds.trial, ds.value_rate_learner_by_agent, "agent", color=plot.VERMILLION,
+              label="learns from the compressed rate")
+    b.axhline(0.5, color=plot.GREY, ls="--", lw=0.8, label="mean reward")
+    b.axhline(ds.attrs["fixed_point_rate_learner"], color=plot.VERMILLION, ls=":", lw=1,
+              label="rate learner's fixed point")
     b.set_xlabel("trial")
-    b.set_ylabel("learned value (before reward)")
-    b.legend(fontsize=8, frameon=False, markerscale=4)
-    b.set_title("Learning must use the full error", fontsize=10)
-    fig.suptitle("Bayer & Glimcher (2005): asymmetric firing, symmetric learning", fontsize=11)
+    b.set_ylabel("learned value before the reward (a.u.)")
+    b.legend(loc="lower right")
+    b.set_title("Learning must use the full error")
+    fig.suptitle("Bayer & Glimcher (2005): asymmetric firing, symmetric learning — TD(0.9)")
+    plot.note(fig, f"Left: Poisson spike counts, trials of the last 300 of {ds.sizes['agent']} agents pooled by RPE bin. "
+                   "Right: mean over agents, band 95 % confidence interval of the mean.")
     return fig

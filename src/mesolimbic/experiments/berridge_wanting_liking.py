@@ -32,7 +32,7 @@ import xarray as xr
 
 from ..circuit import Circuit, DopamineAgonist, DopamineDepletion, Opioid, simulate_circuit
 from ..tasks import PavlovianDesign
-from ._circuit import PARAMS, last
+from ._circuit import PARAMS, by_type, last
 from ..results import single
 from .registry import Check, ExperimentResult, register
 
@@ -44,7 +44,7 @@ CONDITIONS = {"control": [], "DA depletion": [DopamineDepletion(0.8)], "DA agoni
 
 
 @register(NAME, "Wanting vs liking: dopamine moves wanting, not liking; opioids move liking", CITATION,
-          default_agents=20)
+          default_agents=20, topic="circuit & motivation")
 def run(n_agents: int = 20, seed: int = 0) -> ExperimentResult:
     sims = {}
     design = PavlovianDesign.from_notation([("training", {"A+": 40})], name=NAME)
@@ -54,7 +54,11 @@ def run(n_agents: int = 20, seed: int = 0) -> ExperimentResult:
         sims[cond] = ds
         res[cond] = {"wanting": last(ds, "wanting_cs"), "approach": last(ds, "approach_cs"),
                      "liking": last(ds, "liking_us"), "dopamine_cs": last(ds, "rpe_cs"),
-                     "curve": ds.wanting_cs.mean("agent").values}
+                     "curve": ds.wanting_cs.mean("agent").values,
+                     # per agent, for the figure's confidence intervals
+                     "wanting_agents": by_type(ds, "wanting_cs")[:, -5:].mean(1),
+                     "liking_agents": by_type(ds, "liking_us")[:, -5:].mean(1),
+                     "curve_agents": by_type(ds, "wanting_cs")}
     w = {k: v["wanting"] for k, v in res.items()}
     lk = {k: v["liking"] for k, v in res.items()}
     circuit = "circuit (VTA, NAc, amygdala, PFC)"
@@ -77,28 +81,46 @@ def run(n_agents: int = 20, seed: int = 0) -> ExperimentResult:
         "liking": ("condition", [lk[c] for c in conds], {"long_name": "hedonic reaction to sucrose"}),
         "approach": ("condition", [res[c]["approach"] for c in conds], {"long_name": "P(approach the cue)"}),
         "dopamine_cs": ("condition", [res[c]["dopamine_cs"] for c in conds], {"long_name": "phasic DA at the cue"}),
-        "wanting_curve": (("condition", "trial"), np.stack([res[c]["curve"] for c in conds])),
-    }, coords={"condition": conds, "trial": np.arange(1, 41)},
+        "wanting_curve": (("condition", "trial"), np.stack([res[c]["curve"] for c in conds]),
+                          {"long_name": "incentive salience at cue onset, mean over agents"}),
+        "wanting_by_agent": (("condition", "agent"), np.stack([res[c]["wanting_agents"] for c in conds]),
+                             {"long_name": "incentive salience at cue onset, each agent's last 5 trials"}),
+        "liking_by_agent": (("condition", "agent"), np.stack([res[c]["liking_agents"] for c in conds]),
+                            {"long_name": "hedonic reaction to sucrose, each agent's last 5 trials"}),
+        "wanting_curve_by_agent": (("condition", "agent", "trial"), np.stack([res[c]["curve_agents"] for c in conds]),
+                                   {"long_name": "incentive salience at cue onset, each agent"}),
+    }, coords={"condition": conds, "trial": np.arange(1, 41), "agent": np.arange(n_agents)},
         attrs={**PARAMS})
     return ExperimentResult(NAME, out, checks, lambda: figure(out), params={**PARAMS, "manipulations": {
         c: [m.to_dict() for m in ms] for c, ms in CONDITIONS.items()}}, sims=sims)
 
 
 def figure(ds: xr.Dataset):
+    from .. import plot
     from ..plot import plt
 
-    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 3.8), constrained_layout=True, gridspec_kw={"width_ratios": [1.2, 1]})
+    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4.2), constrained_layout=True,
+                               gridspec_kw={"width_ratios": [1.2, 1]})
     x = np.arange(ds.sizes["condition"])
-    a.bar(x - 0.2, ds.wanting, 0.4, color="tab:orange", label="wanting (cue)")
-    a.bar(x + 0.2, ds.liking, 0.4, color="tab:purple", label="liking (sucrose)")
-    a.set_xticks(x, ds.condition.values, fontsize=8)
-    a.set_title("Dopamine moves wanting; opioids move liking", fontsize=10)
-    a.legend(fontsize=8, frameon=False)
-    for c in ds.condition.values:
-        b.plot(ds.trial, ds.wanting_curve.sel(condition=c), label=str(c))
+    plot.bars(a, x - 0.2, ds.wanting_by_agent, "agent", width=0.4, color=plot.ORANGE, label="wanting (at the cue)")
+    plot.bars(a, x + 0.2, ds.liking_by_agent, "agent", width=0.4, color=plot.PURPLE, label="liking (of sucrose)")
+    a.set_xticks(x, ds.condition.values)
+    a.set_xlabel("condition")
+    a.set_ylabel("response, last 5 trials (a.u.)")
+    a.set_title("Dopamine moves wanting; opioids move liking")
+    a.legend(loc="upper left")
+    # the opioid leaves wanting as in the control: dashes keep both in view
+    curves = {str(c): ds.wanting_curve_by_agent.sel(condition=c).mean("agent") for c in ds.condition.values}
+    same = plot.overlapping(curves)
+    for k, (c, colour) in enumerate(zip(ds.condition.values, plot.PALETTE)):
+        c = str(c)
+        plot.band(b, ds.trial, ds.wanting_curve_by_agent.sel(condition=c), "agent", color=colour, zorder=2 + k,
+                  label=f"{c} (dashed: = {same[c]})" if c in same else c, **(plot.DASHED if c in same else {}))
     b.set_xlabel("trial")
-    b.set_ylabel("wanting at cue onset")
-    b.set_title("Acquisition of incentive salience", fontsize=10)
-    b.legend(fontsize=8, frameon=False)
-    fig.suptitle("Wanting vs liking (Berridge & Robinson 1998) — circuit with manipulations", fontsize=11)
+    b.set_ylabel("wanting at cue onset (a.u.)")
+    b.set_title("Acquisition of incentive salience")
+    b.legend(loc="upper left")
+    fig.suptitle("Wanting vs liking (Berridge & Robinson 1998) — circuit with manipulations")
+    plot.note(fig, f"Mean over {ds.sizes['agent']} simulated subjects per condition; error bars and bands: 95 % "
+                   "confidence interval of the mean.")
     return fig

@@ -32,7 +32,7 @@ SIZES = (250, 1000, 5000)
 
 
 @register(NAME, "Bradley–Terry reward model: fitted reward recovers the truth up to a constant", CITATION,
-          default_agents=1)
+          default_agents=1, topic="RLHF")
 def run(n_agents: int = 1, seed: int = 0) -> ExperimentResult:
     rng = np.random.default_rng(seed)
     true = rng.normal(size=N_ITEMS)
@@ -62,16 +62,19 @@ def run(n_agents: int = 1, seed: int = 0) -> ExperimentResult:
 
 
 def figure(ds):
+    from .. import plot
     from ..plot import plt
 
-    fig, axes = plt.subplots(1, ds.sizes["n_comparisons"], figsize=(11, 3.5), constrained_layout=True, sharey=True)
+    fig, axes = plt.subplots(1, ds.sizes["n_comparisons"], figsize=(11, 3.9), constrained_layout=True, sharey=True)
     for ax, n in zip(axes, ds.n_comparisons.values):
         t = ds.true_reward - ds.true_reward.mean()
-        ax.plot(t, ds.fitted_reward.sel(n_comparisons=n), "o", ms=4)
+        ax.plot(t, ds.fitted_reward.sel(n_comparisons=n), "o", ms=4, color=plot.BLUE, label="item")
         lim = float(np.abs(t).max()) * 1.1
-        ax.plot([-lim, lim], [-lim, lim], color="0.5", ls="--", lw=0.8)
+        ax.plot([-lim, lim], [-lim, lim], color=plot.GREY, ls="--", lw=0.8, label="identity")
         ax.set_xlabel("true reward (centred)")
-        ax.set_title(f"{n} comparisons: r = {float(ds.pearson_r.sel(n_comparisons=n)):.3f}", fontsize=10)
-    axes[0].set_ylabel("fitted reward")
-    fig.suptitle("Reward model from pairwise preferences (Bradley–Terry)", fontsize=11)
+        ax.set_title(f"{n} comparisons: r = {float(ds.pearson_r.sel(n_comparisons=n)):.3f}")
+    axes[0].set_ylabel("fitted reward (centred)")
+    axes[0].legend(loc="upper left")
+    fig.suptitle("Reward model from pairwise preferences (Bradley–Terry)")
+    plot.note(fig, f"{ds.sizes['item']} items, one fit per number of comparisons.")
     return fig

@@ -37,7 +37,8 @@ def design() -> PavlovianDesign:
     ], name=NAME)
 
 
-@register(NAME, "Conditioned inhibition: summation and retardation tests", CITATION, default_agents=20)
+@register(NAME, "Conditioned inhibition: summation and retardation tests", CITATION, default_agents=20,
+          topic="associative learning")
 def run(n_agents: int = 20, seed: int = 0) -> ExperimentResult:
     rw, td = A.run_both(design(), n_agents, seed)
     checks, vals = [], {}
@@ -58,6 +59,7 @@ def run(n_agents: int = 20, seed: int = 0) -> ExperimentResult:
     last_training = int(np.flatnonzero(rw.phase.values == "training")[-1])
     vx = float(rw.weights.sel(cue="X").isel(trial=last_training).mean())
     checks.append(Check("inhibitor_negative", "V_X at the end of training", vx, "<", -0.5, model=A.RW, kind="direction"))
-    tests = {k: (vals[A.RW][k], vals[A.TDL][k]) for k in vals[A.RW]}
+    tests = {"B": ("B-", "summation_test"), "BX": ("BX-", "summation_test"),
+             "X+\n(best of 5)": ("X+", "retardation", "max"), "N+\n(best of 5)": ("N+", "retardation", "max")}
     return A.result(NAME, "Conditioned inhibition (A+, AX-; summation with B, retardation)", rw, td, checks,
                     tests, curves=["A+", "AX-", "B+", "X+", "N+"])

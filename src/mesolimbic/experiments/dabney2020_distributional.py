@@ -45,7 +45,7 @@ GAP = (3.0, 7.0)
 
 
 @register(NAME, "Distributional RPE: diverse asymmetries learn expectiles; the population decodes the distribution",
-          CITATION, default_agents=1)
+          CITATION, default_agents=1, topic="distributional")
 def run(n_agents: int = 1, seed: int = 0) -> ExperimentResult:
     model = DistributionalRPE(TAUS)
     rng = np.random.default_rng(seed)
@@ -92,24 +92,32 @@ def run(n_agents: int = 1, seed: int = 0) -> ExperimentResult:
 
 
 def figure(ds: xr.Dataset):
+    from .. import plot
     from ..plot import plt
 
-    fig, axes = plt.subplots(1, 3, figsize=(14, 3.8), constrained_layout=True)
-    for name, color in zip(ds.distribution.values, ("tab:blue", "tab:purple")):
-        axes[0].plot(ds.tau, ds.reversal_point.sel(distribution=name), "o", ms=3, color=color, label=f"{name}: units")
-        axes[0].plot(ds.tau, ds.expectile.sel(distribution=name), "-", color=color, lw=1, label="τ-expectile")
+    fig, axes = plt.subplots(1, 3, figsize=(14, 4.2), constrained_layout=True)
+    for name, color in zip(ds.distribution.values, (plot.BLUE, plot.PURPLE)):
+        axes[0].plot(ds.tau, ds.reversal_point.sel(distribution=name), "o", ms=3.5, color=color,
+                     label=f"{name}: units")
+        axes[0].plot(ds.tau, ds.expectile.sel(distribution=name), "-", color=color, lw=1,
+                     label=f"{name}: τ-expectile")
     axes[0].set_xlabel("asymmetry τ = α⁺/(α⁺+α⁻)")
-    axes[0].set_ylabel("reversal point")
-    axes[0].set_title("Each unit learns its expectile", fontsize=10)
-    axes[0].legend(fontsize=7, frameon=False)
+    axes[0].set_ylabel("reversal point (reward units)")
+    axes[0].set_title("Each unit learns its expectile")
+    axes[0].legend(loc="upper left")
     for ax, name in zip(axes[1:], ds.distribution.values):
         vals, probs = DISTRIBUTIONS[str(name)]
-        ax.hist(ds.decoded.sel(distribution=name), bins=40, density=True, color="0.6", label="decoded from units")
+        ax.hist(ds.decoded.sel(distribution=name), bins=40, density=True, color="0.65",
+                label="decoded from the units")
         ymax = ax.get_ylim()[1]
-        ax.vlines(vals, 0, ymax * probs / probs.max(), color="tab:red", lw=2, label="true rewards")
-        ax.axvline(float(np.sum(vals * probs)), color="k", ls="--", lw=1, label="single channel (mean)")
-        ax.set_title(f"Decoding: {name}", fontsize=10)
-        ax.set_xlabel("reward")
-        ax.legend(fontsize=7, frameon=False)
-    fig.suptitle("Distributional dopamine (Dabney et al. 2020)", fontsize=11)
+        ax.vlines(vals, 0, ymax * probs / probs.max(), color=plot.VERMILLION, lw=2,
+                  label="true rewards (height ∝ probability)")
+        ax.axvline(float(np.sum(vals * probs)), color=plot.BLACK, ls="--", lw=1, label="single channel (the mean)")
+        ax.set_title(f"Decoding: {name}")
+        ax.set_xlabel("reward (reward units)")
+        ax.set_ylabel("probability density of decoded samples")
+    fig.suptitle("Distributional dopamine (Dabney et al. 2020) — a population of 40 asymmetric RPE units")
+    plot.legend_below(fig, axes[1])
+    plot.note(fig, f"One population; reversal points: each unit's mean value over the last rewards of "
+                   f"{ds.attrs['n_rewards']}; decoded: {ds.sizes['sample']} samples.")
     return fig

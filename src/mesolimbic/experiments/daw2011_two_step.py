@@ -26,6 +26,7 @@ import xarray as xr
 from ..models import HybridTwoStep
 from ..simulate import simulate
 from ..tasks.two_step import STAY_CONDITIONS as CONDITIONS
+from ..tasks.two_step import stays_by_agent
 from ..tasks.two_step import TwoStep, stays_of
 from .registry import Check, ExperimentResult, register
 
@@ -37,7 +38,7 @@ PARAMS = {"alpha1": 0.5, "alpha2": 0.5, "lam": 0.6, "beta1": 5.0, "beta2": 5.0, 
 
 
 @register(NAME, "Two-step task: model-free reward effect vs model-based reward x transition interaction",
-          CITATION, default_agents=1000)
+          CITATION, default_agents=1000, topic="instrumental")
 def run(n_agents: int = 1000, seed: int = 0) -> ExperimentResult:
     sims = {}
     sim = simulate(TwoStep(), HybridTwoStep(), dict(PARAMS, w=np.array(WEIGHTS)), n_agents=n_agents, seed=seed)
@@ -58,23 +59,29 @@ def run(n_agents: int = 1000, seed: int = 0) -> ExperimentResult:
               float(min(reward_effect[1], interaction[1])), ">", 0.05, model="hybrid, w = 0.5", kind="direction"),
     ]
     ds = xr.Dataset({"stay": (("w", "condition"), stay), "reward_effect": ("w", reward_effect),
-                     "interaction": ("w", interaction)},
-                    coords={"w": list(WEIGHTS), "condition": list(CONDITIONS)},
+                     "interaction": ("w", interaction),
+                     "stay_by_agent": (("w", "agent", "condition"), stays_by_agent(sim),
+                                       {"long_name": "P(repeat the first-stage choice), each agent's own"})},
+                    coords={"w": list(WEIGHTS), "condition": list(CONDITIONS), "agent": np.arange(n_agents)},
                     attrs={"n_agents": n_agents,
                            **{f"param_{k}": v for k, v in PARAMS.items()}})
     return ExperimentResult(NAME, ds, checks, lambda: figure(ds), params=dict(PARAMS, w=WEIGHTS), sims=sims)
 
 
 def figure(ds: xr.Dataset):
+    from .. import plot
     from ..plot import plt, stay_bars
 
-    fig, axes = plt.subplots(1, ds.sizes["w"], figsize=(11, 3.6), constrained_layout=True, sharey=True)
+    fig, axes = plt.subplots(1, ds.sizes["w"], figsize=(11, 4.0), constrained_layout=True, sharey=True)
     for ax, w in zip(axes, ds.w.values):
-        stay_bars(ax, ds.stay.sel(w=w).values)
+        _, lo, hi = plot._centred(*plot.mean_ci(ds.stay_by_agent.sel(w=w), "agent")[:3], ds.stay.sel(w=w).values)
+        stay_bars(ax, ds.stay.sel(w=w).values, err=(lo, hi))
         ax.set_ylim(0.3, 0.9)
         ax.set_title({0.0: "w = 0: model-free", 0.5: "w = 0.5: hybrid", 1.0: "w = 1: model-based"}.get(float(w),
-                     f"w = {w:g}"), fontsize=10)
+                     f"w = {w:g}"))
     axes[0].set_ylabel("P(repeat first-stage choice)")
-    axes[0].legend(fontsize=8, frameon=False, title="previous transition", title_fontsize=8)
-    fig.suptitle("Daw et al. (2011) two-step task: stay probabilities", fontsize=11)
+    fig.suptitle("Daw et al. (2011) two-step task: stay probabilities — hybrid MB/MF learner")
+    plot.legend_below(fig, title="previous transition")
+    plot.note(fig, f"{ds.sizes['agent']} agents per w, stays pooled over their trials; error bars: 95 % confidence "
+                   "interval from the spread between agents. The y axis starts at 0.3.")
     return fig

@@ -39,7 +39,7 @@ N_ACQ = N_EXT = 30
 
 
 @register(NAME, "Fear conditioning: negative CS value rises and extinguishes; shock omission gives a positive RPE",
-          CITATION, default_agents=20)
+          CITATION, default_agents=20, topic="aversive")
 def run(n_agents: int = 20, seed: int = 0) -> ExperimentResult:
     rw, td = A.run_both(fear_conditioning(N_ACQ, N_EXT), n_agents, seed)
     fear_rw = -rw.value.mean("agent").values
@@ -75,25 +75,27 @@ def run(n_agents: int = 20, seed: int = 0) -> ExperimentResult:
 
 
 def figure(ds):
+    from .. import plot
     from ..plot import plt
 
     trial = ds.trial.values
     n_acq = ds.attrs["n_acquisition"]
-    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 3.8), constrained_layout=True)
-    a.plot(trial, -ds.rw_value.mean("agent"), color="tab:blue", label=A.RW)
-    a.plot(trial, -ds.td_value_pre_us.mean("agent"), color="tab:orange", label=A.TDL)
-    a.set_ylabel("conditioned fear (−V)")
-    a.set_title("Fear of the CS", fontsize=10, pad=16)
-    b.plot(trial, ds.td_rpe_cs.mean("agent"), color="tab:purple", label="at CS onset")
-    b.plot(trial, ds.td_rpe_us.mean("agent"), color="tab:red", label="at (omitted) shock")
-    b.axhline(0, color="0.3", lw=0.6)
-    b.set_ylabel("TD error δ")
-    b.set_title("Prediction errors: dip at the CS, relief when the shock is omitted", fontsize=10, pad=16)
+    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4.2), constrained_layout=True)
+    plot.band(a, trial, -ds.rw_value, "agent", color=plot.BLUE, label=A.RW)
+    plot.band(a, trial, -ds.td_value_pre_us, "agent", color=plot.VERMILLION, label=f"{A.TDL}, CSC")
+    a.set_ylabel("conditioned fear, −V (a.u.)")
+    a.set_title("Fear of the CS", pad=16)
+    plot.band(b, trial, ds.td_rpe_cs, "agent", color=plot.PURPLE, label="at CS onset")
+    plot.band(b, trial, ds.td_rpe_us, "agent", color=plot.GREEN, label="at the (omitted) shock")
+    b.axhline(0, color=plot.GREY, lw=0.6)
+    b.set_ylabel(f"TD error δ ({A.TDL}, a.u.)")
+    b.set_title("Prediction errors: dip at the CS, relief when the shock is omitted", pad=16)
     for ax in (a, b):
-        ax.axvline(n_acq + 0.5, color="0.5", ls="--", lw=0.8)
-        ax.text(n_acq * 0.5, 1.02, "acquisition", transform=ax.get_xaxis_transform(), ha="center", fontsize=9)
-        ax.text(n_acq * 1.5, 1.02, "extinction", transform=ax.get_xaxis_transform(), ha="center", fontsize=9)
         ax.set_xlabel("trial")
-        ax.legend(fontsize=8, frameon=False)
-    fig.suptitle("Fear conditioning (CS → shock = −1) and extinction", fontsize=11)
+        ax.set_xlim(trial[0] - 0.5, trial[-1] + 0.5)
+        plot.label_phases(ax, [n_acq + 0.5], ["acquisition", "extinction"])
+        ax.legend(loc="upper right")
+    fig.suptitle("Fear conditioning (CS → shock = −1) and extinction")
+    plot.note(fig, f"Mean over {ds.sizes['agent']} agents; bands: 95 % confidence interval of the mean (zero where "
+                   "every agent sees the same trials).")
     return fig

@@ -64,7 +64,7 @@ def _spearman(x) -> float:
 
 
 @register(NAME, "Reward probability: CS and reward responses, omission dip, and the uncertainty ramp", CITATION,
-          default_agents=200)
+          default_agents=200, topic="dopamine RPE")
 def run(n_agents: int = 200, seed: int = 0) -> ExperimentResult:
     sims = {}
     sim = single(simulate(design(), TD(), PARAMS, n_agents=n_agents, seed=seed))
@@ -74,6 +74,7 @@ def run(n_agents: int = 200, seed: int = 0) -> ExperimentResult:
     baseline = rate.attrs["baseline_rate"]
     prob = xr.DataArray(list(PROBS), dims="probability", name="probability")
     rows = {k: [] for k in ("cs", "reward", "omission", "rpe", "rate")}
+    by_agent = {k: [] for k in rows}  # each agent's own mean, for the figure's confidence intervals
     for p in PROBS:
         m = (sim.trial_type == _label(p)) & late
         rows["cs"].append(float(sim.rpe_cs.where(m).mean()))
@@ -81,6 +82,11 @@ def run(n_agents: int = 200, seed: int = 0) -> ExperimentResult:
         rows["omission"].append(float(sim.rpe_us.where(m & (sim.reward == 0)).mean()))
         rows["rpe"].append(sim.rpe.where(m).mean(["agent", "trial"]))
         rows["rate"].append(rate.where(m).mean(["agent", "trial"]))
+        by_agent["cs"].append(sim.rpe_cs.where(m).mean("trial"))
+        by_agent["reward"].append(sim.rpe_us.where(m & (sim.reward > 0)).mean("trial"))
+        by_agent["omission"].append(sim.rpe_us.where(m & (sim.reward == 0)).mean("trial"))
+        by_agent["rpe"].append(sim.rpe.where(m).mean("trial"))
+        by_agent["rate"].append(rate.where(m).mean("trial"))
     ds = xr.Dataset({
         "cs_response": ("probability", rows["cs"]),
         "reward_response": ("probability", rows["reward"]),
@@ -90,6 +96,18 @@ def run(n_agents: int = 200, seed: int = 0) -> ExperimentResult:
     }, coords={"probability": list(PROBS)},
         attrs={"us_time": US_TIME, "baseline_rate": baseline,
                **{f"param_{k}": v for k, v in PARAMS.items()}})
+
+    for key, var, long_name, units in (
+            ("cs", "cs_response_by_agent", "RPE at CS onset, each agent's mean over its last trials", "a.u."),
+            ("reward", "reward_response_by_agent", "RPE at a delivered reward, each agent's mean", "a.u."),
+            ("omission", "omission_response_by_agent", "RPE at an omitted reward, each agent's mean", "a.u."),
+            ("rpe", "rpe_by_agent", "RPE over the trial, each agent's mean", "a.u."),
+            ("rate", "firing_rate_by_agent", "firing rate over the trial, each agent's mean", "Hz")):
+        ds[var] = xr.concat(by_agent[key], prob).drop_vars("phase", errors="ignore").assign_attrs(
+            long_name=long_name, units=units)
+    for var, units in (("cs_response", "a.u."), ("reward_response", "a.u."), ("omission_response", "a.u."),
+                       ("rpe", "a.u."), ("firing_rate", "Hz")):
+        ds[var].attrs.setdefault("units", units)
 
     def window(var, w):
         return ds[var].sel(time=slice(w[0] - 1e-9, w[1] - 1e-9)).mean("time")
@@ -125,32 +143,56 @@ def run(n_agents: int = 200, seed: int = 0) -> ExperimentResult:
 
 
 def figure(ds: xr.Dataset):
+    """(a) CS, reward and omission responses against p; (b) mean RPE and (c) firing rate over
+    the trial, full scale; (d) the delay period of (c) enlarged (its x range leaves out the CS
+    and reward responses, so nothing is cut off). Mean over agents, 95 % CI."""
+    from .. import plot
     from ..plot import mark_events, plt
 
-    fig, axes = plt.subplots(1, 3, figsize=(13, 3.9), constrained_layout=True)
+    fig, axes = plt.subplots(2, 2, figsize=(11, 7.2), constrained_layout=True)
+    (a, b), (c, d) = axes
     p = ds.probability.values
-    a = axes[0]
-    a.plot(p, ds.cs_response, "o-", label="CS")
-    a.plot(p, ds.reward_response, "s-", label="reward delivered")
-    a.plot(p, ds.omission_response, "v-", label="reward omitted")
-    a.axhline(0, color="0.4", lw=0.6)
+    for var, label, fmt, colour in (("cs_response_by_agent", "CS", "o-", plot.BLUE),
+                                    ("reward_response_by_agent", "reward delivered", "s-", plot.GREEN),
+                                    ("omission_response_by_agent", "reward omitted", "v-", plot.VERMILLION)):
+        plot.errorbar(a, p, ds[var], "agent", fmt=fmt, color=colour, label=label)
+    a.axhline(0, color=plot.GREY, lw=0.6)
     a.set_xlabel("reward probability p")
-    a.set_ylabel("RPE")
-    a.set_title("Responses code p (RPE)", fontsize=10, pad=14)
-    a.legend(fontsize=8, frameon=False)
-    cmap = plt.get_cmap("viridis")
-    for i, pv in enumerate(p):
-        c = cmap(i / max(1, len(p) - 1))
-        axes[1].plot(ds.time, ds.rpe.sel(probability=pv), color=c, label=f"p = {pv:g}")
-        axes[2].plot(ds.time, ds.firing_rate.sel(probability=pv), color=c, label=f"p = {pv:g}")
-    axes[1].set_title("Mean RPE (symmetric): no ramp", fontsize=10, pad=14)
-    axes[1].set_ylim(-0.1, 0.3)
-    axes[2].set_title("Firing, dips 5x shallower: ramp, most at p = .5", fontsize=10, pad=14)
-    axes[2].set_ylim(ds.attrs["baseline_rate"] - 1, ds.attrs["baseline_rate"] + 4)
-    axes[2].set_ylabel("firing rate (Hz)")
-    for ax in axes[1:]:
-        mark_events(ax, {"CS": 0.0, "R": ds.attrs["us_time"]})
+    a.set_ylabel("RPE (a.u.)")
+    a.set_title("(a) Responses code p: CS ∝ p, reward ∝ 1 − p, omission ∝ −p", pad=14)
+    a.legend()
+    colours = plot.ordered(len(p))
+    us = ds.attrs["us_time"]
+    zoom = (EARLY_WINDOW[0] - 0.05, LATE_WINDOW[1] - 0.05)
+    for pv, colour in zip(p, colours):
+        plot.band(b, ds.time, ds.rpe_by_agent.sel(probability=pv), "agent", color=colour, label=f"p = {pv:g}")
+        plot.band(c, ds.time, ds.firing_rate_by_agent.sel(probability=pv), "agent", color=colour,
+                  label=f"p = {pv:g}")
+        inside = ds.firing_rate_by_agent.sel(probability=pv, time=slice(*zoom))
+        # p and 1 - p ramp alike (the error variance is p(1 - p)): dashes keep both in view
+        plot.band(d, inside.time, inside, "agent", color=colour, label=f"p = {pv:g}" + (" (dashed)" if pv > 0.5 else ""),
+                  **({"ls": (0, (4, 2)), "lw": 2.2} if pv > 0.5 else {}))
+    b.set_ylabel("RPE (a.u.)")
+    b.set_title("(b) Mean RPE (symmetric readout): no ramp", pad=14)
+    c.set_ylabel("firing rate (Hz)")
+    c.set_title("(c) Firing (dips 5× shallower than bursts)", pad=14)
+    c.axvspan(*zoom, color="0.92", zorder=0, lw=0)
+    c.annotate("enlarged in (d)", ((zoom[0] + zoom[1]) / 2, 0.62), xycoords=("data", "axes fraction"), ha="center",
+               fontsize=8, color="0.3")
+    for ax in (b, c):
+        mark_events(ax, {"CS": 0.0, "R": us})
+        ax.axhline(0 if ax is b else ds.attrs["baseline_rate"], color=plot.GREY, lw=0.6, ls=":")
+    d.axhline(ds.attrs["baseline_rate"], color=plot.GREY, lw=0.8, ls=":", label="baseline")
+    d.axvspan(*LATE_WINDOW, color="0.92", zorder=0, lw=0)
+    d.annotate("ramp window", (sum(LATE_WINDOW) / 2, 0.97), xycoords=("data", "axes fraction"), ha="center",
+               va="top", fontsize=8, color="0.3")
+    d.set_ylabel("firing rate (Hz)")
+    d.set_title("(d) Delay period of (c), enlarged: the ramp peaks at p = .5", pad=14)
+    for ax in (b, c, d):
         ax.set_xlabel("time from CS onset (s)")
-        ax.legend(fontsize=7, frameon=False)
-    fig.suptitle("Fiorillo, Tobler & Schultz (2003); ramp as in Niv, Duff & Dayan (2005)", fontsize=11)
+    b.legend(fontsize=7.5, loc="upper right")
+    d.legend(fontsize=7.5, loc="upper left")
+    fig.suptitle("Fiorillo, Tobler & Schultz (2003); the ramp as in Niv, Duff & Dayan (2005) — TD(0), CSC")
+    plot.note(fig, f"Mean over {ds.sizes['agent']} agents of each agent's last 250 trials; error bars and bands: "
+                   "95 % confidence interval of the mean.")
     return fig

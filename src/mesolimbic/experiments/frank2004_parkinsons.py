@@ -41,16 +41,17 @@ BETA = 1.0
 
 
 @register(NAME, "Parkinson's on/off medication in the circuit: Go/NoGo learning under dopamine", CITATION,
-          default_agents=500)
+          default_agents=500, topic="circuit & motivation")
 def run(n_agents: int = 500, seed: int = 0) -> ExperimentResult:
     task = ProbabilisticSelection()
-    acc, used, sims = {}, {}, {}
+    acc, used, sims, per_agent = {}, {}, {}, {}
     for group, manips in GROUPS.items():
         model, params = Circuit(manipulations=manips).actor(beta=BETA, pairs=PAIRS)
         used[group] = params
         sims[group] = single(simulate_choices(task, model, params, n_agents=n_agents, seed=seed))
         r = choose_a_avoid_b(sims[group])
         acc[group] = (float(r["choose_a"]), float(r["avoid_b"]))
+        per_agent[group] = choose_a_avoid_b(sims[group].transpose("agent", "trial", ...), per_agent=True)
     off, on = acc["PD off"], acc["PD on L-DOPA"]
     m = "circuit actor (OpAL under dopamine)"
     checks = [
@@ -64,22 +65,33 @@ def run(n_agents: int = 500, seed: int = 0) -> ExperimentResult:
         "choose_a": ("group", [acc[g][0] for g in groups]),
         "avoid_b": ("group", [acc[g][1] for g in groups]),
         **{k: ("group", [used[g][k] for g in groups]) for k in ("alpha_go", "alpha_nogo", "rho")},
-    }, coords={"group": groups}, attrs={"beta": BETA})
+        "choose_a_by_agent": (("group", "agent"), np.stack([per_agent[g]["choose_a"] for g in groups]),
+                              {"long_name": "test accuracy choosing A, each agent's own"}),
+        "avoid_b_by_agent": (("group", "agent"), np.stack([per_agent[g]["avoid_b"] for g in groups]),
+                             {"long_name": "test accuracy avoiding B, each agent's own"}),
+    }, coords={"group": groups, "agent": np.arange(n_agents)}, attrs={"beta": BETA})
     return ExperimentResult(NAME, out, checks, lambda: figure(out), params={
         "beta": BETA, "groups": {g: [x.to_dict() for x in ms] for g, ms in GROUPS.items()}}, sims=sims)
 
 
 def figure(ds: xr.Dataset):
+    from .. import plot
     from ..plot import plt
 
-    fig, ax = plt.subplots(figsize=(6.5, 3.8), constrained_layout=True)
+    fig, ax = plt.subplots(figsize=(7.5, 4.4), constrained_layout=True)
     x = np.arange(ds.sizes["group"])
-    ax.bar(x - 0.2, ds.choose_a, 0.4, color="tab:green", label="choose A")
-    ax.bar(x + 0.2, ds.avoid_b, 0.4, color="tab:red", label="avoid B")
+    plot.bars(ax, x - 0.2, ds.choose_a_by_agent, "agent", width=0.4, color=plot.GREEN, label="choose A",
+              center=ds.choose_a.values)
+    plot.bars(ax, x + 0.2, ds.avoid_b_by_agent, "agent", width=0.4, color=plot.VERMILLION, label="avoid B",
+              center=ds.avoid_b.values)
     ax.set_xticks(x, [f"{g}\nα_go {a:.2f}, α_nogo {b:.2f}, ρ {r:+.2f}" for g, a, b, r in
-                      zip(ds.group.values, ds.alpha_go.values, ds.alpha_nogo.values, ds.rho.values)], fontsize=7)
+                      zip(ds.group.values, ds.alpha_go.values, ds.alpha_nogo.values, ds.rho.values)], fontsize=8)
+    ax.set_xlabel("group (the circuit actor's parameters under that dopamine level)")
     ax.set_ylim(0.5, 0.9)
-    ax.set_ylabel("test accuracy")
-    ax.legend(fontsize=8, frameon=False)
-    ax.set_title("Parkinson's off / on L-DOPA: the circuit's Go/NoGo actor", fontsize=10)
+    ax.set_ylabel("test accuracy (P correct)")
+    ax.legend(loc="upper left")
+    ax.set_title("Choose A vs avoid B in the probabilistic selection test")
+    fig.suptitle("Frank, Seeberger & O'Reilly (2004): Parkinson's off / on L-DOPA — the circuit's Go/NoGo actor")
+    plot.note(fig, f"{ds.sizes['agent']} agents per group; error bars: 95 % confidence interval of the mean. "
+                   "The y axis starts at 0.5 (chance).")
     return fig

@@ -55,18 +55,25 @@ BETAS = (1.0, 2.0, 4.0)
 OPAL, QGL = "OpAL (Go/NoGo actors)", "Q-learning, gain/loss rates"
 
 
+def _by_agent(ds) -> dict:
+    """Each agent's own choose-A and avoid-B accuracies, ``[condition, agent]``."""
+    return choose_a_avoid_b(ds.transpose("param_set", "agent", "trial", ...), per_agent=True)
+
+
 @register(NAME, "Probabilistic selection: dopamine level trades choose-A against avoid-B", CITATION,
-          default_agents=500)
+          default_agents=500, topic="instrumental")
 def run(n_agents: int = 500, seed: int = 0) -> ExperimentResult:
     task = ProbabilisticSelection()
-    acc, sims = {}, {}
+    acc, sims, per_agent = {}, {}, {}
     for beta in BETAS:
         ds = simulate_choices(task, OpAL(PAIRS), {"alpha_critic": 0.1, "alpha_go": RATE_POS, "alpha_nogo": RATE_NEG,
                                                   "beta": beta, "rho": 0.0}, n_agents=n_agents, seed=seed)
         acc[(OPAL, beta)], sims[f"{OPAL}, beta {beta:g}"] = choose_a_avoid_b(ds), ds
+        per_agent[(OPAL, beta)] = _by_agent(ds)
         ds = simulate_choices(task, StimulusValueLearner(PAIRS), {"alpha_pos": RATE_POS, "alpha_neg": RATE_NEG,
                                                                   "beta": beta}, n_agents=n_agents, seed=seed)
         acc[(QGL, beta)], sims[f"{QGL}, beta {beta:g}"] = choose_a_avoid_b(ds), ds
+        per_agent[(QGL, beta)] = _by_agent(ds)
     checks = []
     for (model, beta), r in acc.items():
         a, b = np.asarray(r["choose_a"]), np.asarray(r["avoid_b"])
@@ -89,6 +96,10 @@ def run(n_agents: int = 500, seed: int = 0) -> ExperimentResult:
     out = xr.Dataset({
         "choose_a": (("learner", "condition"), np.stack([np.asarray(acc[k]["choose_a"]) for k in keys])),
         "avoid_b": (("learner", "condition"), np.stack([np.asarray(acc[k]["avoid_b"]) for k in keys])),
+        "choose_a_by_agent": (("learner", "condition", "agent"), np.stack([per_agent[k]["choose_a"] for k in keys]),
+                              {"long_name": "test accuracy choosing A, each agent's own"}),
+        "avoid_b_by_agent": (("learner", "condition", "agent"), np.stack([per_agent[k]["avoid_b"] for k in keys]),
+                             {"long_name": "test accuracy avoiding B, each agent's own"}),
     }, coords={"learner": labels, "condition": list(CONDITIONS), "rate_pos": ("condition", RATE_POS),
                "rate_neg": ("condition", RATE_NEG)},
         attrs={"outcome_coding": "1 reward / 0 no reward"})
@@ -98,21 +109,28 @@ def run(n_agents: int = 500, seed: int = 0) -> ExperimentResult:
 
 
 def figure(ds: xr.Dataset):
+    from .. import plot
     from ..plot import plt
 
     n = ds.sizes["learner"]
-    fig, axes = plt.subplots(2, n // 2, figsize=(3.4 * n // 2, 6.6), constrained_layout=True, sharey=True)
+    fig, axes = plt.subplots(2, n // 2, figsize=(3.6 * n // 2, 7.0), constrained_layout=True, sharex=True,
+                             sharey=True)
     axes = axes.T.ravel()  # OpAL on top, the gain/loss learner below, beta across
     x = np.arange(ds.sizes["condition"])
     for ax, learner in zip(axes, ds.learner.values):
-        ax.plot(x, ds.choose_a.sel(learner=learner), "o-", color="tab:green", label="choose A")
-        ax.plot(x, ds.avoid_b.sel(learner=learner), "s-", color="tab:red", label="avoid B")
+        plot.errorbar(ax, x, ds.choose_a_by_agent.sel(learner=learner), "agent", fmt="o-", color=plot.GREEN,
+                      label="choose A", center=ds.choose_a.sel(learner=learner).values)
+        plot.errorbar(ax, x, ds.avoid_b_by_agent.sel(learner=learner), "agent", fmt="s-", color=plot.VERMILLION,
+                      label="avoid B", center=ds.avoid_b.sel(learner=learner).values)
         ax.set_xticks(x, [f"{c}\n{p:g}/{q:g}" for c, p, q in zip(ds.condition.values, ds.rate_pos.values,
-                                                                 ds.rate_neg.values)], fontsize=8)
-        ax.set_title(str(learner), fontsize=9)
+                                                                 ds.rate_neg.values)])
+        ax.set_title(str(learner), fontsize=9.5)
         ax.axhline(0.5, color="0.7", lw=0.6)
-    axes[0].set_ylabel("test accuracy")
-    axes[1].set_ylabel("test accuracy")
-    axes[0].legend(fontsize=8, frameon=False)
-    fig.suptitle("Probabilistic selection: off / control / on dopamine (learning rates + / −)", fontsize=11)
+    for ax in axes[1::2]:
+        ax.set_xlabel("dopamine (learning rates + / −)")
+    axes[0].set_ylabel("test accuracy (P correct)")
+    axes[1].set_ylabel("test accuracy (P correct)")
+    fig.suptitle("Probabilistic selection: off / control / on dopamine — OpAL (top) vs gain/loss Q-learning (bottom)")
+    plot.legend_below(fig)
+    plot.note(fig, f"{ds.sizes['agent']} agents per condition; error bars: 95 % confidence interval of the mean.")
     return fig

@@ -51,7 +51,7 @@ NS = np.unique(np.round(np.logspace(0, 3, 25)).astype(int))
 
 
 @register(NAME, "Over-optimisation: best-of-n against a learned reward model; gold peaks and falls with heavy tails",
-          CITATION, default_agents=1)
+          CITATION, default_agents=1, topic="RLHF")
 def run(n_agents: int = 1, seed: int = 0) -> ExperimentResult:
     rng = np.random.default_rng(seed)
     w_true = rng.normal(size=N_QUALITY)
@@ -75,12 +75,14 @@ def run(n_agents: int = 1, seed: int = 0) -> ExperimentResult:
                      "quality_alignment": float(w_hat[:-1] @ w_true / np.linalg.norm(w_hat[:-1]))}
         length = draw_length(gold.shape).astype(np.float32)
         proxy = quality @ w_hat[:-1].astype(np.float32) + w_hat[-1] * length
-        g, p = [], []
+        g, p, g_sd, p_sd = [], [], [], []
         for n in NS:
             pick = proxy[:, :n].argmax(1)
             g.append(float(gold[rows, pick].mean()))
             p.append(float(proxy[rows, pick].mean()))
-        curves[name] = (np.array(p), np.array(g))
+            g_sd.append(float(gold[rows, pick].std(ddof=1)))  # over prompts, for the figure's intervals
+            p_sd.append(float(proxy[rows, pick].std(ddof=1)))
+        curves[name] = (np.array(p), np.array(g), np.array(p_sd), np.array(g_sd))
         reports[name] = overoptimisation_report(kl, p, g)
     names = list(lengths)
     light, heavy = (reports[k] for k in names)
@@ -100,7 +102,11 @@ def run(n_agents: int = 1, seed: int = 0) -> ExperimentResult:
               light["gold_final"] - light["gold_peak"], ">", -0.02, model=m, kind="direction"),
     ]
     ds = xr.Dataset({"proxy": (("length", "n"), np.stack([curves[k][0] for k in names])),
-                     "gold": (("length", "n"), np.stack([curves[k][1] for k in names]))},
+                     "gold": (("length", "n"), np.stack([curves[k][1] for k in names])),
+                     "proxy_sd": (("length", "n"), np.stack([curves[k][2] for k in names]),
+                                  {"long_name": "sd over prompts of the proxy reward of the chosen candidate"}),
+                     "gold_sd": (("length", "n"), np.stack([curves[k][3] for k in names]),
+                                 {"long_name": "sd over prompts of the gold reward of the chosen candidate"})},
                     coords={"length": names, "n": NS, "kl": ("n", kl), "d": ("n", np.sqrt(kl))},
                     attrs={"prompts": PROMPTS, "length_bias": LENGTH_BIAS,
                            **{f"{'heavy' if 'heavy' in k else 'light'}_rm_{q}": v for k, r in rms.items()
@@ -115,22 +121,32 @@ def run(n_agents: int = 1, seed: int = 0) -> ExperimentResult:
 
 
 def figure(ds):
+    from .. import plot
     from ..plot import plt
 
-    fig, axes = plt.subplots(1, 2, figsize=(11, 3.8), constrained_layout=True)
-    for ax, e in zip(axes, ds.length.values):
+    fig, axes = plt.subplots(2, 2, figsize=(11, 6.6), constrained_layout=True, sharex=True)
+    half = 1.96 / np.sqrt(ds.attrs["prompts"])  # 95 % CI of a mean over the prompts (normal: thousands of them)
+    d = ds.d.values
+    for j, e in enumerate(ds.length.values):
         key = "heavy" if "heavy" in str(e) else "light"
         a, b = ds.attrs[f"{key}_bon_alpha"], ds.attrs[f"{key}_bon_beta"]
-        d = ds.d.values
-        ax.plot(d, ds.proxy.sel(length=e), "o-", ms=3, color="tab:blue", label="proxy reward")
-        ax.set_ylabel("proxy reward", color="tab:blue")
-        g = ax.twinx()  # the gold reward on its own scale, so its turnover shows
-        g.plot(d, ds.gold.sel(length=e), "o-", ms=3, color="tab:red", label="gold reward")
-        g.plot(d, float(ds.gold.sel(length=e)[0]) + d * (a - b * d), "--", color="tab:red", lw=1,
-               label=f"fit d(α − βd), R² {ds.attrs[f'{key}_bon_r2']:.2f}")
-        g.set_ylabel("gold reward", color="tab:red")
-        ax.set_xlabel("d = √KL (best-of-n)")
-        ax.set_title(f"length {e}", fontsize=10)
-        g.legend(fontsize=8, frameon=False, loc="lower right")
-    fig.suptitle("Over-optimisation of a learned reward model under best-of-n (Gao et al. 2023)", fontsize=11)
+        g, p = ds.gold.sel(length=e).values, ds.proxy.sel(length=e).values
+        top, bottom = axes[0, j], axes[1, j]
+        top.plot(d, g, "o-", ms=3, color=plot.VERMILLION, label="gold reward")
+        top.fill_between(d, g - half * ds.gold_sd.sel(length=e), g + half * ds.gold_sd.sel(length=e),
+                         color=plot.VERMILLION, alpha=0.22, lw=0)
+        top.plot(d, float(g[0]) + d * (a - b * d), "--", color=plot.BLACK, lw=1,
+                 label=f"fit d(α − βd), R² {ds.attrs[f'{key}_bon_r2']:.2f}")
+        top.set_ylabel("gold reward (sd units)")
+        top.set_title(f"length {e}")
+        top.legend(loc="lower center")
+        bottom.plot(d, p, "o-", ms=3, color=plot.BLUE, label="proxy reward")
+        bottom.fill_between(d, p - half * ds.proxy_sd.sel(length=e), p + half * ds.proxy_sd.sel(length=e),
+                            color=plot.BLUE, alpha=0.22, lw=0)
+        bottom.set_ylabel("proxy reward (reward-model units)")
+        bottom.set_xlabel("d = √KL of best-of-n (nats^½)")
+        bottom.legend(loc="upper left")
+    fig.suptitle("Over-optimisation of a learned reward model under best-of-n (Gao et al. 2023): the gold reward "
+                 "(top) and the proxy it is chosen by (bottom)")
+    plot.note(fig, f"Means over {ds.attrs['prompts']} prompts; bands: 95 % confidence interval of the mean (narrow).")
     return fig

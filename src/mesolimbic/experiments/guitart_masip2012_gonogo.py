@@ -37,7 +37,7 @@ PARAMS = {"alpha": 0.1, "go_bias": 0.0, "sensitivity_rew": 3.0, "sensitivity_pun
 
 
 @register(NAME, "Go/no-go: a Pavlovian bias helps congruent and hurts conflicting action-valence pairs",
-          CITATION, default_agents=500)
+          CITATION, default_agents=500, topic="instrumental")
 def run(n_agents: int = 500, seed: int = 0) -> ExperimentResult:
     sims = {}
     sim = simulate_choices(GoNoGo(), PavlovianBiasGoNoGo(), dict(PARAMS, pi=np.array(PIS)), n_agents=n_agents,
@@ -57,24 +57,34 @@ def run(n_agents: int = 500, seed: int = 0) -> ExperimentResult:
         Check("conflict_hurts", "accuracy on no-go-to-win (conflict) minus go-to-win (congruent), pi = 1.5",
               float(acc[2, 1] - acc[2, 0]), "<", -0.2, model=model, kind="direction"),
     ]
-    ds = xr.Dataset({"accuracy": (("pi", "cue"), acc), "interaction": ("pi", inter)},
-                    coords={"pi": list(PIS), "cue": list(CUES)},
+    by_agent = np.stack([[sim.correct.where(sim.cue == c).isel(param_set=i).mean("trial").values for c in range(4)]
+                         for i in range(len(PIS))])
+    ds = xr.Dataset({"accuracy": (("pi", "cue"), acc), "interaction": ("pi", inter),
+                     "accuracy_by_agent": (("pi", "cue", "agent"), by_agent,
+                                           {"long_name": "P(correct), each agent's own"})},
+                    coords={"pi": list(PIS), "cue": list(CUES), "agent": np.arange(by_agent.shape[-1])},
                     attrs={"n_agents": n_agents,
                            **{f"param_{k}": v for k, v in PARAMS.items()}})
     return ExperimentResult(NAME, ds, checks, lambda: figure(ds), params=dict(PARAMS, pi=PIS), sims=sims)
 
 
 def figure(ds: xr.Dataset):
+    from .. import plot
     from ..plot import plt
 
-    fig, axes = plt.subplots(1, ds.sizes["pi"], figsize=(11, 3.6), constrained_layout=True, sharey=True)
-    colours = ["tab:green", "tab:olive", "tab:red", "tab:pink"]
+    fig, axes = plt.subplots(1, ds.sizes["pi"], figsize=(11, 4.0), constrained_layout=True, sharey=True)
+    colours = [plot.GREEN, plot.SKY, plot.VERMILLION, plot.ORANGE]
     for ax, pi in zip(axes, ds.pi.values):
-        ax.bar(range(4), ds.accuracy.sel(pi=pi), color=colours)
-        ax.set_xticks(range(4), ["go\nto win", "no-go\nto win", "go\nto avoid", "no-go\nto avoid"], fontsize=8)
-        ax.axhline(0.5, color="0.6", lw=0.6)
+        for k in range(4):
+            plot.bars(ax, [k], ds.accuracy_by_agent.sel(pi=pi).isel(cue=k).expand_dims("bar"), "agent",
+                      color=colours[k], center=[float(ds.accuracy.sel(pi=pi).isel(cue=k))])
+        ax.set_xticks(range(4), ["go\nto win", "no-go\nto win", "go\nto avoid", "no-go\nto avoid"])
+        ax.set_xlabel("condition")
+        ax.axhline(0.5, color=plot.GREY, lw=0.6)
         ax.set_ylim(0, 1)
-        ax.set_title(f"π = {pi:g}: interaction {float(ds.interaction.sel(pi=pi)):.2f}", fontsize=10)
+        ax.set_title(f"π = {pi:g}: interaction {float(ds.interaction.sel(pi=pi)):.2f}")
     axes[0].set_ylabel("P(correct)")
-    fig.suptitle("Guitart-Masip et al. (2012) orthogonalised go/no-go — Pavlovian bias π", fontsize=11)
+    fig.suptitle("Guitart-Masip et al. (2012) orthogonalised go/no-go — Q-learning + Pavlovian bias π")
+    plot.note(fig, f"{ds.sizes['agent']} agents per π, pooled over trials; error bars: 95 % confidence interval from "
+                   "the spread between agents.")
     return fig

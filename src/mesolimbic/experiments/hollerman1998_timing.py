@@ -51,10 +51,10 @@ def design(reset: bool) -> PavlovianDesign:
 
 
 @register(NAME, "Reward earlier or later than trained: burst at the new time, dip at the habitual one", CITATION,
-          default_agents=100)
+          default_agents=100, topic="dopamine RPE")
 def run(n_agents: int = 100, seed: int = 0) -> ExperimentResult:
     sims = {}
-    curves, checks = [], []
+    curves, agents, checks = [], [], []
     for label, reset in VARIANTS.items():
         sim = single(simulate(design(reset), TD(), PARAMS, n_agents=n_agents, seed=seed))
         sims[label] = sim
@@ -63,6 +63,10 @@ def run(n_agents: int = 100, seed: int = 0) -> ExperimentResult:
                              for t in ("habitual", "early", "late")],
                             dim=xr.DataArray(["habitual", "early", "late"], dims="timing"))
         curves.append(by_type.drop_vars("phase", errors="ignore"))
+        agents.append(xr.concat([sim.rpe.where(probe & (sim.trial_type == t)).mean("trial")
+                                 for t in ("habitual", "early", "late")],
+                                dim=xr.DataArray(["habitual", "early", "late"], dims="timing"))
+                      .drop_vars("phase", errors="ignore"))
 
         def at(timing, t):
             return float(by_type.sel(timing=timing, time=t))
@@ -81,31 +85,39 @@ def run(n_agents: int = 100, seed: int = 0) -> ExperimentResult:
             checks.append(Check("early.no_dip_at_habitual_time",
                                 "RPE at 1 s after an early reward (the recordings show little dip)",
                                 at("early", HABITUAL), ">", -0.1, expected_failure=True, model=label, kind="direction"))
-    ds = xr.Dataset({"rpe": xr.concat(curves, dim=xr.DataArray(list(VARIANTS), dims="model"))},
+    models = xr.DataArray(list(VARIANTS), dims="model")
+    ds = xr.Dataset({"rpe": xr.concat(curves, dim=models).assign_attrs(
+                         long_name="RPE on probe trials, mean over agents", units="a.u."),
+                     "rpe_by_agent": xr.concat(agents, dim=models).assign_attrs(
+                         long_name="RPE on probe trials, each agent's mean", units="a.u.")},
                     attrs={"habitual_time": HABITUAL,
                            "early_time": EARLY, "late_time": LATE, **{f"param_{k}": v for k, v in PARAMS.items()}})
     return ExperimentResult(NAME, ds, checks, lambda: figure(ds), params=dict(PARAMS, representation="CSC"), sims=sims)
 
 
 def figure(ds: xr.Dataset):
+    from .. import plot
     from ..plot import mark_events, plt
 
-    fig, axes = plt.subplots(2, 3, figsize=(12, 5.5), constrained_layout=True, sharex=True, sharey=True)
+    fig, axes = plt.subplots(2, 3, figsize=(12, 5.9), constrained_layout=True, sharex=True, sharey=True)
     times = {"habitual": HABITUAL, "early": EARLY, "late": LATE}
     for i, m in enumerate(ds.model.values):
         for j, t in enumerate(ds.timing.values):
             ax = axes[i, j]
-            ax.plot(ds.time, ds.rpe.sel(model=m, timing=t), color="k", drawstyle="steps-post")
-            ax.axhline(0, color="0.5", lw=0.6)
+            plot.band(ax, ds.time, ds.rpe_by_agent.sel(model=m, timing=t), "agent", color=plot.BLACK,
+                      drawstyle="steps-post")
+            ax.axhline(0, color=plot.GREY, lw=0.6)
             ev = {"CS": 0.0, "R": times[str(t)]}
             if t != "habitual":
                 ev["(habitual)"] = HABITUAL
             mark_events(ax, ev, top=(i == 0))
             if i == 0:
-                ax.set_title(f"reward {t}", fontsize=10, pad=14)
+                ax.set_title(f"reward {t}", pad=14)
             if j == 0:
-                ax.set_ylabel(f"{m}\nRPE", fontsize=9)
+                ax.set_ylabel(f"{m}\nRPE (a.u.)")
             if i == 1:
                 ax.set_xlabel("time from CS onset (s)")
-    fig.suptitle("Hollerman & Schultz (1998): errors in reward timing", fontsize=11)
+    fig.suptitle("Hollerman & Schultz (1998): errors in reward timing — TD(0), CSC")
+    plot.note(fig, f"Probe trials after training; mean over {ds.sizes['agent']} agents, band: 95 % confidence "
+                   "interval of the mean.")
     return fig

@@ -48,14 +48,14 @@ def design() -> PavlovianDesign:
                            dt=DT, window=(-1.0, max(DELAYS) + 1.0), name=NAME)
 
 
-def _late_mean(ds, var):
+def _late_mean(ds, var, over=("agent", "trial")):
     late = ds.trial > ds.sizes["trial"] - 400
-    return xr.concat([ds[var].where((ds.trial_type == f"delay_{D}s") & late).mean(["agent", "trial"])
+    return xr.concat([ds[var].where((ds.trial_type == f"delay_{D}s") & late).mean(list(over))
                       for D in DELAYS], dim=xr.DataArray(list(DELAYS), dims="delay", name="delay"))
 
 
 @register(NAME, "CS response falls with delay: exponential for one γ, hyperbolic for a population", CITATION,
-          default_agents=1)
+          default_agents=1, topic="dopamine RPE")
 def run(n_agents: int = 1, seed: int = 0) -> ExperimentResult:
     sims = {}
     d = design()
@@ -93,7 +93,12 @@ def run(n_agents: int = 1, seed: int = 0) -> ExperimentResult:
     ds = xr.Dataset({
         "cs_response_single_gamma": cs_single, "cs_response_population": cs_pop,
         "hyperbola": ("delay", hyperbola), "cs_response_microstimuli": cs_ms, "us_response_microstimuli": us_ms,
-    }, attrs={"dt": DT, "gamma_single": GAMMA_SINGLE, "n_gamma": N_GAMMA})
+        "cs_response_microstimuli_by_agent": _late_mean(ms, "rpe_cs", ["trial"]).assign_attrs(
+            long_name="RPE at CS onset, microstimuli, each agent's mean over its last trials", units="a.u."),
+        "us_response_microstimuli_by_agent": _late_mean(ms, "rpe_us", ["trial"]).assign_attrs(
+            long_name="RPE at the reward, microstimuli, each agent's mean over its last trials", units="a.u."),
+    }, attrs={"dt": DT, "gamma_single": GAMMA_SINGLE, "n_gamma": N_GAMMA, "n_agents_microstimuli": ms.sizes["agent"],
+              "n_agents_csc": one_gamma.sizes["agent"]})
     ds["delay"].attrs["units"] = "s"
     return ExperimentResult(NAME, ds, checks, lambda: figure(ds),
                             params={"alpha": 0.3, "lam": 0.9, "gamma (single)": GAMMA_SINGLE,
@@ -102,25 +107,29 @@ def run(n_agents: int = 1, seed: int = 0) -> ExperimentResult:
 
 
 def figure(ds: xr.Dataset):
+    from .. import plot
     from ..plot import plt
 
     D = ds.delay.values
     fine = np.linspace(D.min(), D.max(), 200)
-    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4), constrained_layout=True)
-    a.plot(D, ds.cs_response_single_gamma, "o", color="tab:blue", label="one γ = 0.9 per step")
-    a.plot(fine, ds.attrs["gamma_single"] ** (fine / ds.attrs["dt"]), color="tab:blue", lw=1, label="γ^(D/dt)")
-    a.plot(D, ds.cs_response_population, "s", color="tab:red", label="population, γ ~ U[0, 1]")
-    a.plot(fine, 1 / (1 + fine / ds.attrs["dt"]), color="tab:red", lw=1, label="1 / (1 + D/dt)")
-    a.set_xlabel("CS-reward delay (s)")
-    a.set_ylabel("RPE at CS onset")
+    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4.3), constrained_layout=True)
+    a.plot(D, ds.cs_response_single_gamma, "o", color=plot.BLUE, label="one γ = 0.9 per step")
+    a.plot(fine, ds.attrs["gamma_single"] ** (fine / ds.attrs["dt"]), color=plot.BLUE, lw=1, label="γ^(D/dt)")
+    a.plot(D, ds.cs_response_population, "s", color=plot.VERMILLION,
+           label=f"population of {ds.attrs['n_gamma']}, γ ~ U[0, 1]")
+    a.plot(fine, 1 / (1 + fine / ds.attrs["dt"]), color=plot.VERMILLION, lw=1, label="1 / (1 + D/dt)")
+    a.set_xlabel("CS–reward delay D (s)")
+    a.set_ylabel("RPE at CS onset (a.u., log scale)")
     a.set_yscale("log")
-    a.set_title("CS response: exponential vs hyperbolic", fontsize=10)
-    a.legend(fontsize=8, frameon=False)
-    b.plot(D, ds.cs_response_microstimuli, "o-", label="at CS onset")
-    b.plot(D, ds.us_response_microstimuli, "s-", label="at reward")
-    b.set_xlabel("CS-reward delay (s)")
-    b.set_ylabel("RPE")
-    b.set_title("Microstimuli: the reward itself is less predicted at long delays", fontsize=10)
-    b.legend(fontsize=8, frameon=False)
-    fig.suptitle("Kobayashi & Schultz (2008): reward delay and the dopamine response", fontsize=11)
+    a.set_title("CS response: exponential vs hyperbolic (CSC)")
+    a.legend(loc="upper right")
+    plot.errorbar(b, D, ds.cs_response_microstimuli_by_agent, "agent", fmt="o-", color=plot.BLUE, label="at CS onset")
+    plot.errorbar(b, D, ds.us_response_microstimuli_by_agent, "agent", fmt="s-", color=plot.GREEN, label="at reward")
+    b.set_xlabel("CS–reward delay D (s)")
+    b.set_ylabel("RPE (a.u.)")
+    b.set_title("Microstimuli: the reward is less predicted at long delays")
+    b.legend(loc="center right")
+    fig.suptitle("Kobayashi & Schultz (2008): reward delay and the dopamine response — TD(0.9)")
+    plot.note(fig, f"Last 400 trials. Left: {ds.attrs['n_agents_csc']} agent(s), exact curves as lines. Right: mean over "
+                   f"{ds.attrs['n_agents_microstimuli']} agents, error bars 95 % confidence interval of the mean.")
     return fig

@@ -64,7 +64,7 @@ def _rho(y) -> float:
 
 
 @register(NAME, "Microstimuli: omission dips get shallower and broader with the interval", CITATION,
-          default_agents=20)
+          default_agents=20, topic="dopamine RPE")
 def run(n_agents: int = 20, seed: int = 0) -> ExperimentResult:
     sims = {}
     d = design()
@@ -77,6 +77,8 @@ def run(n_agents: int = 20, seed: int = 0) -> ExperimentResult:
         t = sim.time.values
         omitted = xr.concat([sim.rpe.where(probe & (sim.trial_type == f"isi_{i:g}s_omitted")).mean(["agent", "trial"])
                              for i in INTERVALS], interval).drop_vars("phase", errors="ignore")
+        omitted_agents = xr.concat([sim.rpe.where(probe & (sim.trial_type == f"isi_{i:g}s_omitted")).mean("trial")
+                                    for i in INTERVALS], interval).drop_vars("phase", errors="ignore")
         # residual reward response at the end of training (before the omission probes lower predictions)
         late = (sim.phase == "training") & (sim.trial > int((sim.phase == "training").sum()) - 100)
         residual = np.array([float(sim.rpe_us.where(late & (sim.trial_type == f"isi_{i:g}s")).mean())
@@ -85,7 +87,7 @@ def run(n_agents: int = 20, seed: int = 0) -> ExperimentResult:
         centre = (neg * t).sum(1) / neg.sum(1)
         spread = np.sqrt((neg * (t - centre[:, None]) ** 2).sum(1) / neg.sum(1))
         depth = -omitted.values.min(1)
-        out[label] = (omitted, residual, spread, depth)
+        out[label] = (omitted, residual, spread, depth, omitted_agents)
         if "microstimuli" in label:
             checks += [
                 Check("dip_shallower", "Spearman correlation of the omission-dip depth with the interval",
@@ -106,7 +108,10 @@ def run(n_agents: int = 20, seed: int = 0) -> ExperimentResult:
             ]
     labels = xr.DataArray(list(REPS), dims="model")
     ds = xr.Dataset({
-        "omission_rpe": xr.concat([out[k][0] for k in REPS], labels),
+        "omission_rpe": xr.concat([out[k][0] for k in REPS], labels).assign_attrs(
+            long_name="RPE on omission probes, mean over agents", units="a.u."),
+        "omission_rpe_by_agent": xr.concat([out[k][4] for k in REPS], labels).assign_attrs(
+            long_name="RPE on omission probes, each agent's mean", units="a.u."),
         "residual_reward_rpe": (("model", "interval"), np.stack([out[k][1] for k in REPS])),
         "dip_spread": (("model", "interval"), np.stack([out[k][2] for k in REPS]), {"units": "s"}),
         "dip_depth": (("model", "interval"), np.stack([out[k][3] for k in REPS])),
@@ -117,26 +122,34 @@ def run(n_agents: int = 20, seed: int = 0) -> ExperimentResult:
 
 
 def figure(ds: xr.Dataset):
+    from .. import plot
     from ..plot import plt
 
-    fig, axes = plt.subplots(1, 3, figsize=(13, 3.9), constrained_layout=True)
-    cmap = plt.get_cmap("viridis")
+    fig, axes = plt.subplots(2, 2, figsize=(11, 7), constrained_layout=True)
+    colours = plot.ordered(ds.sizes["interval"])
     for j, m in enumerate(ds.model.values):
-        ax = axes[j]
+        ax = axes[0, j]
         for k, i in enumerate(ds.interval.values):
-            ax.plot(ds.time, ds.omission_rpe.sel(model=m, interval=i), color=cmap(k / (ds.sizes["interval"] - 1)),
-                    label=f"{i:g} s")
-            ax.axvline(i, color=cmap(k / (ds.sizes["interval"] - 1)), lw=0.6, ls=":")
-        ax.set_title(f"{m}: omission trials", fontsize=10)
+            plot.band(ax, ds.time, ds.omission_rpe_by_agent.sel(model=m, interval=i), "agent", color=colours[k],
+                      label=f"{i:g} s")
+            ax.axvline(i, color=colours[k], lw=0.8, ls=":")
+        ax.axhline(0, color=plot.GREY, lw=0.6)
+        ax.set_title(f"{m}: omission probes")
         ax.set_xlabel("time from CS onset (s)")
-        ax.set_ylabel("RPE")
-        ax.legend(fontsize=7, frameon=False, title="interval", title_fontsize=7)
-    for m, mk in zip(ds.model.values, ("o-", "s--")):
-        axes[2].plot(ds.interval, ds.dip_spread.sel(model=m), mk, label=f"{m}: dip spread (s)")
-        axes[2].plot(ds.interval, ds.residual_reward_rpe.sel(model=m), mk, alpha=0.5,
-                     label=f"{m}: residual reward RPE")
-    axes[2].set_xlabel("CS-US interval (s)")
-    axes[2].legend(fontsize=7, frameon=False)
-    axes[2].set_title("Timing precision vs interval", fontsize=10)
-    fig.suptitle("Ludvig, Sutton & Kehoe (2008): microstimuli and the timing of prediction errors", fontsize=11)
+        ax.set_ylabel("RPE (a.u.)")
+        ax.legend(title="interval (dotted: when\nthe reward was due)", loc="upper right")
+    c, d = axes[1]
+    for m, fmt, colour in zip(ds.model.values, ("o-", "s--"), (plot.BLUE, plot.VERMILLION)):
+        c.plot(ds.interval, ds.dip_spread.sel(model=m), fmt, color=colour, label=str(m))
+        d.plot(ds.interval, ds.residual_reward_rpe.sel(model=m), fmt, color=colour, label=str(m))
+    c.set_ylabel("spread of the omission dip in time (s)")
+    c.set_title("The dip broadens with the interval")
+    d.set_ylabel("RPE at the delivered reward, end of training (a.u.)")
+    d.set_title("The reward is less predicted at long intervals")
+    for ax in (c, d):
+        ax.set_xlabel("CS–US interval (s)")
+        ax.legend(loc="upper left")
+    fig.suptitle("Ludvig, Sutton & Kehoe (2008): microstimuli and the timing of prediction errors — TD(0.9)")
+    plot.note(fig, f"Top: mean over {ds.sizes['agent']} agents, band 95 % confidence interval of the mean. "
+                   "Bottom: measured on the mean curves.")
     return fig

@@ -34,7 +34,7 @@ import numpy as np
 import xarray as xr
 
 from ..circuit import Circuit, DopamineAgonist, DopamineDepletion, simulate_circuit, simulate_vigour
-from ._circuit import PARAMS, design, last
+from ._circuit import PARAMS, by_type, design, last
 from ..results import single
 from .registry import Check, ExperimentResult, register
 
@@ -47,23 +47,30 @@ LEVELS = {"depleted": [DopamineDepletion(0.8)], "normal": [], "agonist x2": [Dop
 
 
 def _latency(manips, reward, n_agents, seed):
+    """Mean latency over the last 200 trials, and each agent's own."""
     ds = simulate_vigour(Circuit(manipulations=manips), reward=reward, n_agents=n_agents, seed=seed)
-    return float(ds.latency.isel(trial=slice(-200, None)).mean())
+    late = ds.latency.isel(trial=slice(-200, None))
+    return float(late.mean()), late.mean("trial").values.reshape(-1)  # one parameter set
 
 
-@register(NAME, "Tonic dopamine sets vigour; raised dopamine degrades discrimination", CITATION, default_agents=50)
+@register(NAME, "Tonic dopamine sets vigour; raised dopamine degrades discrimination", CITATION, default_agents=50,
+          topic="circuit & motivation")
 def run(n_agents: int = 50, seed: int = 0) -> ExperimentResult:
     sims = {}
-    by_mag = [_latency([], m, n_agents, seed) for m in MAGNITUDES]
-    by_level = {k: _latency(v, 1.0, n_agents, seed) for k, v in LEVELS.items() if k != "agonist x4"}
+    mag_runs = [_latency([], m, n_agents, seed) for m in MAGNITUDES]
+    level_runs = {k: _latency(v, 1.0, n_agents, seed) for k, v in LEVELS.items() if k != "agonist x4"}
+    by_mag = [r[0] for r in mag_runs]
+    by_level = {k: r[0] for k, r in level_runs.items()}
     d = design({"A+": ("A", 1.0), "B-": ("B", 0.0)}, [("training", {"A+": 40, "B-": 40})], NAME)
-    disc = {}
+    disc, disc_agents = {}, {}
     for ab in (0.5, 0.0):
         for k, manips in LEVELS.items():
             ds = single(simulate_circuit(d, Circuit(manipulations=manips), {**PARAMS, "aberrant_salience": ab},
                                   n_agents=max(1, n_agents // 5), seed=seed))
             sims[f"{k}, aberrant salience {ab}"] = ds
             disc[(ab, k)] = (last(ds, "approach_cs", "A+"), last(ds, "approach_cs", "B-"))
+            disc_agents[(ab, k)] = (by_type(ds, "approach_cs", "A+")[:, -5:].mean(1) -
+                                    by_type(ds, "approach_cs", "B-")[:, -5:].mean(1))
     gap = {k: v[0] - v[1] for k, v in disc.items()}
     m = "circuit (tonic DA = reward rate; aberrant salience)"
     checks = [
@@ -86,6 +93,13 @@ def run(n_agents: int = 50, seed: int = 0) -> ExperimentResult:
         "latency_by_dopamine": ("vigour_level", [by_level[k] for k in by_level], {"units": "s"}),
         "approach_a": (("aberrant_salience", "dopamine"), [[disc[(ab, k)][0] for k in levels] for ab in (0.5, 0.0)]),
         "approach_b": (("aberrant_salience", "dopamine"), [[disc[(ab, k)][1] for k in levels] for ab in (0.5, 0.0)]),
+        "latency_by_reward_by_agent": (("reward", "agent"), np.stack([r[1] for r in mag_runs]),
+                                       {"units": "s", "long_name": "latency, each agent's last 200 trials"}),
+        "latency_by_dopamine_by_agent": (("vigour_level", "agent"), np.stack([r[1] for r in level_runs.values()]),
+                                         {"units": "s", "long_name": "latency, each agent's last 200 trials"}),
+        "discrimination_by_agent": (("aberrant_salience", "dopamine", "subject"),
+                                    [[disc_agents[(ab, k)] for k in levels] for ab in (0.5, 0.0)],
+                                    {"long_name": "P(approach A) - P(approach B), each agent's last 5 trials"}),
     }, coords={"reward": list(MAGNITUDES), "vigour_level": list(by_level), "dopamine": levels,
                "aberrant_salience": [0.5, 0.0]}, attrs={})
     return ExperimentResult(NAME, out, checks, lambda: figure(out), params={**PARAMS, "levels": {
@@ -93,25 +107,34 @@ def run(n_agents: int = 50, seed: int = 0) -> ExperimentResult:
 
 
 def figure(ds: xr.Dataset):
+    from .. import plot
     from ..plot import plt
 
-    fig, (a, b, c) = plt.subplots(1, 3, figsize=(14, 3.8), constrained_layout=True)
-    a.plot(ds.reward, ds.latency_by_reward, "o-", color="k")
-    a.set_xlabel("reward size")
-    a.set_ylabel("latency (s)")
-    a.set_title("Richer environment → faster", fontsize=10)
+    fig, (a, b, c) = plt.subplots(1, 3, figsize=(14, 4.3), constrained_layout=True)
+    plot.errorbar(a, ds.reward, ds.latency_by_reward_by_agent, "agent", fmt="o-", color=plot.BLACK,
+                  center=ds.latency_by_reward.values)
+    a.set_xlabel("reward size (a.u.)")
+    a.set_ylabel("latency to respond (s)")
+    a.set_title("Richer environment → faster")
     x = np.arange(ds.sizes["vigour_level"])
-    b.bar(x, ds.latency_by_dopamine, color=["tab:blue", "0.5", "tab:red"])
+    for i, (lvl, colour) in enumerate(zip(ds.vigour_level.values, (plot.BLUE, plot.GREY, plot.VERMILLION))):
+        plot.bars(b, [i], ds.latency_by_dopamine_by_agent.sel(vigour_level=lvl).expand_dims("bar"), "agent",
+                  color=colour, center=[float(ds.latency_by_dopamine.sel(vigour_level=lvl))])
     b.set_xticks(x, ds.vigour_level.values)
-    b.set_ylabel("latency (s)")
-    b.set_title("Tonic dopamine sets vigour", fontsize=10)
+    b.set_xlabel("tonic dopamine")
+    b.set_ylabel("latency to respond (s)")
+    b.set_title("Tonic dopamine sets vigour")
     x = np.arange(ds.sizes["dopamine"])
-    for ab, ls in zip(ds.aberrant_salience.values, ("-", ":")):
+    for ab, fmt, colour in zip(ds.aberrant_salience.values, ("o-", "s:"), (plot.PURPLE, plot.GREY)):
         g = ds.approach_a.sel(aberrant_salience=ab) - ds.approach_b.sel(aberrant_salience=ab)
-        c.plot(x, g, "o" + ls, color="tab:purple", label=f"aberrant salience {ab:g}")
-    c.set_xticks(x, ds.dopamine.values, fontsize=8)
+        plot.errorbar(c, x, ds.discrimination_by_agent.sel(aberrant_salience=ab), "subject", fmt=fmt, color=colour,
+                      label=f"aberrant salience {ab:g}", center=g.values)
+    c.set_xticks(x, ds.dopamine.values)
+    c.set_xlabel("tonic dopamine")
     c.set_ylabel("P(approach A) − P(approach B)")
-    c.set_title("Discrimination: more dopamine is not better", fontsize=10)
-    c.legend(fontsize=8, frameon=False)
-    fig.suptitle("Tonic dopamine: vigour and salience (Niv et al. 2007; Kapur 2003)", fontsize=11)
+    c.set_title("Discrimination: more dopamine is not better")
+    c.legend(loc="lower left")
+    fig.suptitle("Tonic dopamine: vigour and salience (Niv et al. 2007; Kapur 2003) — circuit")
+    plot.note(fig, f"Latencies: {ds.sizes['agent']} agents, last 200 trials; discrimination: {ds.sizes['subject']} "
+                   "agents, last 5 trials of each cue. Error bars: 95 % confidence interval of the mean.")
     return fig

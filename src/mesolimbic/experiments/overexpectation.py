@@ -36,7 +36,7 @@ def design() -> PavlovianDesign:
 
 
 @register(NAME, "Overexpectation: a reinforced compound of trained cues loses strength", CITATION,
-          default_agents=20)
+          default_agents=20, topic="associative learning")
 def run(n_agents: int = 20, seed: int = 0) -> ExperimentResult:
     rw, td = A.run_both(design(), n_agents, seed)
     checks, vals = [], {}
@@ -50,5 +50,6 @@ def run(n_agents: int = 20, seed: int = 0) -> ExperimentResult:
             Check("elements_lose_strength", "prediction to A after / before the reinforced compound", after / before,
                   "<", 0.8, kind="direction"),
         ])
-    tests = {k: (vals[A.RW][k], vals[A.TDL][k]) for k in vals[A.RW]}
+    tests = {"AB, first\ncompound trial": ("AB+", "compound", "first"), "A before\ncompound": ("A-", "probe_before"),
+             "A after\ncompound": ("A-", "test"), "B after\ncompound": ("B-", "test")}
     return A.result(NAME, "Overexpectation (A+, B+ then AB+)", rw, td, checks, tests)

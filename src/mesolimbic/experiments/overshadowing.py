@@ -30,7 +30,8 @@ def design() -> PavlovianDesign:
                                           ("test", {"A-": 1, "B-": 1, "C-": 1}, "sequential")], name=NAME)
 
 
-@register(NAME, "Overshadowing: the more salient element takes more strength", CITATION, default_agents=20)
+@register(NAME, "Overshadowing: the more salient element takes more strength", CITATION, default_agents=20,
+          topic="associative learning")
 def run(n_agents: int = 20, seed: int = 0) -> ExperimentResult:
     rw, td = A.run_both(design(), n_agents, seed, rw_model=RescorlaWagner(salience=SALIENCE),
                         rw_params={"alpha": 0.4})
@@ -45,6 +46,6 @@ def run(n_agents: int = 20, seed: int = 0) -> ExperimentResult:
         Check("shared_asymptote", "|(prediction to A + to B) / to C - 1| (the compound shares one US)",
               abs((ta + tb) / tc - 1.0), "<", 0.1, kind="property"),
     ])
-    tests = {"A (salient)": (va, ta), "B": (vb, tb), "C (alone)": (vc, tc)}
+    tests = {"A (salient)": ("A-", "test"), "B": ("B-", "test"), "C (alone)": ("C-", "test")}
     return A.result(NAME, "Overshadowing (salience A = 0.5, B = 0.25 in RW)", rw, td, checks, tests,
                     salience=SALIENCE)

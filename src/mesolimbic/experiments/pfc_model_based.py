@@ -38,7 +38,7 @@ import xarray as xr
 
 from ..circuit import Circuit, DopamineDepletion, LDopa, Lesion
 from ..simulate import simulate
-from ..tasks.two_step import STAY_CONDITIONS, TwoStep, stays_of
+from ..tasks.two_step import STAY_CONDITIONS, TwoStep, stays_of, stays_by_agent
 from .registry import Check, ExperimentResult, register
 
 NAME = "pfc_model_based"
@@ -49,15 +49,16 @@ CIRCUITS = {"intact": [], "PFC lesion": [Lesion("pfc")], "L-DOPA": [LDopa(1.5)],
 
 
 @register(NAME, "PFC's model-based component: lesion leaves model-free control, L-DOPA favours model-based",
-          CITATION, default_agents=1000)
+          CITATION, default_agents=1000, topic="circuit & motivation")
 def run(n_agents: int = 1000, seed: int = 0) -> ExperimentResult:
     sims = {}
-    stay, w_eff = [], []
+    stay, w_eff, by_agent = [], [], []
     for label, manips in CIRCUITS.items():
         model, params = Circuit(manipulations=manips).planner(w=0.5)
         sim = simulate(TwoStep(), model, params, n_agents=n_agents, seed=seed)
         sims[label] = sim
         stay.append(stays_of(sim)[0])
+        by_agent.append(stays_by_agent(sim)[0])
         w_eff.append(params["w"])
     # how much of the L-DOPA effect is the faster learning alone (w held at the intact value)?
     model, params = Circuit(manipulations=CIRCUITS["L-DOPA"]).planner(w=0.5)
@@ -83,8 +84,10 @@ def run(n_agents: int = 1000, seed: int = 0) -> ExperimentResult:
               "the balance alone)", float(mb[i["L-DOPA"]] - mb_rates_only), ">", 0.0, model="circuit planner", kind="property"),
     ]
     ds = xr.Dataset({"stay": (("circuit", "condition"), stay), "model_free_index": ("circuit", mf),
-                     "model_based_index": ("circuit", mb), "w_effective": ("circuit", np.array(w_eff))},
-                    coords={"circuit": labels, "condition": list(STAY_CONDITIONS)},
+                     "model_based_index": ("circuit", mb), "w_effective": ("circuit", np.array(w_eff)),
+                     "stay_by_agent": (("circuit", "agent", "condition"), np.stack(by_agent),
+                                       {"long_name": "P(repeat the first-stage choice), each agent's own"})},
+                    coords={"circuit": labels, "condition": list(STAY_CONDITIONS), "agent": np.arange(n_agents)},
                     attrs={"w": 0.5,
                            "ldopa_model_based_index_rates_only": mb_rates_only})
     return ExperimentResult(NAME, ds, checks, lambda: figure(ds),
@@ -92,24 +95,36 @@ def run(n_agents: int = 1000, seed: int = 0) -> ExperimentResult:
 
 
 def figure(ds: xr.Dataset):
+    from .. import plot
     from ..plot import plt, stay_bars
 
     n = ds.sizes["circuit"]
-    fig, axes = plt.subplots(1, n + 1, figsize=(15, 3.6), constrained_layout=True,
+    fig, axes = plt.subplots(1, n + 1, figsize=(15, 4.0), constrained_layout=True,
                              gridspec_kw={"width_ratios": [1] * n + [1.3]})
     for ax, c in zip(axes, ds.circuit.values):
-        stay_bars(ax, ds.stay.sel(circuit=c).values)
+        _, lo, hi = plot._centred(*plot.mean_ci(ds.stay_by_agent.sel(circuit=c), "agent")[:3],
+                                  ds.stay.sel(circuit=c).values)
+        stay_bars(ax, ds.stay.sel(circuit=c).values, err=(lo, hi))
         ax.set_ylim(0.3, 0.95)
-        ax.set_title(f"{c} (w = {float(ds.w_effective.sel(circuit=c)):.2f})", fontsize=9)
-    axes[0].set_ylabel("P(repeat first-stage choice)")
-    axes[0].legend(fontsize=7, frameon=False, title="previous transition", title_fontsize=7)
+        ax.set_title(f"{c} (w = {float(ds.w_effective.sel(circuit=c)):.2f})")
+        ax.set_ylabel("P(repeat first-stage choice)")
     ax = axes[-1]
     x = np.arange(n)
-    ax.bar(x - 0.2, ds.model_free_index, 0.38, color="0.5", label="model-free index")
-    ax.bar(x + 0.2, ds.model_based_index, 0.38, color="tab:purple", label="model-based index")
-    ax.set_xticks(x, [str(c).replace(" ", "\n", 1) for c in ds.circuit.values], fontsize=7)
-    ax.axhline(0, color="k", lw=0.6)
-    ax.legend(fontsize=7, frameon=False)
-    ax.set_title("Indices", fontsize=10)
-    fig.suptitle("The circuit's prefrontal model-based component on the two-step task", fontsize=11)
+    s = ds.stay_by_agent
+    mf = (s.isel(condition=0) + s.isel(condition=1)) / 2 - (s.isel(condition=2) + s.isel(condition=3)) / 2
+    mb = (s.isel(condition=0) - s.isel(condition=1)) - (s.isel(condition=2) - s.isel(condition=3))
+    plot.bars(ax, x - 0.2, mf, "agent", width=0.38, color=plot.GREY, label="model-free index",
+              center=ds.model_free_index.values)
+    plot.bars(ax, x + 0.2, mb, "agent", width=0.38, color=plot.PURPLE, label="model-based index",
+              center=ds.model_based_index.values)
+    ax.set_xticks(x, [str(c).replace(" ", "\n", 1) for c in ds.circuit.values])
+    ax.set_xlabel("circuit")
+    ax.set_ylabel("index (difference of stay probabilities)")
+    ax.axhline(0, color=plot.BLACK, lw=0.6)
+    ax.legend(loc="upper left")
+    ax.set_title("Indices")
+    fig.suptitle("The circuit's prefrontal model-based component on the two-step task")
+    plot.legend_below(fig, axes[0], title="previous transition")
+    plot.note(fig, f"{ds.sizes['agent']} agents per circuit, pooled over trials; error bars: 95 % confidence interval "
+                   "from the spread between agents. Stay axes start at 0.3.")
     return fig

@@ -42,28 +42,33 @@ D = 0.2
 N_LONG = 300
 
 
-def _b_value(ds) -> float:
-    """B's learned prediction of the US: NAc weight of B's feature one step before the US."""
+def _b_value(ds, per_agent: bool = False):
+    """B's learned prediction of the US: NAc weight of B's feature one step before the US (mean
+    over agents, or each agent's)."""
     design = json.loads(ds.attrs["design"])
     pre_us = f"B@{1.0 - design['dt']:.3g}s"  # B's serial-compound element one step before the US (at 1 s)
-    return float(ds.w_nac.sel(feature=pre_us).mean())
+    w = ds.w_nac.sel(feature=pre_us)
+    return w.values if per_agent else float(w.mean())
 
 
 @register(NAME, "Addiction: drug values grow without bound and drug cues are not blocked (Redish 2004)", CITATION,
-          default_agents=10)
+          default_agents=10, topic="circuit & motivation")
 def run(n_agents: int = 10, seed: int = 0) -> ExperimentResult:
     long = PavlovianDesign.from_notation([("training", {"A+": N_LONG})], name=NAME)
     block = PavlovianDesign.from_notation([("pretraining", {"A+": 100}), ("compound", {"AB+": 100})], name=NAME)
-    curves, b_val, sims = {}, {}, {}
+    curves, b_val, sims, agents = {}, {}, {}, {}
     for label, manips in (("natural", []), ("drug", [Drug(D)])):
         c = Circuit(manipulations=manips)
         sims[f"{label}, long training"] = single(simulate_circuit(long, c, PARAMS, n_agents=n_agents, seed=seed))
         sims[f"{label}, blocking"] = single(simulate_circuit(block, c, PARAMS, n_agents=n_agents, seed=seed))
         curves[label] = sims[f"{label}, long training"].value_nac_cs.mean("agent").values
         b_val[label] = _b_value(sims[f"{label}, blocking"])
+        agents[label] = (sims[f"{label}, long training"].value_nac_cs.transpose("agent", "trial").values,
+                         _b_value(sims[f"{label}, blocking"], per_agent=True))
     # an unblocked reference: B trained in compound from scratch (AB+ only, natural)
     ref_design = PavlovianDesign.from_notation([("compound", {"AB+": 100})], name=NAME)
-    ref = _b_value(single(simulate_circuit(ref_design, Circuit(), PARAMS, n_agents=n_agents, seed=seed)))
+    ref_sim = single(simulate_circuit(ref_design, Circuit(), PARAMS, n_agents=n_agents, seed=seed))
+    ref = _b_value(ref_sim)
     nat, drug = curves["natural"], curves["drug"]
     circuit = "circuit + non-compensable drug"
     checks = [
@@ -84,27 +89,40 @@ def run(n_agents: int = 10, seed: int = 0) -> ExperimentResult:
         "value_a": (("reward", "trial"), np.stack([nat, drug]), {"long_name": "NAc value of cue A at its onset"}),
         "value_b_blocked": ("reward", [b_val["natural"], b_val["drug"]],
                             {"long_name": "B's learned prediction after A+ then AB+"}),
-    }, coords={"reward": ["natural", "drug"], "trial": np.arange(1, N_LONG + 1)},
+        "value_a_by_agent": (("reward", "agent", "trial"), np.stack([agents["natural"][0], agents["drug"][0]]),
+                             {"long_name": "NAc value of cue A at its onset, each agent"}),
+        "value_b_blocked_by_agent": (("reward", "agent"), np.stack([agents["natural"][1], agents["drug"][1]]),
+                                     {"long_name": "B's learned prediction after A+ then AB+, each agent"}),
+        "value_b_unblocked_by_agent": ("agent", _b_value(ref_sim, per_agent=True),
+                                       {"long_name": "B's learned prediction after AB+ alone, each agent"}),
+    }, coords={"reward": ["natural", "drug"], "trial": np.arange(1, N_LONG + 1), "agent": np.arange(n_agents)},
         attrs={"D": D, "value_b_unblocked": ref, **PARAMS})
     return ExperimentResult(NAME, out, checks, lambda: figure(out), params={**PARAMS, "D": D}, sims=sims)
 
 
 def figure(ds: xr.Dataset):
+    from .. import plot
     from ..plot import plt
 
-    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 3.8), constrained_layout=True, gridspec_kw={"width_ratios": [1.6, 1]})
-    for r, color in zip(ds.reward.values, ("tab:green", "tab:red")):
-        a.plot(ds.trial, ds.value_a.sel(reward=r), color=color, label=str(r))
+    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4.2), constrained_layout=True, gridspec_kw={"width_ratios": [1.6, 1]})
+    for r, colour in zip(ds.reward.values, (plot.GREEN, plot.VERMILLION)):
+        plot.band(a, ds.trial, ds.value_a_by_agent.sel(reward=r), "agent", color=colour, label=str(r))
     a.set_xlabel("trial")
-    a.set_ylabel("value of the cue (NAc)")
-    a.set_title(f"Non-compensable dopamine (D = {ds.attrs['D']:g}): value grows without bound", fontsize=10)
-    a.legend(fontsize=8, frameon=False)
-    x = np.arange(2)
-    b.bar(x, ds.value_b_blocked, color=["tab:green", "tab:red"])
-    b.axhline(ds.attrs["value_b_unblocked"], color="0.3", ls="--", lw=0.8, label="B without pretraining")
-    b.set_xticks(x, ["natural", "drug"])
-    b.set_ylabel("V(B) after A+ → AB+")
-    b.set_title("Blocking holds for natural reward only", fontsize=10)
-    b.legend(fontsize=8, frameon=False)
-    fig.suptitle("Addiction as a computational process gone awry (Redish 2004)", fontsize=11)
+    a.set_ylabel("NAc value of the cue (a.u.)")
+    a.set_title(f"Non-compensable dopamine (D = {ds.attrs['D']:g}): value grows without bound")
+    a.legend(loc="upper left")
+    for i, (r, colour) in enumerate(zip(ds.reward.values, (plot.GREEN, plot.VERMILLION))):
+        bar = plot.bars(b, [i], ds.value_b_blocked_by_agent.sel(reward=r).expand_dims("bar"), "agent", color=colour,
+                        width=0.6)
+        b.bar_label(bar, fmt="%.2f", padding=3, fontsize=8)
+    mean, lo, hi, _ = plot.mean_ci(ds.value_b_unblocked_by_agent, "agent")
+    b.axhline(float(mean), color=plot.GREY, ls="--", lw=0.8, label="B without pretraining (natural)")
+    b.axhspan(float(lo), float(hi), color=plot.GREY, alpha=0.15, lw=0)
+    b.set_xticks([0, 1], ["natural", "drug"])
+    b.set_xlabel("reward")
+    b.set_ylabel("V(B) after A+ → AB+ (a.u.)")
+    b.set_title("Blocking holds for natural reward only")
+    b.legend(loc="upper left")
+    fig.suptitle("Addiction as a computational process gone awry (Redish 2004) — circuit")
+    plot.note(fig, f"Mean over {ds.sizes['agent']} agents; bands and error bars: 95 % confidence interval of the mean.")
     return fig

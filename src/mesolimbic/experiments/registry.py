@@ -28,7 +28,7 @@ import xarray as xr
 
 from .._version import __version__
 
-__all__ = ["Check", "Experiment", "ExperimentResult", "KINDS", "CLAIMS", "register", "get", "names",
+__all__ = ["Check", "Experiment", "ExperimentResult", "KINDS", "CLAIMS", "TOPICS", "register", "get", "names",
            "all_experiments", "robustness"]
 
 _OPS = {">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le}
@@ -39,6 +39,17 @@ KINDS = {
     "direction": "the paper gives a sign or an ordering only; the check tests that",
     "property": "a model identity or wiring test: true by construction or by mathematics, not a reproduction",
 }
+#: the topics findings are grouped by (report, documentation), in reading order, with what each covers
+TOPICS = {
+    "dopamine RPE": "dopamine neurons report a reward prediction error: timing, probability, blocking, delay",
+    "associative learning": "Pavlovian cue competition with Rescorla–Wagner and TD side by side, and RW's known failures",
+    "instrumental": "choice: reversal, two-step, go/no-go, probabilistic selection, reinforcement schedules",
+    "aversive": "fear conditioning and avoidance",
+    "circuit & motivation": "the VTA–NAc–amygdala–PFC circuit under lesions, drugs and physiological state",
+    "distributional": "a population of RPE channels with diverse asymmetries",
+    "RLHF": "reward models, over-optimisation and token-level RPEs in language-model training",
+}
+
 #: how a check must hold over seeds
 CLAIMS = {
     "every seed": "passes at every seed run",
@@ -201,6 +212,8 @@ class Experiment:
     description: str = ""
     requires: tuple[str, ...] = ()
     extra: str = ""
+    #: one of :data:`TOPICS` (empty for an experiment registered without one)
+    topic: str = ""
 
     def missing(self) -> str | None:
         """None when the experiment can run here; else a note naming the extra to install."""
@@ -215,14 +228,20 @@ _REGISTRY: dict[str, Experiment] = {}
 
 
 def register(name: str, title: str, citation: str, default_agents: int = 200, description: str = "",
-             requires: tuple[str, ...] = (), extra: str = ""):
+             requires: tuple[str, ...] = (), extra: str = "", topic: str = ""):
     """Decorator: register ``run(n_agents=..., seed=...)`` as experiment ``name``.
 
     ``description`` is the design in one paragraph (shown in the report); by
     default the first paragraph of the defining module's docstring after its title.
     ``requires`` lists modules of an optional ``extra`` the experiment needs; where
-    they are missing, ``mesolimbic reproduce`` skips it with a note.
+    they are missing, ``mesolimbic reproduce`` skips it with a note. ``topic``: one of
+    :data:`TOPICS`, the group the finding is shown in (report, documentation).
+
+    The result's ``figure()`` draws in the package's figure style
+    (:func:`mesolimbic.plot.style`).
     """
+    if topic and topic not in TOPICS:
+        raise ValueError(f"experiment {name!r}: topic must be one of {list(TOPICS)}, got {topic!r}")
 
     def deco(run):
         desc = description
@@ -236,13 +255,27 @@ def register(name: str, title: str, citation: str, default_agents: int = 200, de
         def with_provenance(n_agents: int = default_agents, seed: int = 0) -> ExperimentResult:
             result = run(n_agents=n_agents, seed=seed)
             attach_provenance(result, name, title, citation, n_agents, seed)
+            result.figure = _styled(result.figure)
             return result
 
         _REGISTRY[name] = Experiment(name, title, citation, with_provenance, default_agents, desc, tuple(requires),
-                                     extra)
+                                     extra, topic)
         return with_provenance
 
     return deco
+
+
+def _styled(draw):
+    """``draw`` run inside the package's figure style (matplotlib is imported only when drawing)."""
+
+    @functools.wraps(draw)
+    def figure():
+        from ..plot import style
+
+        with style():
+            return draw()
+
+    return figure
 
 
 #: the provenance of a simulation that an experiment's result keeps

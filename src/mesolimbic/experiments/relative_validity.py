@@ -40,7 +40,8 @@ def design() -> PavlovianDesign:
     ], name=NAME)
 
 
-@register(NAME, "Relative validity: a cue is weaker beside a better predictor", CITATION, default_agents=100)
+@register(NAME, "Relative validity: a cue is weaker beside a better predictor", CITATION, default_agents=100,
+          topic="associative learning")
 def run(n_agents: int = 100, seed: int = 0) -> ExperimentResult:
     d = design()
     rw, td = A.run_both(d, n_agents, seed, rw_params=RW_PARAMS)
@@ -55,6 +56,6 @@ def run(n_agents: int = 100, seed: int = 0) -> ExperimentResult:
         Check("x_weaker_than_y", "prediction to X / to Y (one learning rate: no asymmetry)", tx / ty, "<", 0.85,
               expected_failure=True, model=A.TDL, kind="direction"),
     ]
-    tests = {"X (correlated)": (x, tx), "Y (uncorrelated)": (y, ty)}
+    tests = {"X (correlated)": ("X-", "test"), "Y (uncorrelated)": ("Y-", "test")}
     return A.result(NAME, "Relative validity (RW: beta- = 0.5 beta+)", rw, td, checks, tests,
                     sims={"RW, equal betas": equal}, rw_equal_betas={"alpha": 0.1})

@@ -38,7 +38,7 @@ LAG = np.arange(-10, 30)
 
 
 @register(NAME, "Reversal learning: accuracy dips after each reversal and recovers faster with higher α",
-          CITATION, default_agents=200)
+          CITATION, default_agents=200, topic="instrumental")
 def run(n_agents: int = 200, seed: int = 0) -> ExperimentResult:
     sims = {}
     sim = simulate_choices(task(n_trials=200, reversal_every=EVERY), DeltaRule(),
@@ -68,34 +68,43 @@ def run(n_agents: int = 200, seed: int = 0) -> ExperimentResult:
         Check("early_accuracy_rises_with_alpha", "Spearman correlation of alpha with accuracy in trials 0-9",
               float(spearmanr(ALPHAS, early).statistic), ">", 0.99, model=model, kind="property"),
     ]
+    correct = sim.correct.transpose("param_set", "agent", "trial").values
+    aligned_agents = np.stack([correct[:, :, s + LAG] for s in starts]).astype(float).mean(0)  # [alpha, agent, lag]
     ds = xr.Dataset({
         "accuracy": (("alpha", "trial"), acc),
+        "correct": (("alpha", "agent", "trial"), correct.astype(np.int8),
+                    {"long_name": "the better arm was chosen (1) or not (0), each agent"}),
+        "accuracy_aligned_by_agent": (("alpha", "agent", "lag"), aligned_agents,
+                                      {"long_name": "each agent's accuracy aligned to reversals"}),
         "accuracy_aligned": (("alpha", "lag"), aligned, {"long_name": "accuracy aligned to reversals"}),
         "trials_to_criterion": ("alpha", ttc, {"long_name": "trials after a reversal to 70% correct"}),
-    }, coords={"alpha": list(ALPHAS), "trial": sim.trial.values, "lag": LAG},
+    }, coords={"alpha": list(ALPHAS), "trial": sim.trial.values, "lag": LAG, "agent": np.arange(correct.shape[1])},
         attrs={"beta": BETA, "reversal_every": EVERY})
     return ExperimentResult(NAME, ds, checks, lambda: figure(ds), params={"alpha": ALPHAS, "beta": BETA,
                                                                           "p": "0.8 / 0.2", "reversal_every": EVERY}, sims=sims)
 
 
 def figure(ds: xr.Dataset):
+    from .. import plot
     from ..plot import plt
 
-    fig, (a, b) = plt.subplots(1, 2, figsize=(12, 3.8), constrained_layout=True, gridspec_kw={"width_ratios": [2, 1]})
-    for al in ds.alpha.values:
-        a.plot(ds.trial, ds.accuracy.sel(alpha=al), lw=1, label=f"α = {al:g}")
-        b.plot(ds.lag, ds.accuracy_aligned.sel(alpha=al), lw=1.5, label=f"α = {al:g}")
+    fig, (a, b) = plt.subplots(1, 2, figsize=(12, 4.2), constrained_layout=True, gridspec_kw={"width_ratios": [2, 1]})
+    colours = plot.ordered(ds.sizes["alpha"])
+    for al, colour in zip(ds.alpha.values, colours):
+        plot.band(a, ds.trial, ds.correct.sel(alpha=al).astype(float), "agent", color=colour, lw=1, label=f"α = {al:g}")
+        plot.band(b, ds.lag, ds.accuracy_aligned_by_agent.sel(alpha=al), "agent", color=colour, label=f"α = {al:g}")
     for t in range(ds.attrs["reversal_every"], int(ds.trial.max()), ds.attrs["reversal_every"]):
-        a.axvline(t + 0.5, color="0.5", ls="--", lw=0.8)
-    b.axvline(-0.5, color="0.5", ls="--", lw=0.8)
+        a.axvline(t + 0.5, color=plot.GREY, ls="--", lw=0.8)
+    b.axvline(-0.5, color=plot.GREY, ls="--", lw=0.8)
     for ax in (a, b):
         ax.axhline(0.5, color="0.7", lw=0.6)
         ax.set_ylim(0, 1)
         ax.set_ylabel("P(choose the better arm)")
-        ax.legend(fontsize=8, frameon=False)
     a.set_xlabel("trial")
-    a.set_title("Session (reversals dashed)", fontsize=10)
+    a.set_title("Session (reversals dashed)")
     b.set_xlabel("trials from reversal")
-    b.set_title("Aligned to reversals", fontsize=10)
-    fig.suptitle("Probabilistic reversal learning (0.8 / 0.2) — delta rule + softmax", fontsize=11)
+    b.set_title("Aligned to reversals")
+    fig.suptitle(f"Probabilistic reversal learning (0.8 / 0.2) — delta rule + softmax, β = {ds.attrs['beta']:g}")
+    plot.legend_below(fig)
+    plot.note(fig, f"Mean over {ds.sizes['agent']} agents per α; bands: 95 % confidence interval of the mean.")
     return fig

@@ -54,17 +54,18 @@ CONDITIONS = {
 
 
 @register(NAME, "Reward hacking: a self-stimulation lever beats the real reward; penalties vs caps", CITATION,
-          default_agents=200)
+          default_agents=200, topic="circuit & motivation")
 def run(n_agents: int = 200, seed: int = 0) -> ExperimentResult:
     sims = {}
     task = Bandit((0.8, 0.0), n_trials=300, name="work_or_stimulate")
-    p_stim, q_stim, q_work, curves = {}, {}, {}, {}
+    p_stim, q_stim, q_work, curves, agents = {}, {}, {}, {}, {}
     for label, (model, extra) in CONDITIONS.items():
         ds = single(simulate_choices(task, model, {"alpha": 0.1, "beta": 5.0, **extra}, n_agents=n_agents, seed=seed))
         sims[label] = ds
         choice = ds.choice.values.astype(float)
         p_stim[label] = float(choice[:, -50:].mean())
         curves[label] = choice.mean(0)
+        agents[label] = (choice.astype(np.int8), ds.q.isel(trial=-1).transpose("agent", ...).values)
         q_last = ds.q.isel(trial=-1).mean("agent").values
         q_stim[label], q_work[label] = float(q_last[1]), float(q_last[0])
     m = "delta rule with a hijackable teaching signal"
@@ -90,28 +91,50 @@ def run(n_agents: int = 200, seed: int = 0) -> ExperimentResult:
         "q_lever": ("condition", [q_stim[k] for k in labels]),
         "q_work": ("condition", [q_work[k] for k in labels]),
         "p_lever_curve": (("condition", "trial"), np.stack([curves[k] for k in labels])),
-    }, coords={"condition": labels, "trial": np.arange(1, 301)},
+        "lever_by_agent": (("condition", "agent", "trial"), np.stack([agents[k][0] for k in labels]),
+                           {"long_name": "the agent chose the stimulation lever (1) or work (0)"}),
+        "q_lever_by_agent": (("condition", "agent"), np.stack([agents[k][1][:, 1] for k in labels]),
+                             {"long_name": "value of the lever after 300 trials, each agent"}),
+        "q_work_by_agent": (("condition", "agent"), np.stack([agents[k][1][:, 0] for k in labels]),
+                            {"long_name": "value of working after 300 trials, each agent"}),
+    }, coords={"condition": labels, "trial": np.arange(1, 301), "agent": np.arange(n_agents)},
         attrs={"D": D, "penalty": PENALTY, "value_cap": CAP})
     return ExperimentResult(NAME, out, checks, lambda: figure(out), params={"alpha": 0.1, "beta": 5.0, "D": D,
                                                                           "penalty": PENALTY, "value_cap": CAP}, sims=sims)
 
 
 def figure(ds: xr.Dataset):
+    from .. import plot
     from ..plot import plt
 
-    fig, (a, b) = plt.subplots(1, 2, figsize=(13, 3.9), constrained_layout=True, gridspec_kw={"width_ratios": [1.4, 1]})
-    for c in ds.condition.values:
-        a.plot(ds.trial, ds.p_lever_curve.sel(condition=c), lw=1.3, label=str(c))
+    fig, (a, b) = plt.subplots(1, 2, figsize=(13, 4.6), constrained_layout=True, gridspec_kw={"width_ratios": [1.4, 1]})
+    colours = dict(zip(ds.condition.values, plot.PALETTE))
+    # conditions that behave alike (a penalty against non-compensable stimulation): dashes keep both in view
+    same = plot.overlapping({str(c): ds.lever_by_agent.sel(condition=c).mean("agent") for c in ds.condition.values},
+                            atol=0.03)
+    for k, c in enumerate(ds.condition.values):
+        c = str(c)
+        plot.band(a, ds.trial, ds.lever_by_agent.sel(condition=c).astype(float), "agent", color=colours[c],
+                  zorder=2 + k, label=f"{c} (dashed: ≈ {same[c]})" if c in same else c,
+                  **(plot.DASHED if c in same else {"lw": 1.3}))
     a.set_xlabel("trial")
     a.set_ylabel("P(stimulation lever)")
     a.set_ylim(-0.02, 1.02)
-    a.set_title("Choosing to stimulate instead of working", fontsize=10)
-    a.legend(fontsize=7, frameon=False)
+    a.set_title("Choosing to stimulate instead of working")
+    plot.legend_below(fig, a, ncol=3)
     x = np.arange(ds.sizes["condition"])
-    b.bar(x - 0.2, np.minimum(ds.q_lever, 3.0), 0.4, color="tab:red", label="value of the lever (clipped at 3)")
-    b.bar(x + 0.2, ds.q_work, 0.4, color="tab:green", label="value of working")
-    b.set_xticks(x, [c.replace(" (", "\n(") for c in ds.condition.values], fontsize=6.5, rotation=20)
-    b.set_title("Learned values after 300 trials", fontsize=10)
-    b.legend(fontsize=7, frameon=False)
-    fig.suptitle("Reward hacking as a hijacked dopamine signal", fontsize=11)
+    lever = plot.bars(b, x - 0.2, ds.q_lever_by_agent, "agent", width=0.4, color=plot.VERMILLION,
+                      label="value of the lever", center=ds.q_lever.values)
+    plot.bars(b, x + 0.2, ds.q_work_by_agent, "agent", width=0.4, color=plot.GREEN, label="value of working",
+              center=ds.q_work.values)
+    b.set_yscale("symlog", linthresh=1.0)
+    b.bar_label(lever, fmt="%.2g", padding=2, fontsize=7)
+    b.set_xticks(x, [c.replace(" (", "\n(") for c in ds.condition.values], fontsize=7.5, rotation=20, ha="right")
+    b.set_xlabel("condition")
+    b.set_ylabel("learned value (a.u., symmetric log scale)")
+    b.set_title("Learned values after 300 trials")
+    b.legend(loc="upper right")
+    fig.suptitle("Reward hacking as a hijacked dopamine signal — delta rule")
+    plot.note(fig, f"Mean over {ds.sizes['agent']} agents; bands and error bars: 95 % confidence interval of the mean. "
+                   "Values: linear below 1, logarithmic above.")
     return fig

@@ -58,8 +58,10 @@ def addiction_series(n_agents: int, seed: int) -> dict:
     p = ds.p.values.astype(float)
     p0 = p[:, :1]
     kl = np.sum(p * (np.log(np.clip(p, 1e-12, None)) - np.log(np.clip(p0, 1e-12, None))), -1)
-    return {"kl": kl.mean(0), "proxy": (p * ds.q.values).sum(-1).mean(0),
-            "gold": (p * ds.p_reward.values).sum(-1).mean(0), "p_drug": p[..., 1].mean(0)}
+    proxy, gold = (p * ds.q.values).sum(-1), (p * ds.p_reward.values).sum(-1)
+    return {"kl": kl.mean(0), "proxy": proxy.mean(0), "gold": gold.mean(0), "p_drug": p[..., 1].mean(0),
+            "proxy_sd": proxy.std(0, ddof=1) if n_agents > 1 else np.zeros(proxy.shape[1]),
+            "gold_sd": gold.std(0, ddof=1) if n_agents > 1 else np.zeros(gold.shape[1])}
 
 
 def _features(texts, vocab):
@@ -103,7 +105,7 @@ def rlhf_series(seed: int) -> dict:
 
 
 @register(NAME, "Reward hacking and addiction: a proxy of value that runs away from the real outcome", CITATION,
-          default_agents=200, requires=("torch", "transformers", "tokenizers"), extra="rlhf")
+          default_agents=200, requires=("torch", "transformers", "tokenizers"), extra="rlhf", topic="RLHF")
 def run(n_agents: int = 200, seed: int = 0) -> ExperimentResult:
     add = addiction_series(n_agents, seed)
     rl = rlhf_series(seed)
@@ -124,10 +126,12 @@ def run(n_agents: int = 200, seed: int = 0) -> ExperimentResult:
     out = xr.Dataset({
         "addiction_kl": ("trial", add["kl"]), "addiction_proxy": ("trial", add["proxy"]),
         "addiction_gold": ("trial", add["gold"]), "addiction_p_drug": ("trial", add["p_drug"]),
+        "addiction_proxy_sd": ("trial", add["proxy_sd"], {"long_name": "sd over agents of the proxy"}),
+        "addiction_gold_sd": ("trial", add["gold_sd"], {"long_name": "sd over agents of the gold"}),
         "rlhf_kl": ("iteration", rl["kl"]), "rlhf_proxy": ("iteration", rl["proxy"]),
         "rlhf_gold": ("iteration", rl["gold"]), "rlhf_n_yes": ("iteration", rl["n_yes"]),
     }, coords={"trial": np.arange(1, N_TRIALS + 1), "iteration": np.arange(N_ITER)},
-        attrs={"D": D,
+        attrs={"D": D, "n_agents_addiction": n_agents,
                "proxy_weight_yes": rl["w_yes"], "reward_model_accuracy": rl["rm_accuracy"],
                "base_share_more_than_2_yes": rl["base_share_over2"],
                **{f"{k}_{m}": v for k, r in reports.items() for m, v in r.items() if not isinstance(v, dict)},
@@ -139,19 +143,31 @@ def run(n_agents: int = 200, seed: int = 0) -> ExperimentResult:
 
 
 def figure(ds: xr.Dataset):
+    from scipy.stats import t as student_t
+
+    from .. import plot
     from ..plot import plt
 
-    fig, (a, b) = plt.subplots(1, 2, figsize=(12, 4), constrained_layout=True)
+    fig, (a, b) = plt.subplots(1, 2, figsize=(12, 4.4), constrained_layout=True)
+    n = ds.attrs["n_agents_addiction"]
     for ax, pre, title in ((a, "addiction", "Drug-taking agent (Redish 2004)"),
                            (b, "rlhf", "PPO against a learned reward model")):
         d = np.sqrt(ds[f"{pre}_kl"].values)
-        ax.plot(d, ds[f"{pre}_proxy"], color="tab:red", lw=1.6, label="proxy: the learned value / reward model")
-        ax.plot(d, ds[f"{pre}_gold"], color="tab:green", lw=1.6, label="gold: the real outcome")
+        for what, colour, label in (("proxy", plot.VERMILLION, "proxy: the learned value / reward model"),
+                                    ("gold", plot.GREEN, "gold: the real outcome")):
+            y = ds[f"{pre}_{what}"].values
+            ax.plot(d, y, color=colour, lw=1.6, label=label)
+            if f"{pre}_{what}_sd" in ds and n > 1:
+                half = student_t.ppf(0.975, n - 1) * ds[f"{pre}_{what}_sd"].values / np.sqrt(n)
+                ax.fill_between(d, y - half, y + half, color=colour, alpha=0.22, lw=0)
         i = int(np.nanargmax(ds[f"{pre}_gold"].values))
-        ax.axvline(d[i], color="0.5", ls=":", lw=1)
-        ax.set_xlabel("distance from the starting policy, sqrt(KL)")
-        ax.set_title(title, fontsize=10)
-        ax.legend(fontsize=7, frameon=False)
-    a.set_ylabel("expected value per trial / mean reward")
-    fig.suptitle("One signature: the proxy keeps rising while the real outcome peaks and falls", fontsize=11)
+        ax.axvline(d[i], color=plot.GREY, ls=":", lw=1, label="gold peak")
+        ax.set_xlabel("distance from the starting policy, √KL (nats^½)")
+        ax.set_title(title)
+        ax.legend(loc="upper left")
+    a.set_ylabel("expected value per trial (reward units)")
+    b.set_ylabel("mean reward per response (reward units)")
+    fig.suptitle("One signature: the proxy keeps rising while the real outcome peaks and falls")
+    plot.note(fig, f"Left: mean over {n} agents, bands 95 % confidence interval of the mean. Right: one PPO run, "
+                   "means over its rollouts.")
     return fig

@@ -75,7 +75,7 @@ def _metrics(ds: xr.Dataset, keyword_id: int) -> dict:
 
 
 @register(NAME, "PPO's token-level RPE moves from the reward token to the reward-predictive token", CITATION,
-          default_agents=1, requires=("torch", "transformers", "tokenizers"), extra="rlhf")
+          default_agents=1, requires=("torch", "transformers", "tokenizers"), extra="rlhf", topic="RLHF")
 def run(n_agents: int = 1, seed: int = 0) -> ExperimentResult:
     """``n_agents`` independent PPO runs (seeds) per condition, averaged."""
     per_cond, example = {}, {}
@@ -129,33 +129,37 @@ def run(n_agents: int = 1, seed: int = 0) -> ExperimentResult:
 
 
 def figure(ds: xr.Dataset):
+    from .. import plot
     from ..plot import plt
 
-    fig, axes = plt.subplots(1, 3, figsize=(14, 3.9), constrained_layout=True)
+    fig, axes = plt.subplots(1, 3, figsize=(14, 4.3), constrained_layout=True)
     a, b, c = axes
     crit = ds.sel(condition=ds.condition.values[0])
-    a.plot(ds.iteration, crit.rpe_reward, color="tab:red", lw=1.6, label="at the reward (last token, rewarded)")
-    a.plot(ds.iteration, crit.rpe_keyword, color="tab:blue", lw=1.6, label="at the first 'yes' (predictive token)")
-    a.axhline(0, color="0.6", lw=0.6)
+    a.plot(ds.iteration, crit.rpe_reward, color=plot.VERMILLION, lw=1.6, label="at the reward (last token, rewarded)")
+    a.plot(ds.iteration, crit.rpe_keyword, color=plot.BLUE, lw=1.6, label="at the first 'yes' (predictive token)")
+    a.axhline(0, color=plot.GREY, lw=0.6)
     a.set_xlabel("PPO iteration")
-    a.set_ylabel("mean TD error")
-    a.set_title("Critic only: the error moves to the cue", fontsize=10)
-    a.legend(fontsize=7, frameon=False)
+    a.set_ylabel("mean TD error (reward units)")
+    a.set_title("Critic only: the error moves to the cue")
+    a.legend(loc="upper right")
     for cond, ls in zip(ds.condition.values, ("-", "--")):
         sub = ds.sel(condition=cond)
-        b.plot(ds.iteration, sub.share_last, color="tab:red", ls=ls, lw=1.4, label=f"score token, {cond}")
-        b.plot(ds.iteration, sub.share_keyword, color="tab:blue", ls=ls, lw=1.4, label=f"first 'yes', {cond}")
+        b.plot(ds.iteration, sub.share_last, color=plot.VERMILLION, ls=ls, lw=1.4, label=f"score token, {cond}")
+        b.plot(ds.iteration, sub.share_keyword, color=plot.BLUE, ls=ls, lw=1.4, label=f"first 'yes', {cond}")
     b.set_ylim(-0.02, 1.02)
     b.set_xlabel("PPO iteration")
     b.set_ylabel("share of summed |TD error|")
-    b.set_title("Where the token-level RPE sits", fontsize=10)
-    b.legend(fontsize=6.5, frameon=False)
+    b.set_title("Where the token-level RPE sits")
+    b.legend(loc="upper right", fontsize=7)
     full = ds.sel(condition=ds.condition.values[-1])
-    c.plot(ds.iteration, full.score, color="k", lw=1.4, label="mean score (P(yes))")
-    c.plot(ds.iteration, full.value_start, color="tab:purple", lw=1.4, label="value of the first state")
-    c.plot(ds.iteration, full.rpe_keyword, color="tab:blue", lw=1.2, label="TD error at first 'yes'")
+    c.plot(ds.iteration, full.score, color=plot.BLACK, lw=1.4, label="mean score (P(yes))")
+    c.plot(ds.iteration, full.value_start, color=plot.PURPLE, lw=1.4, label="value of the first state")
+    c.plot(ds.iteration, full.rpe_keyword, color=plot.BLUE, lw=1.2, label="TD error at first 'yes'")
     c.set_xlabel("PPO iteration")
-    c.set_title("Full PPO: reward predicted from the prompt", fontsize=10)
-    c.legend(fontsize=7, frameon=False)
-    fig.suptitle("Token-level reward prediction errors in PPO for a tiny language model", fontsize=11)
+    c.set_ylabel("reward units")
+    c.set_title("Full PPO: reward predicted from the prompt")
+    c.legend(loc="center right")
+    fig.suptitle("Token-level reward prediction errors in PPO for a tiny language model")
+    plot.note(fig, f"{ds.attrs['n_agents']} PPO run(s) per condition (averaged); each point: the mean over the "
+                   "iteration's 64 rollouts.")
     return fig

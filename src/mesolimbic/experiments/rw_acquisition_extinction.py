@@ -31,7 +31,8 @@ def design() -> PavlovianDesign:
     return PavlovianDesign.from_notation([("acquisition", {"A+": N}), ("extinction", {"A-": N})], name=NAME)
 
 
-@register(NAME, "Acquisition and extinction follow the Rescorla–Wagner closed form", CITATION, default_agents=5)
+@register(NAME, "Acquisition and extinction follow the Rescorla–Wagner closed form", CITATION, default_agents=5,
+          topic="associative learning")
 def run(n_agents: int = 5, seed: int = 0) -> ExperimentResult:
     rw, td = A.run_both(design(), n_agents, seed)
     alpha = A.RW_PARAMS["alpha"]

@@ -23,15 +23,17 @@ from .registry import Check, ExperimentResult, register
 REVIEW = "Miller, Barnet & Grahame (1995). Assessment of the Rescorla-Wagner model. Psychol Bull 117:363-386"
 
 
-def _both(name, title, design, n_agents, seed, measure, check, tests_label):
-    """Run both models, apply ``measure(ds) -> (value, extra)``; the check is an expected failure."""
+def _both(name, title, design, n_agents, seed, measure, check, tests_label, tests=None):
+    """Run both models, apply ``measure(ds) -> value``; the check is an expected failure. The
+    figure's test panel shows ``tests`` (see :func:`._associative.result`), by default the
+    measured value of each model under ``tests_label``."""
     rw, td = A.run_both(design, n_agents, seed)
     checks, values = [], []
     for model, ds in ((A.RW, rw), (A.TDL, td)):
         value = measure(ds)
         values.append(value)
         checks.append(Check(**check, measured=value, expected_failure=True, model=model, kind="direction"))
-    return A.result(name, title, rw, td, checks, {tests_label: tuple(values)})
+    return A.result(name, title, rw, td, checks, tests or {tests_label: tuple(values)})
 
 
 def latent_inhibition_design() -> PavlovianDesign:
@@ -44,7 +46,7 @@ def latent_inhibition_design() -> PavlovianDesign:
                       "(10 each). The finding: the preexposed cue is learned more slowly. Without a US, the "
                       "Rescorla–Wagner error during preexposure is 0 - 0 = 0, so nothing is learned and "
                       "acquisition of A and B is identical; TD(lambda) likewise. Attention-based models "
-                      "(Mackintosh 1975; Pearce & Hall 1980) produce it.")
+                      "(Mackintosh 1975; Pearce & Hall 1980) produce it.", topic="associative learning")
 def latent_inhibition(n_agents: int = 50, seed: int = 0) -> ExperimentResult:
     def measure(ds):
         return A.on(ds, "A+", "acquisition") / A.on(ds, "B+", "acquisition")
@@ -53,7 +55,8 @@ def latent_inhibition(n_agents: int = 50, seed: int = 0) -> ExperimentResult:
                  latent_inhibition_design(), n_agents, seed, measure,
                  dict(name="preexposed_slower", comparison="<", threshold=0.9,
                       description="mean prediction during acquisition, preexposed A / novel B (no US: no error, "
-                                  "nothing learned in preexposure)"), "A / B during acquisition")
+                                  "nothing learned in preexposure)"), "A / B during acquisition",
+                 {"A (preexposed)": ("A+", "acquisition"), "B (novel)": ("B+", "acquisition")})
 
 
 def inhibitor_extinction_design() -> PavlovianDesign:
@@ -71,7 +74,8 @@ def inhibitor_extinction_design() -> PavlovianDesign:
           description="Design: A+ / AX- make X an inhibitor (B+ trains an excitor for the summation test); "
                       "then X alone, not reinforced (30 trials). The finding: X still inhibits (BX stays below "
                       "B). Rescorla–Wagner predicts that X alone, with V_X < 0 and lambda = 0, has a positive "
-                      "error and returns to 0, losing its inhibition; TD(lambda) does the same.")
+                      "error and returns to 0, losing its inhibition; TD(lambda) does the same.",
+          topic="associative learning")
 def extinction_of_inhibition(n_agents: int = 20, seed: int = 0) -> ExperimentResult:
     def measure(ds):
         b = A.on(ds, "B+", "training")
@@ -81,7 +85,9 @@ def extinction_of_inhibition(n_agents: int = 20, seed: int = 0) -> ExperimentRes
                  inhibitor_extinction_design(), n_agents, seed, measure,
                  dict(name="inhibition_survives", comparison=">", threshold=0.8,
                       description="summation deficit (B - BX) after / before the X-alone trials"),
-                 "inhibition kept (fraction)")
+                 "inhibition kept (fraction)",
+                 {"B": ("B+", "training"), "BX before\nX alone": ("BX-", "probe_before"),
+                  "BX after\nX alone": ("BX-", "probe_after")})
 
 
 def spontaneous_recovery_design() -> PavlovianDesign:
@@ -96,7 +102,7 @@ def spontaneous_recovery_design() -> PavlovianDesign:
                       "represented: neither model has a clock between trials). The finding: the response "
                       "recovers. Both models treat extinction as unlearning, so nothing comes back; models with "
                       "extinction as new, context-dependent learning (Bouton 2004; Redish et al. 2007; "
-                      "Gershman, Blei & Niv 2010) produce it.")
+                      "Gershman, Blei & Niv 2010) produce it.", topic="associative learning")
 def spontaneous_recovery(n_agents: int = 5, seed: int = 0) -> ExperimentResult:
     def measure(ds):
         last_ext = int(np.flatnonzero(ds.phase.values == "extinction")[-1])
@@ -105,7 +111,8 @@ def spontaneous_recovery(n_agents: int = 5, seed: int = 0) -> ExperimentResult:
     return _both("spontaneous_recovery", "Spontaneous recovery (A+, A-, rest, test)",
                  spontaneous_recovery_design(), n_agents, seed, measure,
                  dict(name="response_recovers", comparison=">", threshold=1.5,
-                      description="prediction at test / on the last extinction trial"), "test / end of extinction")
+                      description="prediction at test / on the last extinction trial"), "test / end of extinction",
+                 {"last extinction\ntrial": ("A-", "extinction", "last"), "test after\nrest": ("A-", "test_after_rest")})
 
 
 def backward_blocking_design() -> PavlovianDesign:
@@ -124,7 +131,7 @@ def backward_blocking_design() -> PavlovianDesign:
                       "TD(lambda) change only the cues present, so B is untouched by A+ trials. Van Hamme & "
                       "Wasserman (1994) let absent cues learn with a negative rate; Bayesian (Kalman-filter) "
                       "learners produce it through the learned negative covariance of A and B (Dayan & Kakade "
-                      "2001).")
+                      "2001).", topic="associative learning")
 def backward_blocking(n_agents: int = 20, seed: int = 0) -> ExperimentResult:
     def measure(ds):
         return A.on(ds, "B-", "test") / A.on(ds, "D-", "test")
@@ -132,7 +139,8 @@ def backward_blocking(n_agents: int = 20, seed: int = 0) -> ExperimentResult:
     return _both("backward_blocking", "Backward blocking (AB+, then A+; test B vs control D)",
                  backward_blocking_design(), n_agents, seed, measure,
                  dict(name="b_weaker_than_control", comparison="<", threshold=0.7,
-                      description="prediction to B / to the control D (absent cues do not learn)"), "B / D")
+                      description="prediction to B / to the control D (absent cues do not learn)"), "B / D",
+                 {"B (A alone after AB+)": ("B-", "test"), "D (control)": ("D-", "test")})
 
 
 def pree_design() -> PavlovianDesign:
@@ -150,7 +158,8 @@ def pree_design() -> PavlovianDesign:
                       "extinction effect): responding to B persists longer. Rescorla–Wagner multiplies each "
                       "strength by (1 - alpha) on every extinction trial, so both keep the same fraction of "
                       "their value; TD(lambda) likewise. Models that learn about the reward's variance or infer "
-                      "a change of state (Courville, Daw & Touretzky 2006; Gershman, Blei & Niv 2010) produce it.")
+                      "a change of state (Courville, Daw & Touretzky 2006; Gershman, Blei & Niv 2010) produce it.",
+          topic="associative learning")
 def partial_reinforcement_extinction(n_agents: int = 50, seed: int = 0) -> ExperimentResult:
     def retained(ds, reinforced, extinguished):
         pred = A.prediction(ds)

@@ -82,7 +82,8 @@ def _window_mean(da: xr.DataArray, start: float) -> float:
     return float(da.sel(time=slice(start - 1e-9, start + WINDOW - 1e-9)).mean())
 
 
-@register(NAME, "Dopamine neurons report a reward prediction error (Fig. 1)", CITATION, default_agents=200)
+@register(NAME, "Dopamine neurons report a reward prediction error (Fig. 1)", CITATION, default_agents=200,
+          topic="dopamine RPE")
 def run(n_agents: int = 200, seed: int = 0) -> ExperimentResult:
     sims = {}
     sim = single(simulate(design(), TD(), PARAMS, representation=CompleteSerialCompound(),
@@ -92,11 +93,12 @@ def run(n_agents: int = 200, seed: int = 0) -> ExperimentResult:
     baseline = float(rate.attrs["baseline_rate"])
     probe = sim.phase == "probe"
 
-    rpe_c, rate_c, raster_c, psth_c = [], [], [], []
+    rpe_c, rate_c, raster_c, psth_c, rate_agents = [], [], [], [], []
     for cond, ttype in CONDITIONS.items():
         mask = (sim.trial_type == ttype) & probe
         rpe_c.append(sim.rpe.where(mask).mean(["agent", "trial"]))
         rate_c.append(rate.where(mask).mean(["agent", "trial"]))
+        rate_agents.append(rate.where(mask).mean("trial"))  # each agent's mean, for the figure's bands
         # individual trials for the raster and PSTH: stack agent x trial, keep this condition
         trials = rate.stack(sample=("agent", "trial"))
         trials = trials.isel(sample=np.flatnonzero(mask.stack(sample=("agent", "trial")).values))
@@ -118,6 +120,8 @@ def run(n_agents: int = 200, seed: int = 0) -> ExperimentResult:
                                                         units="a.u."),
             "firing_rate": xr.concat(rate_c, cond).assign_attrs(long_name="dopamine neuron firing rate",
                                                                  units="Hz"),
+            "firing_rate_by_agent": xr.concat(rate_agents, cond).drop_vars(["phase"], errors="ignore").assign_attrs(
+                long_name="dopamine neuron firing rate, each agent's mean over its probe trials", units="Hz"),
             "spikes": xr.concat(raster_c, cond).astype(np.int8).assign_attrs(long_name="raster spike trains"),
             "psth": xr.concat(psth_c, cond).rename(time="psth_time").assign_attrs(
                 long_name="PSTH of up to 200 probe trials", units="Hz"),
@@ -166,38 +170,52 @@ def run(n_agents: int = 200, seed: int = 0) -> ExperimentResult:
 
 
 def figure(ds: xr.Dataset):
-    """Raster and PSTH per condition, as in the paper's Fig. 1, plus the learning heat map."""
+    """Raster and PSTH per condition, as in the paper's Fig. 1 (with the model's rate, mean over
+    agents and its 95 % CI, over the PSTH), plus the learning heat map."""
+    from .. import plot
     from ..plot import mark_events, plt, psth_bars, raster, rpe_heatmap
 
     conds = list(ds.condition.values)
-    fig = plt.figure(figsize=(13, 5.4), constrained_layout=True)
+    fig = plt.figure(figsize=(13, 5.8), constrained_layout=True)
     gs = fig.add_gridspec(2, len(conds) + 1, height_ratios=[1.2, 1], width_ratios=[1] * len(conds) + [1.15])
-    ymax = float(ds.psth.max()) * 1.1
+    ymax = max(float(ds.psth.max()), float(ds.firing_rate_by_agent.mean("agent").max())) * 1.1
+    first_r = first_p = None
     for j, c in enumerate(conds):
         events = {"CS": 0.0, "R": ds.attrs["us_time"]} if c != "reward_unpredicted" else {"R": ds.attrs["us_time"]}
         if c == "reward_omitted":
             events = {"CS": 0.0, "(no R)": ds.attrs["us_time"]}
-        ax_r = fig.add_subplot(gs[0, j])
+        ax_r = fig.add_subplot(gs[0, j], sharey=first_r)
         raster(ax_r, ds.spikes.sel(condition=c).astype(bool))
         mark_events(ax_r, events)
-        ax_r.set_title(TITLES[c], fontsize=10, pad=14)
+        ax_r.set_title(TITLES[c], pad=14)
         ax_r.set_xticklabels([])
+        ax_r.set_xlabel("")
         if j == 0:
-            ax_r.set_ylabel(f"{ds.sizes['raster_trial']} trials")
-        ax_p = fig.add_subplot(gs[1, j])
-        psth_bars(ax_p, ds.psth.sel(condition=c).rename(psth_time="time"), baseline=ds.attrs["baseline_rate"])
+            ax_r.set_ylabel(f"{ds.sizes['raster_trial']} probe trials (one per row)")
+            first_r = ax_r
+        ax_p = fig.add_subplot(gs[1, j], sharey=first_p)
+        psth_bars(ax_p, ds.psth.sel(condition=c).rename(psth_time="time"), color="0.6",
+                  baseline=ds.attrs["baseline_rate"])
+        plot.band(ax_p, ds.time, ds.firing_rate_by_agent.sel(condition=c), "agent", color=plot.VERMILLION,
+                  lw=1.2, drawstyle="steps-post", label="model rate (mean, 95 % CI)")
         mark_events(ax_p, events, top=False)
         ax_p.set_ylim(0, ymax)
         ax_p.set_xlabel("time from CS onset (s)")
         if j == 0:
             ax_p.set_ylabel("firing rate (Hz)")
+            ax_p.legend(loc="upper left", fontsize=7.5)
+            first_p = ax_p
+        else:
+            plt.setp(ax_p.get_yticklabels(), visible=False)
     ax_h = fig.add_subplot(gs[:, -1])
     im = rpe_heatmap(ax_h, ds.rpe_learning)
     mark_events(ax_h, {"CS": 0.0, "R": ds.attrs["us_time"]})
     ax_h.set_xlabel("time from CS onset (s)")
     ax_h.set_ylabel("training trial")
-    ax_h.set_title("Learning: the RPE moves\nfrom reward to CS", fontsize=10, pad=14)
-    fig.colorbar(im, ax=ax_h, label="RPE (mean over agents)", shrink=0.8)
-    fig.suptitle("Schultz, Dayan & Montague (1997), Fig. 1 — TD(0) model, simulated dopamine neuron",
-                 fontsize=11)
+    ax_h.set_title("Learning: the RPE moves\nfrom reward to CS", pad=14)
+    fig.colorbar(im, ax=ax_h, label="RPE (a.u., mean over agents)", shrink=0.8)
+    fig.suptitle("Schultz, Dayan & Montague (1997), Fig. 1 — TD(0) model, simulated dopamine neuron")
+    plot.note(fig, f"Rasters: {ds.sizes['raster_trial']} probe trials with Poisson spikes; PSTH (grey, 50-ms bins): "
+                   f"up to 200 probe trials; line: the model's rate, mean over {ds.sizes['agent']} agents, band 95 % "
+                   "CI of the mean; dotted: baseline.")
     return fig

@@ -38,7 +38,8 @@ def design() -> PavlovianDesign:
     ], name=NAME)
 
 
-@register(NAME, "Second-order conditioning: TD produces it, Rescorla–Wagner cannot", CITATION, default_agents=20)
+@register(NAME, "Second-order conditioning: TD produces it, Rescorla–Wagner cannot", CITATION, default_agents=20,
+          topic="associative learning")
 def run(n_agents: int = 20, seed: int = 0) -> ExperimentResult:
     d = design()
     rw, td = A.run_both(d, n_agents, seed)  # TD(0.9)
@@ -52,6 +53,6 @@ def run(n_agents: int = 20, seed: int = 0) -> ExperimentResult:
         Check("b_acquires_value", "V_B: BA- is a non-reinforced compound, so B turns inhibitory", b_rw, ">", 0.0,
               expected_failure=True, model=A.RW, kind="direction"),
     ]
-    tests = {"B after B>A pairings": (b_rw, b_td)}
+    tests = {"B after B>A pairings": ("B-", "test")}
     return A.result(NAME, "Second-order conditioning (A+, then B>A)", rw, td, checks, tests,
                     sims={"TD(0)": td0}, td0=TD0)

@@ -57,7 +57,7 @@ def design() -> PavlovianDesign:
 
 
 @register(NAME, "Optogenetic unblocking: stimulation at reward time unblocks; in the ITI it does not", CITATION,
-          default_agents=20)
+          default_agents=20, topic="dopamine RPE")
 def run(n_agents: int = 20, seed: int = 0) -> ExperimentResult:
     sims = {}
     td = single(simulate(design(), TD(), A.TD_PARAMS, representation=CompleteSerialCompound(), n_agents=n_agents,
@@ -75,30 +75,48 @@ def run(n_agents: int = 20, seed: int = 0) -> ExperimentResult:
         Check("stimulation_slows_extinction", "late-extinction prediction, stimulated D minus unstimulated E",
               d_last - e_last, ">", 0.2, kind="direction"),
     ])
-    tests = {"X (paired stim)": x, "Y (ITI stim)": y, "Z (no stim)": z, "D (ext + stim)": d_last,
-             "E (ext)": e_last}
-    return ExperimentResult(NAME, td, checks, lambda: figure(td, tests),
+    return ExperimentResult(NAME, td, checks, lambda: figure(td),
                             params=dict(A.TD_PARAMS, representation="CSC", stimulation=STIM), sims=sims)
 
 
-def figure(td, tests):
+def figure(td):
+    """Left: the TD prediction per trial type (mean over agents, 95 % CI); right: the tests,
+    per agent (X, Y, Z on the test trial; D and E over the last 10 extinction trials)."""
+    from .. import plot
     from ..plot import plt
 
-    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 3.9), constrained_layout=True)
-    for t, c in (("AX+", "tab:green"), ("BY+", "tab:orange"), ("CZ+", "tab:gray"), ("D-", "tab:purple"),
-                 ("E-", "tab:brown")):
-        cur = A.curve(td, t)
-        ok = cur.notnull().values
-        a.plot(td.trial.values[ok], cur.values[ok], ".", ms=3, color=c, label=t)
+    fig, (a, b) = plt.subplots(1, 2, figsize=(12, 4.4), constrained_layout=True, gridspec_kw={"width_ratios": [1.5, 1]})
+    trial = td.trial.values
+    colours = dict(zip(("AX+", "BY+", "CZ+", "D-", "E-"), (plot.GREEN, plot.ORANGE, plot.GREY, plot.PURPLE, plot.BLUE)))
+    pred = A.prediction(td)
+    plot.band(a, trial, pred.where(td.phase == "pretraining"), "agent", color=plot.BLACK, lw=1.3,
+              label="A+ … E+ (pretraining)")
+    same = plot.overlapping({t: pred.where(td.trial_type == t).mean("agent") for t in colours})  # BY+ = CZ+
+    for t, c in colours.items():
+        plot.band(a, trial, pred.where(td.trial_type == t), "agent", color=c,
+                  label=f"{t} (dashed: = {same[t]})" if t in same else t, **(plot.DASHED if t in same else {"lw": 1.3}))
+    a.set_xlim(trial[0] - 0.5, trial[-1] + 0.5)
+    phase = td.phase.values
+    bounds = [trial[i] - 0.5 for i in range(1, trial.size) if phase[i] != phase[i - 1]]
+    names = [str(phase[0])] + [str(phase[i]) for i in range(1, trial.size) if phase[i] != phase[i - 1]]
+    plot.label_phases(a, bounds, names)
     a.set_xlabel("trial")
-    a.set_ylabel("prediction before the US")
-    a.legend(fontsize=8, frameon=False, markerscale=3)
-    a.set_title("Compound and extinction phases", fontsize=10)
-    labels = list(tests)
-    b.bar(range(len(labels)), [tests[k] for k in labels],
-          color=["tab:green", "tab:orange", "tab:gray", "tab:purple", "tab:brown"])
-    b.set_xticks(range(len(labels)), labels, fontsize=8, rotation=12)
-    b.set_ylabel("learned prediction")
-    b.set_title("Test", fontsize=10)
-    fig.suptitle("Steinberg et al. (2013): optogenetic unblocking and slowed extinction — TD(λ)", fontsize=11)
+    a.set_ylabel("predicted US before the US (a.u.)")
+    a.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    a.set_title("Prediction on each trial type (TD(λ), CSC)", pad=24)
+    ext = pred.sel(trial=td.phase == "extinction")
+    per_agent = {"X\n(paired stim)": A.agents_on(td.assign(p=pred), "p", "X-", "test"),
+                 "Y\n(ITI stim)": A.agents_on(td.assign(p=pred), "p", "Y-", "test"),
+                 "Z\n(no stim)": A.agents_on(td.assign(p=pred), "p", "Z-", "test"),
+                 "D\n(ext + stim)": ext.where(td.trial_type == "D-").isel(trial=slice(-10, None)).mean("trial"),
+                 "E\n(ext)": ext.where(td.trial_type == "E-").isel(trial=slice(-10, None)).mean("trial")}
+    for i, (label, v) in enumerate(per_agent.items()):
+        plot.bars(b, [i], v.expand_dims("bar"), "agent", width=0.7,
+                  color=(plot.GREEN, plot.ORANGE, plot.GREY, plot.PURPLE, plot.BLUE)[i])
+    b.set_xticks(range(len(per_agent)), list(per_agent))
+    b.set_xlabel("test (X, Y, Z) or late extinction (D, E)")
+    b.set_ylabel("learned prediction (a.u.)")
+    b.set_title("Test", pad=24)
+    fig.suptitle("Steinberg et al. (2013): optogenetic unblocking and slowed extinction — TD(λ)")
+    plot.note(fig, f"Mean over {td.sizes['agent']} agents; bands and error bars: 95 % confidence interval of the mean.")
     return fig

@@ -46,7 +46,7 @@ def design() -> PavlovianDesign:
 
 
 @register(NAME, "The RPE moves from reward to cue: a bump in TD(0), none in TD(λ) (model property)", CITATION,
-          default_agents=1)
+          default_agents=1, topic="dopamine RPE")
 def run(n_agents: int = 1, seed: int = 0) -> ExperimentResult:
     sims = {}
     d = design()
@@ -79,15 +79,17 @@ def run(n_agents: int = 1, seed: int = 0) -> ExperimentResult:
 
 
 def figure(ds: xr.Dataset):
+    from .. import plot
     from ..plot import mark_events, plt, rpe_heatmap
 
-    fig, axes = plt.subplots(1, ds.sizes["learner"], figsize=(13, 4), constrained_layout=True, sharey=True)
+    fig, axes = plt.subplots(1, ds.sizes["learner"], figsize=(13, 4.2), constrained_layout=True, sharey=True)
     for ax, label in zip(axes, ds.learner.values):
         im = rpe_heatmap(ax, ds.rpe.sel(learner=label))
         mark_events(ax, {"CS": 0.0, "R": 1.0})
-        ax.set_title(str(label), fontsize=10, pad=14)
+        ax.set_title(str(label), pad=14)
         ax.set_xlabel("time from CS onset (s)")
     axes[0].set_ylabel("training trial")
-    fig.colorbar(im, ax=list(axes), label="RPE", shrink=0.8)
-    fig.suptitle("Backward shift of the RPE during acquisition (a model property)", fontsize=11)
+    fig.colorbar(im, ax=list(axes), label="RPE (a.u.)", shrink=0.8)
+    fig.suptitle("Backward shift of the RPE during acquisition (a model property)")
+    plot.note(fig, "Deterministic: every agent learns the same; mean over agents shown.")
     return fig

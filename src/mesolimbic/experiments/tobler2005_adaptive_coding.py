@@ -14,6 +14,10 @@ raw TD error scales with the range (expected failure: the finding needs
 normalisation). An adaptive readout divides each cue's RPE by the spread it has
 learned for that cue — the mean absolute RPE at reward over the cue's previous
 trials — so the larger outcome gives ~ +1 and the smaller ~ -1 for every cue.
+The same division with the spread the cue predicts (the range or the SD of its
+outcomes, :func:`mesolimbic.neurons.adaptive_code` with
+:func:`~mesolimbic.neurons.outcome_spread`) is the library readout; both are
+checked.
 
 Reference: Tobler, P. N., Fiorillo, C. D. & Schultz, W. (2005). Adaptive coding
 of reward value by dopamine neurons. Science 307:1642-1645.
@@ -24,6 +28,7 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
+from .. import neurons
 from ..models import TD
 from ..simulate import simulate
 from ..tasks import Cue, PavlovianDesign, Phase, TrialType
@@ -57,7 +62,7 @@ def learned_spread(rpe_us: np.ndarray, mask: np.ndarray) -> np.ndarray:
 
 
 @register(NAME, "Adaptive coding: normalising by the learned range equalises responses", CITATION,
-          default_agents=50)
+          default_agents=50, topic="dopamine RPE")
 def run(n_agents: int = 50, seed: int = 0) -> ExperimentResult:
     sims = {}
     sim = single(simulate(design(), TD(), PARAMS, n_agents=n_agents, seed=seed, record="trials"))
@@ -66,13 +71,18 @@ def run(n_agents: int = 50, seed: int = 0) -> ExperimentResult:
     tt = sim.trial_type.values
     rpe = sim.rpe_us.values
     raw, norm = {}, {}
+    raw_agents, norm_agents = {}, {}  # each agent's mean, for the figure's confidence intervals
     for cue, (lo, hi) in RANGES.items():
         mask = np.char.startswith(tt.astype(str), cue + "_")
         spread = learned_spread(rpe, mask)
         for m in (lo, hi):
             sel = (tt == f"{cue}_{m:g}") & late[None, :]
             raw[(cue, m)] = float(rpe[sel].mean())
-            norm[(cue, m)] = float((rpe / spread)[sel].mean())
+            coded = neurons.adaptive_code(rpe, spread)
+            norm[(cue, m)] = float(coded[sel].mean())
+            with np.errstate(invalid="ignore"):
+                raw_agents[(cue, m)] = np.nanmean(np.where(sel, rpe, np.nan), axis=1)
+                norm_agents[(cue, m)] = np.nanmean(np.where(sel, coded, np.nan), axis=1)
     larger_raw = np.array([raw[(c, RANGES[c][1])] for c in RANGES])
     larger_norm = np.array([norm[(c, RANGES[c][1])] for c in RANGES])
     smaller_norm = np.array([norm[(c, RANGES[c][0])] for c in RANGES])
@@ -86,31 +96,53 @@ def run(n_agents: int = 50, seed: int = 0) -> ExperimentResult:
         Check("smaller_outcome_depresses", "max over cues of the normalised response to the smaller outcome",
               float(smaller_norm.max()), "<", -0.5, model="TD(0.9) + adaptive readout", kind="property"),
     ]
+    # the library readout with the spread the cue predicts (its two equiprobable outcomes): range and SD
+    fixed = {kind: np.array([neurons.adaptive_code(raw[(c, RANGES[c][1])], neurons.outcome_spread(RANGES[c], kind=kind))
+                             for c in RANGES]) for kind in ("range", "sd")}
+    for kind, label in (("range", "range"), ("sd", "SD")):
+        checks.append(Check("similar_response_to_larger", f"max / min over cues of the response to the larger outcome "
+                            f"divided by the {label} of the cue's outcomes (neurons.adaptive_code)",
+                            float(fixed[kind].max() / fixed[kind].min()), "<", 1.5,
+                            model=f"TD(0.9) + {label}-normalised readout", kind="property"))
     cues = list(RANGES)
     ds = xr.Dataset({
         "raw_rpe": (("cue", "outcome"), [[raw[(c, m)] for m in RANGES[c]] for c in cues]),
         "normalised_response": (("cue", "outcome"), [[norm[(c, m)] for m in RANGES[c]] for c in cues]),
         "magnitude": (("cue", "outcome"), [list(RANGES[c]) for c in cues]),
-    }, coords={"cue": cues, "outcome": ["smaller", "larger"]},
+        "raw_rpe_by_agent": (("cue", "outcome", "agent"), [[raw_agents[(c, m)] for m in RANGES[c]] for c in cues],
+                             {"long_name": "RPE at the outcome, each agent's mean over its last 300 trials",
+                              "units": "a.u."}),
+        "normalised_response_by_agent": (("cue", "outcome", "agent"),
+                                         [[norm_agents[(c, m)] for m in RANGES[c]] for c in cues],
+                                         {"long_name": "RPE / learned spread, each agent's mean", "units": "1"}),
+    }, coords={"cue": cues, "outcome": ["smaller", "larger"], "agent": sim.agent.values},
         attrs={**{f"param_{k}": v for k, v in PARAMS.items()}})
+    for kind in ("range", "sd"):
+        ds[f"larger_{kind}_normalised"] = ("cue", fixed[kind], {"long_name": f"RPE to the larger outcome / {kind} "
+                                                                 "of the cue's outcomes", "units": "1"})
     return ExperimentResult(NAME, ds, checks, lambda: figure(ds), params=dict(PARAMS, representation="CSC"), sims=sims)
 
 
 def figure(ds: xr.Dataset):
+    from .. import plot
     from ..plot import plt
 
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), constrained_layout=True)
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4.1), constrained_layout=True)
     x = np.arange(ds.sizes["cue"])
-    for ax, var, title in ((axes[0], "raw_rpe", "Raw RPE: scales with the range"),
-                           (axes[1], "normalised_response", "Normalised by the learned spread")):
-        ax.bar(x - 0.2, ds[var].sel(outcome="smaller"), 0.4, label="smaller outcome", color="tab:blue")
-        ax.bar(x + 0.2, ds[var].sel(outcome="larger"), 0.4, label="larger outcome", color="tab:red")
-        ax.set_xticks(x, [f"{c}\n({a:g} or {b:g})" for c, (a, b) in zip(ds.cue.values, ds.magnitude.values)],
-                      fontsize=8)
-        ax.axhline(0, color="0.3", lw=0.6)
-        ax.set_title(title, fontsize=10)
-        ax.legend(fontsize=8, frameon=False)
-    axes[0].set_ylabel("RPE at reward")
-    axes[1].set_ylabel("RPE / learned spread")
-    fig.suptitle("Tobler, Fiorillo & Schultz (2005): adaptive coding of reward value", fontsize=11)
+    for ax, var, title in ((axes[0], "raw_rpe_by_agent", "Raw RPE: scales with the range"),
+                           (axes[1], "normalised_response_by_agent", "Normalised by the learned spread")):
+        plot.bars(ax, x - 0.2, ds[var].sel(outcome="smaller"), "agent", width=0.4, label="smaller outcome",
+                  color=plot.BLUE)
+        plot.bars(ax, x + 0.2, ds[var].sel(outcome="larger"), "agent", width=0.4, label="larger outcome",
+                  color=plot.VERMILLION)
+        ax.set_xticks(x, [f"{c}\n({a:g} or {b:g})" for c, (a, b) in zip(ds.cue.values, ds.magnitude.values)])
+        ax.set_xlabel("cue (its two equiprobable outcomes)")
+        ax.axhline(0, color=plot.GREY, lw=0.6)
+        ax.set_title(title)
+    axes[0].set_ylabel("RPE at the outcome (a.u.)")
+    axes[1].set_ylabel("RPE / learned spread (1)")
+    fig.suptitle("Tobler, Fiorillo & Schultz (2005): adaptive coding of reward value — TD(0.9), CSC")
+    plot.legend_below(fig)
+    plot.note(fig, f"Last 300 trials; mean over {ds.sizes['agent']} agents, error bars: 95 % confidence interval of "
+                   "the mean.")
     return fig

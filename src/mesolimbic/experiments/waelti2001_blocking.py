@@ -20,6 +20,8 @@ comply with basic assumptions of formal learning theory. Nature 412:43-48.
 
 from __future__ import annotations
 
+import numpy as np
+
 from .. import neurons
 from ..tasks import PavlovianDesign
 from . import _associative as A
@@ -40,7 +42,7 @@ def design() -> PavlovianDesign:
 
 
 @register(NAME, "Dopamine blocking: small response to the blocked cue, large to the control", CITATION,
-          default_agents=50)
+          default_agents=50, topic="dopamine RPE")
 def run(n_agents: int = 50, seed: int = 0) -> ExperimentResult:
     sims = {}
     from ..models import TD
@@ -78,28 +80,40 @@ def run(n_agents: int = 50, seed: int = 0) -> ExperimentResult:
     ds = sim[["rpe", "rpe_cs", "rpe_us", "trial_type", "reward"]].sel(trial=test)
     ds["firing_rate"] = rate.sel(trial=test)
     ds.attrs = {k: v for k, v in sim.attrs.items()}
-    tests = {"CS: X (blocked)": cs_x, "CS: Y (control)": cs_y, "reward after X": us_xr, "omission after Y": us_y}
-    return ExperimentResult(NAME, ds, checks, lambda: figure(ds, tests), params=dict(A.TD_PARAMS,
+    ds["firing_rate"].attrs.update(long_name="dopamine neuron firing rate", units="Hz")
+    return ExperimentResult(NAME, ds, checks, lambda: figure(ds), params=dict(A.TD_PARAMS,
                                                                                     representation="CSC"), sims=sims)
 
 
-def figure(ds, tests):
+#: the figure's bars: label, variable, test trial types, colour
+BARS = (("CS: X\n(blocked)", "rpe_cs", ("X-", "X+"), "BLUE"), ("CS: Y\n(control)", "rpe_cs", ("Y-",), "VERMILLION"),
+        ("reward\nafter X", "rpe_us", ("X+",), "GREEN"), ("omission\nafter Y", "rpe_us", ("Y-",), "VERMILLION"))
+
+
+def figure(ds):
+    from .. import plot
     from ..plot import mark_events, plt
 
-    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 3.9), constrained_layout=True)
-    for t, c in (("X-", "tab:blue"), ("X+", "tab:green"), ("Y-", "tab:red")):
-        a.plot(ds.time, ds.firing_rate.where(ds.trial_type == t).mean(["agent", "trial"]), color=c,
-               label={"X-": "X (blocked), no reward", "X+": "X (blocked), reward", "Y-": "Y (control), no reward"}[t])
+    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4.3), constrained_layout=True, gridspec_kw={"width_ratios": [1.3, 1]})
+    labels = {"X-": "X (blocked), no reward", "X+": "X (blocked), reward", "Y-": "Y (control), no reward"}
+    for t, colour in (("X-", plot.BLUE), ("X+", plot.GREEN), ("Y-", plot.VERMILLION)):
+        plot.band(a, ds.time, ds.firing_rate.where(ds.trial_type == t).mean("trial"), "agent", color=colour,
+                  label=labels[t])
     mark_events(a, {"CS": 0.0, "R": 1.0})
     a.set_xlabel("time from CS onset (s)")
     a.set_ylabel("firing rate (Hz)")
-    a.legend(fontsize=8, frameon=False)
-    a.set_title("Test trials (mean over agents)", fontsize=10, pad=14)
-    labels = list(tests)
-    b.bar(range(len(labels)), [tests[k] for k in labels], color=["tab:blue", "tab:red", "tab:green", "tab:red"])
-    b.set_xticks(range(len(labels)), labels, fontsize=8, rotation=10)
-    b.axhline(0, color="0.3", lw=0.6)
-    b.set_ylabel("RPE")
-    b.set_title("Blocked vs control cue", fontsize=10, pad=14)
-    fig.suptitle("Waelti, Dickinson & Schultz (2001): dopamine blocking — TD(λ), CSC", fontsize=11)
+    a.legend(loc="upper center")
+    a.set_title("Test trials", pad=14)
+    x = np.arange(len(BARS))
+    for i, (label, var, types, colour) in enumerate(BARS):
+        per_agent = ds[var].where(ds.trial_type.isin(list(types))).mean("trial")
+        plot.bars(b, [i], per_agent.expand_dims("bar"), "agent", width=0.7, color=getattr(plot, colour))
+    b.set_xticks(x, [lab for lab, *_ in BARS])
+    b.set_xlabel("test event")
+    b.axhline(0, color=plot.GREY, lw=0.6)
+    b.set_ylabel("RPE (a.u.)")
+    b.set_title("Blocked vs control cue", pad=14)
+    fig.suptitle("Waelti, Dickinson & Schultz (2001): dopamine blocking — TD(λ), CSC")
+    plot.note(fig, f"Mean over {ds.sizes['agent']} agents of each agent's test trials; bands and error bars: 95 % "
+                   "confidence interval of the mean.")
     return fig

@@ -40,7 +40,7 @@ KAPPA = math.exp(2.0)
 
 
 @register(NAME, "Incentive salience: salt deprivation makes a salt cue wanted at once, without learning", CITATION,
-          default_agents=20)
+          default_agents=20, topic="circuit & motivation")
 def run(n_agents: int = 20, seed: int = 0) -> ExperimentResult:
     sims = {}
     d = design({"A+": ("A", 1.0), "B+": ("B", -1.0), "A-": ("A", 0.0), "B-": ("B", 0.0)},
@@ -88,25 +88,29 @@ def run(n_agents: int = 20, seed: int = 0) -> ExperimentResult:
 
 
 def figure(ds: xr.Dataset):
+    from .. import plot
     from ..plot import plt
 
-    fig, axes = plt.subplots(1, 2, figsize=(11, 3.8), constrained_layout=True, sharey=True)
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.3), constrained_layout=True, sharey=True)
     for ax, g in zip(axes, ds.group.values):
         sub = ds.sel(group=g)
-        k0 = 0
-        for label, color in (("A+", "tab:green"), ("B+", "tab:blue"), ("A-", "tab:green"), ("B-", "tab:blue")):
-            v = by_type(sub, "wanting_cs", label).mean(0)
+        for label, colour in (("A+", plot.GREEN), ("B+", plot.BLUE), ("A-", plot.GREEN), ("B-", plot.BLUE)):
+            v = by_type(sub, "wanting_cs", label)  # [agent, k]: that cue's k-th presentation
             start = 0 if label.endswith("+") else 31
-            ax.plot(start + np.arange(1, v.size + 1), v, "o" if label.endswith("-") else "-", ms=4, color=color,
-                    label=f"cue {label[0]} ({'sucrose' if label[0] == 'A' else 'salt'})" if label.endswith("+")
-                    else None)
-            k0 = max(k0, v.size)
-        ax.axvline(30.5, color="0.5", ls="--", lw=0.8)
-        ax.axhline(0, color="0.3", lw=0.6)
-        ax.set_title(str(g), fontsize=10)
-        ax.set_xlabel("presentation of the cue (test, deprived: dots)")
-    axes[0].set_ylabel("wanting at cue onset")
-    axes[0].legend(fontsize=8, frameon=False)
+            x = start + np.arange(1, v.shape[1] + 1)
+            what = f"cue {label[0]} ({'sucrose' if label[0] == 'A' else 'salt'})"
+            if label.endswith("+"):
+                plot.band(ax, x, v, 0, color=colour, label=f"{what}, training")
+            else:
+                plot.errorbar(ax, x, v, 0, fmt="o", color=colour, label=f"{what}, test (no outcome)")
+        ax.axvline(30.5, color=plot.GREY, ls="--", lw=0.8)
+        ax.axhline(0, color=plot.GREY, lw=0.6)
+        ax.set_title(str(g))
+        ax.set_xlabel("presentation of the cue")
+    axes[0].set_ylabel("wanting at cue onset (a.u.)")
     fig.suptitle(f"Salt appetite revalues the salt cue at once (κ = e², additive for aversive predictions); "
-                 f"re-learning would take {ds.attrs['relearning_trials']} trials", fontsize=10)
+                 f"re-learning would take {ds.attrs['relearning_trials']} trials")
+    plot.legend_below(fig, ncol=4)
+    plot.note(fig, f"Mean over {ds.sizes['agent']} simulated rats; bands and error bars: 95 % confidence interval of "
+                   "the mean. Dashed line: training ends, test begins.")
     return fig

@@ -240,29 +240,42 @@ def model_recovery(models, n_subjects: int = 30, n_trials: int = 200, seed: int 
 
 
 def recovery_figure(ds: xr.Dataset, confusion: pd.DataFrame | None = None):
+    """Parameter recovery (true against recovered, one panel per parameter, identity dashed) and,
+    with ``confusion``, model recovery: rows the generating model, columns the model that
+    fitted best (lowest BIC), cells the share of the generating model's simulated subjects."""
+    from .. import plot
     from ..plot import plt
 
-    names = list(ds.parameter.values)
-    n = len(names) + (confusion is not None)
-    fig, axes = plt.subplots(1, n, figsize=(3.4 * n, 3.4), constrained_layout=True)
-    axes = np.atleast_1d(axes)
-    for ax, k in zip(axes, names):
-        t, f = ds.true.sel(parameter=k), ds.fitted.sel(parameter=k)
-        ax.plot(t, f, "o", ms=3, alpha=0.6)
-        lo, hi = float(min(t.min(), f.min())), float(max(t.max(), f.max()))
-        ax.plot([lo, hi], [lo, hi], color="0.5", lw=0.8, ls="--")
-        ax.set_xlabel(f"true {k}")
-        ax.set_ylabel(f"recovered {k}")
-        ax.set_title(f"r = {ds.attrs[f'r_{k}']:.2f}", fontsize=10)
-    if confusion is not None:
-        ax = axes[-1]
-        im = ax.imshow(confusion.to_numpy(), vmin=0, vmax=1, cmap="Blues")
-        ax.set_xticks(range(confusion.shape[1]), confusion.columns, rotation=30, fontsize=7)
-        ax.set_yticks(range(confusion.shape[0]), confusion.index, fontsize=7)
-        for i in range(confusion.shape[0]):
-            for j in range(confusion.shape[1]):
-                ax.text(j, i, f"{confusion.iat[i, j]:.2f}", ha="center", va="center", fontsize=8)
-        ax.set_title("model recovery (BIC)", fontsize=10)
-        fig.colorbar(im, ax=ax, shrink=0.8)
-    fig.suptitle(f"Recovery: {ds.attrs['model']}, {ds.attrs['n_trials']} trials per subject", fontsize=11)
+    with plot.style():
+        names = list(ds.parameter.values)
+        n = len(names) + (confusion is not None)
+        width = [1.0] * len(names) + ([1.45] if confusion is not None else [])
+        fig, axes = plt.subplots(1, n, figsize=(3.5 * sum(width), 3.7), constrained_layout=True,
+                                 gridspec_kw={"width_ratios": width})
+        axes = np.atleast_1d(axes)
+        for ax, k in zip(axes, names):
+            t, f = ds.true.sel(parameter=k), ds.fitted.sel(parameter=k)
+            ax.plot(t, f, "o", ms=3.5, alpha=0.6, color=plot.BLUE, markeredgewidth=0)
+            lo, hi = float(min(t.min(), f.min())), float(max(t.max(), f.max()))
+            ax.plot([lo, hi], [lo, hi], color=plot.GREY, lw=0.8, ls="--", label="identity")
+            ax.set_xlabel(f"true {k} (simulated)")
+            ax.set_ylabel(f"recovered {k} (fitted)")
+            ax.set_title(f"{k}: r = {ds.attrs[f'r_{k}']:.2f}, {ds.sizes.get('subject', t.size)} subjects")
+            ax.legend(loc="upper left")
+        if confusion is not None:
+            ax = axes[-1]
+            m = confusion.to_numpy(dtype=float)
+            im = ax.imshow(m, vmin=0, vmax=1, cmap="Blues")
+            ax.set_xticks(range(confusion.shape[1]), confusion.columns, rotation=30, ha="right")
+            ax.set_yticks(range(confusion.shape[0]), confusion.index)
+            ax.set_xlabel("fitted model (lowest BIC)")
+            ax.set_ylabel("generating model (simulated)")
+            for i in range(m.shape[0]):
+                for j in range(m.shape[1]):
+                    ax.text(j, i, f"{m[i, j]:.2f}", ha="center", va="center", fontsize=8.5,
+                            color="white" if m[i, j] > 0.6 else "black")
+            ax.set_title("Model recovery: each row sums to 1")
+            ax.spines[["top", "right"]].set_visible(True)
+            fig.colorbar(im, ax=ax, shrink=0.8, label="share of the simulated subjects")
+        fig.suptitle(f"Recovery: {ds.attrs['model']}, {ds.attrs['n_trials']} trials per subject")
     return fig

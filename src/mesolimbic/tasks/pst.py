@@ -105,15 +105,16 @@ class ProbabilisticSelection:
         return {"order": state["order"], "t": state["t"] + 1}, reward, info
 
 
-def choose_a_avoid_b(ds) -> dict:
+def choose_a_avoid_b(ds, per_agent: bool = False) -> dict:
     """Test-phase accuracies from a simulation: ``choose_a`` (choosing A in the novel
     pairs containing A), ``avoid_b`` (not choosing B in the novel pairs containing B),
-    over every agent (and per parameter set if swept: arrays along ``param_set``)."""
+    over every agent (and per parameter set if swept: arrays along ``param_set``);
+    ``per_agent``: each agent's own (a last axis along ``agent``)."""
     cue, choice = ds.cue.values, ds.choice.values.astype(int)
     novel = cue >= 3  # the novel pairs appear only in the test phase
     chosen = PAIRS[cue, choice]
     has_a, has_b = (PAIRS[cue] == 0).any(-1) & novel, (PAIRS[cue] == 1).any(-1) & novel
-    axes = tuple(range(cue.ndim - 2, cue.ndim))  # agent, trial
+    axes = (cue.ndim - 1,) if per_agent else tuple(range(cue.ndim - 2, cue.ndim))  # (agent,) trial
     choose_a = ((chosen == 0) & has_a).sum(axes) / has_a.sum(axes)
     avoid_b = ((chosen != 1) & has_b).sum(axes) / has_b.sum(axes)
     return {"choose_a": choose_a, "avoid_b": avoid_b}

@@ -25,7 +25,7 @@ import numpy as np
 from .._validate import check_count, check_range
 from ..models.base import Output
 
-__all__ = ["TwoStep", "stay_probabilities", "stays_of", "STAY_CONDITIONS"]
+__all__ = ["TwoStep", "stay_probabilities", "stays_of", "stays_by_agent", "STAY_CONDITIONS"]
 
 #: the previous-trial conditions of the stay analysis, in the order returned
 STAY_CONDITIONS = ("rewarded, common", "rewarded, rare", "unrewarded, common", "unrewarded, rare")
@@ -65,6 +65,22 @@ def stays_of(ds) -> np.ndarray:
     common = ds.common.sel(stage=0).transpose("param_set", "agent", "trial").values
     reward = ds.outcome.sel(stage=1).transpose("param_set", "agent", "trial").values
     return np.stack([stay_probabilities(c1[i], common[i], reward[i])[0] for i in range(c1.shape[0])])
+
+
+def stays_by_agent(ds) -> np.ndarray:
+    """``[param_set, agent, 4]``: each agent's own stay probabilities (as
+    :func:`stay_probabilities`, on that agent's trials; NaN where a condition never occurs)."""
+    c = ds.choice.sel(stage=0).transpose("param_set", "agent", "trial").values
+    com = ds.common.sel(stage=0).transpose("param_set", "agent", "trial").values.astype(bool)
+    r = ds.outcome.sel(stage=1).transpose("param_set", "agent", "trial").values > 0
+    stay = (c[..., 1:] == c[..., :-1]).astype(float)
+    out = []
+    for rew, com_ in ((True, True), (True, False), (False, True), (False, False)):
+        sel = (r[..., :-1] == rew) & (com[..., :-1] == com_)
+        n = sel.sum(-1)
+        with np.errstate(invalid="ignore"):
+            out.append(np.where(n > 0, (stay * sel).sum(-1) / np.maximum(n, 1), np.nan))
+    return np.stack(out, -1)
 
 
 @dataclass(frozen=True)
