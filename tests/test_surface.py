@@ -97,3 +97,27 @@ def test_phase_default_order_warns_where_it_matters():
         warnings.simplefilter("error")
         assert ml.Phase("one", {"A+": 2}).order == "sequential"
         assert ml.Phase("mixed", {"A+": 2, "B-": 2}, order="random").order == "random"
+
+
+def test_help_does_not_import_the_numerical_stack():
+    """`mesolimbic --help` must answer fast (issue 17: 3.7 s when it imported JAX): the command
+    line imports no JAX, NumPyro, xarray or matplotlib until a command runs. Checked in a fresh
+    interpreter by what --help and every subcommand's --help leave in sys.modules (not by time)."""
+    import subprocess
+    import sys
+
+    code = ("import sys\n"
+            "from typer.testing import CliRunner\n"
+            "from mesolimbic.cli import app\n"
+            "r = CliRunner()\n"
+            "names = [c.name or c.callback.__name__.replace('_', '-') for c in app.registered_commands]\n"
+            "for args in [['--help']] + [[n, '--help'] for n in names]:\n"
+            "    res = r.invoke(app, args)\n"
+            "    assert res.exit_code == 0, (args, res.output)\n"
+            "heavy = sorted(m for m in ('jax', 'numpyro', 'xarray', 'matplotlib', 'torch', 'dask', 'dash')\n"
+            "               if m in sys.modules)\n"
+            "print(len(names), heavy)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    n, heavy = out.stdout.split(" ", 1)
+    assert int(n) >= 8 and heavy.strip() == "[]", out.stdout

@@ -18,7 +18,7 @@ import types
 
 from ._version import __version__
 
-_SUBMODULES = ("experiments", "models", "neurons", "representations", "rpe", "tasks")
+_SUBMODULES = ("axioms", "experiments", "models", "neurons", "representations", "rpe", "tasks")
 _NAMES = {
     "TD": "models", "RescorlaWagner": "models",
     "CSC": "representations", "CompleteSerialCompound": "representations", "Microstimulus": "representations",

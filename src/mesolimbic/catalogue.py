@@ -17,7 +17,7 @@ __all__ = ["choice_learners", "pavlovian_learners", "choice_tasks", "task_from_s
 
 def choice_learners() -> dict[str, Callable]:
     """Factories of every choice learner variant, by name."""
-    from .models import (ActorCritic, DeltaRule, FictitiousUpdate, HijackedDeltaRule, HybridTwoStep, OpAL,
+    from .models import (ActorCritic, AverageRewardSARSA, DeltaRule, FictitiousUpdate, HijackedDeltaRule, HybridTwoStep, OpAL,
                          PavlovianBiasGoNoGo, QLearning, SARSA, StimulusValueLearner, Sticky)
     from .tasks.pst import PAIRS
 
@@ -29,6 +29,7 @@ def choice_learners() -> dict[str, Callable]:
         "q_learning_epsilon_greedy": lambda: QLearning(policy="epsilon_greedy"),
         "q_learning_discounted": lambda: QLearning(discounted=True),
         "sarsa": SARSA,
+        "average_reward_sarsa": AverageRewardSARSA,
         "actor_critic": ActorCritic,
         "actor_critic_discounted": lambda: ActorCritic(discounted=True),
         "opal": OpAL,
@@ -52,10 +53,12 @@ def choice_learners() -> dict[str, Callable]:
 def pavlovian_learners() -> dict[str, Callable]:
     """Factories of the Pavlovian learners, by name."""
     from .circuit import Circuit
-    from .models import TD, DistributionalRPE, RescorlaWagner
+    from .models import TD, BeliefTD, DistributionalRPE, GabaTD, QuantileRPE, RescorlaWagner, SuccessorTD
 
     return {"td": TD, "td_replacing": lambda: TD(trace="replacing"), "rw": RescorlaWagner,
-            "distributional": lambda: DistributionalRPE((0.2, 0.5, 0.8)), "circuit": Circuit}
+            "distributional": lambda: DistributionalRPE((0.2, 0.5, 0.8)), "circuit": Circuit,
+            "quantile": lambda: QuantileRPE((0.2, 0.5, 0.8)), "gaba_td": GabaTD, "gaba_td_divisive": lambda: GabaTD("divisive"),
+            "belief_td": lambda: BeliefTD([1.0]), "successor_td": SuccessorTD}
 
 
 def choice_tasks(small: bool = False) -> dict[str, Callable]:

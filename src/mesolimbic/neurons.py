@@ -17,7 +17,8 @@ import xarray as xr
 from ._seed import check_seed, jax_key, seed_attr
 from ._validate import check_choice, check_range
 
-__all__ = ["firing_rate", "poisson_spikes", "psth", "spike_times"]
+__all__ = ["firing_rate", "habenula_rate", "salience_rate", "concentration", "adaptive_code", "outcome_spread",
+           "poisson_spikes", "psth", "spike_times"]
 
 
 @overload
@@ -147,3 +148,251 @@ def psth(spikes: xr.DataArray, *, bin_width: float = 0.05, over: tuple[str, ...]
     rate.attrs = {"long_name": "PSTH", "units": "Hz", "bin_width_s": per * res}
     rate.name = "psth"
     return rate
+
+
+def habenula_rate(
+    rpe: xr.DataArray | np.ndarray,
+    *,
+    baseline: float = 25.0,
+    gain_positive: float = 15.0,
+    gain_negative: float = 15.0,
+    floor: float = 0.0,
+    latency: float = 0.05,
+) -> xr.DataArray | np.ndarray:
+    r"""Lateral habenula (LHb) neuron firing rate (Hz) from the RPE: a tonically active
+    cell that reward *inhibits* and omission or punishment *excites*,
+
+    .. math:: f_{\text{LHb}} = \max\big(f_{\text{floor}},\; f_0 - g_+ [\delta]_+ + g_- [-\delta]_+\big)
+
+    the mirror image of :func:`firing_rate` about a baseline: an unpredicted reward
+    pauses the cell, an omitted one or an aversive outcome drives it (Matsumoto &
+    Hikosaka 2007, Nature 447:1111: LHb neurons fire tonically, are inhibited by
+    reward and reward-predicting targets and excited by their absence, and respond
+    before dopamine neurons; punishment: Matsumoto & Hikosaka 2009, Nat Neurosci
+    12:77). Defaults are assumptions of this package: a 25 Hz baseline (LHb
+    background rates are several times dopamine's) with equal gains, so that the
+    cell — unlike dopamine neurons, which a full omission silences — codes
+    negative errors by excitation and positive ones by inhibition with room on
+    both sides. ``latency`` (s) is shorter than dopamine's 0.1 s default, as LHb
+    responses precede them. Trial by trial it is anti-correlated with
+    :func:`firing_rate` of the same RPE. DataArrays with a ``time`` coordinate
+    are shifted by the latency, like :func:`firing_rate`.
+    """
+    check_range("baseline", baseline, 0.0)
+    check_range("gain_positive", gain_positive, 0.0)
+    check_range("gain_negative", gain_negative, 0.0)
+    check_range("floor", floor, 0.0, baseline)
+    check_range("latency", latency, 0.0)
+
+    def rate(d):
+        d = np.asarray(d, float)
+        return np.maximum(baseline - gain_positive * np.maximum(d, 0) + gain_negative * np.maximum(-d, 0), floor)
+
+    if isinstance(rpe, xr.DataArray):
+        out = xr.apply_ufunc(rate, rpe)
+        if latency > 0 and "time" in rpe.dims:
+            dt = float(rpe.time[1] - rpe.time[0]) if rpe.sizes["time"] > 1 else latency
+            out = out.shift(time=int(round(latency / dt)), fill_value=baseline)
+        out.attrs = {"long_name": "lateral habenula neuron firing rate", "units": "Hz", "region": "lhb",
+                     "baseline_rate": baseline, "latency_s": latency, "gain_positive": gain_positive,
+                     "gain_negative": gain_negative, "floor": floor}
+        out.name = "lhb_rate"
+        return out
+    return rate(rpe)
+
+
+def concentration(
+    rate: xr.DataArray | np.ndarray,
+    *,
+    dt: float | None = None,
+    release: float = 0.1,
+    vmax: float = 4.0,
+    km: float = 0.2,
+    substep: float = 0.001,
+    c0: float | None = None,
+) -> xr.DataArray | np.ndarray:
+    r"""Extracellular dopamine concentration (µM) in the striatum from the firing rate of
+    the dopamine neurons that project there: release per spike and Michaelis–Menten
+    reuptake by the dopamine transporter,
+
+    .. math:: \frac{dC}{dt} = R\, f(t) - \frac{V_{\max}\, C}{K_m + C}
+
+    with ``release`` :math:`R` (µM per spike per second of firing, i.e. the
+    concentration added by one spike of the population's mean rate), ``vmax``
+    (µM/s) and ``km`` (µM). Defaults: :math:`V_{\max}` = 4 µM/s and
+    :math:`K_m` = 0.2 µM, the order of the striatal uptake constants measured by
+    voltammetry and used by Dreyer et al. (2010); :math:`R` = 0.1 µM per spike is an
+    assumption chosen so that 4 Hz tonic firing gives a steady ~20 nM, the order
+    of tonic striatal dopamine. The steady state of a constant rate ``f`` is
+    :math:`C^* = K_m R f / (V_{\max} - R f)` (no steady state when
+    :math:`R f \ge V_{\max}`: uptake saturates). Integrated by forward Euler on
+    ``substep`` seconds (the reuptake time constant :math:`K_m/V_{\max}` is 50 ms),
+    holding the rate constant within each step of ``rate``. An uptake blocker such
+    as cocaine is a smaller ``vmax`` or a larger ``km``. The trace starts at
+    ``c0`` (default: the steady state of the first step's rate).
+
+    ``rate``: a DataArray with a ``time`` dimension (e.g. from :func:`firing_rate`;
+    its step gives ``dt``) or an array whose last axis is time (``dt`` required).
+    Returns the concentration on the same grid (the value at the end of each step).
+
+    Reference: Dreyer, J. K., Herrik, K. F., Berg, R. W. & Hounsgaard, J. D. (2010).
+    Influence of phasic and tonic dopamine release on receptor activation. J Neurosci
+    30:14273-14283. For comparison with voltammetry of reward learning: Hart,
+    Rutledge, Glimcher & Phillips (2014), J Neurosci 34:698.
+    """
+    import jax.numpy as jnp
+
+    check_range("release", release, 0.0, math.inf, low_open=True)
+    check_range("vmax", vmax, 0.0, math.inf, low_open=True)
+    check_range("km", km, 0.0, math.inf, low_open=True)
+    check_range("substep", substep, 0.0, math.inf, low_open=True)
+    da = isinstance(rate, xr.DataArray)
+    if da:
+        if "time" not in rate.dims:
+            raise ValueError("rate must have a 'time' dimension (e.g. from firing_rate)")
+        t = rate.time.values
+        if dt is None:
+            if t.size < 2:
+                raise ValueError("dt is needed when rate has a single time step")
+            dt = float(t[1] - t[0])
+        arr = rate.transpose(..., "time").values
+    else:
+        if dt is None:
+            raise ValueError("dt (seconds per step of rate's last axis) is required for a plain array")
+        arr = np.asarray(rate, float)
+    check_range("dt", dt, 0.0, math.inf, low_open=True)
+    if np.any(arr < 0):
+        raise ValueError("rate must be a firing rate (>= 0 Hz)")
+    n_sub = max(1, int(round(dt / substep)))
+    h = dt / n_sub
+    f0 = arr[..., 0]
+    if c0 is None:
+        drive = release * f0
+        if np.any(drive >= vmax):
+            raise ValueError(f"the first step's release {np.max(drive):.3g} µM/s is at or above vmax {vmax:g} µM/s: "
+                             f"no steady state to start from; give c0")
+        start = km * drive / (vmax - drive)
+    else:
+        start = np.broadcast_to(np.asarray(check_range("c0", c0, 0.0), float), f0.shape)
+
+    def one_step(c, f):
+        def sub(c, _):
+            c = c + h * (release * f - vmax * c / (km + c))
+            return jnp.maximum(c, 0.0), None
+
+        c, _ = jax.lax.scan(sub, c, None, length=n_sub)
+        return c, c
+
+    x = jnp.moveaxis(jnp.asarray(arr, jnp.float32), -1, 0)
+    _, cs = jax.jit(lambda c, x: jax.lax.scan(one_step, c, x))(jnp.asarray(start, jnp.float32), x)
+    out = np.moveaxis(np.asarray(cs, float), 0, -1)
+    if not da:
+        return out
+    dims = [d for d in rate.dims if d != "time"] + ["time"]
+    res = xr.DataArray(out, dims=dims, coords={k: v for k, v in rate.coords.items() if set(v.dims) <= set(dims)},
+                       name="concentration",
+                       attrs={"long_name": "extracellular dopamine concentration", "units": "µM",
+                              "release_uM_per_spike": release, "vmax_uM_per_s": vmax, "km_uM": km})
+    return res.transpose(*rate.dims)
+
+
+def adaptive_code(
+    response: xr.DataArray | np.ndarray,
+    spread: xr.DataArray | np.ndarray | float,
+    *,
+    centre: xr.DataArray | np.ndarray | float = 0.0,
+    floor: float = 1e-6,
+) -> xr.DataArray | np.ndarray:
+    r"""Adaptive coding of reward (Tobler, Fiorillo & Schultz 2005): a response divided by
+    the spread of the rewards the context predicts,
+
+    .. math:: \tilde\delta = \frac{\delta - c}{\max(s, s_{\min})}
+
+    where ``spread`` :math:`s` is the range or the standard deviation of the
+    predicted outcomes (see :func:`outcome_spread`) and ``centre`` :math:`c` an
+    optional offset (0: the RPE is already centred on the expectation). Dopamine
+    neurons' responses to the larger of two equiprobable outcomes were about the
+    same whatever the cue's range (0.05, 0.15 or 0.5 ml): the gain adapts to the
+    range, so one firing-rate range codes outcomes at very different scales.
+    ``floor`` :math:`s_{\min}` keeps a cue that predicts one certain outcome
+    (spread 0) finite. Arrays broadcast (xarray: by dimension name).
+
+    Reference: Tobler, P. N., Fiorillo, C. D. & Schultz, W. (2005). Adaptive coding
+    of reward value by dopamine neurons. Science 307:1642-1645.
+    """
+    check_range("floor", floor, 0.0, math.inf, low_open=True)
+    if isinstance(response, xr.DataArray) or isinstance(spread, xr.DataArray):
+        out = (response - centre) / np.maximum(spread, floor)
+        if isinstance(out, xr.DataArray):
+            out.attrs = {"long_name": "adaptively coded response (divided by the predicted spread)", "units": "1"}
+        return out
+    s = np.asarray(spread, float)
+    if np.any(s < 0):
+        raise ValueError(f"spread must be >= 0 (a range or an SD), got {s.min():g}")
+    return (np.asarray(response, float) - centre) / np.maximum(s, floor)
+
+
+def outcome_spread(values, probs=None, *, kind: str = "range") -> float:
+    """The spread of a cue's predicted outcomes for :func:`adaptive_code`: ``"range"``
+    (max - min of the outcomes with nonzero probability) or ``"sd"`` (standard
+    deviation under ``probs``, default equiprobable)."""
+    check_choice("kind", kind, ("range", "sd"))
+    v = np.asarray(values, float).ravel()
+    p = np.full(v.size, 1.0 / v.size) if probs is None else np.asarray(probs, float).ravel()
+    if p.shape != v.shape or np.any(p < 0) or not np.isclose(p.sum(), 1.0):
+        raise ValueError(f"probs must be {v.size} non-negative numbers summing to 1, got {p.tolist()}")
+    if kind == "range":
+        on = v[p > 0]
+        return float(on.max() - on.min())
+    m = float(np.sum(p * v))
+    return float(np.sqrt(np.sum(p * (v - m) ** 2)))
+
+
+def salience_rate(
+    rpe_appetitive: xr.DataArray | np.ndarray,
+    rpe_aversive: xr.DataArray | np.ndarray,
+    *,
+    baseline: float = 4.0,
+    gain: float = 20.0,
+    latency: float = 0.1,
+) -> xr.DataArray | np.ndarray:
+    r"""Firing rate (Hz) of *salience-coding* dopamine neurons: excited when an event is
+    more rewarding *or* more aversive than predicted,
+
+    .. math:: f = f_0 + g\,\big([\delta_{\text{app}}]_+ + [\delta_{\text{av}}]_+\big)
+
+    where :math:`\delta_{\text{app}}` is the prediction error of reward and
+    :math:`\delta_{\text{av}}` that of punishment (each from a critic of its own
+    valence, punishment counted positive). *Value-coding* neurons are
+    :func:`firing_rate` of :math:`\delta_{\text{app}} - \delta_{\text{av}}` (the error
+    of a single signed critic): excited by reward, inhibited by punishment and
+    its predictors. Matsumoto & Hikosaka (2009) found both types in the monkey
+    midbrain, value coding more ventromedially and salience coding dorsolaterally;
+    Bromberg-Martin, Matsumoto & Hikosaka (2010) proposed the salience type
+    supports orienting and arousal. Omissions are not modelled as salient here
+    (the negative parts are dropped), an assumption of this readout. ``latency``
+    as in :func:`firing_rate`.
+
+    References: Matsumoto, M. & Hikosaka, O. (2009). Two types of dopamine neuron
+    distinctly convey positive and negative motivational signals. Nature
+    459:837-841. Bromberg-Martin, E. S., Matsumoto, M. & Hikosaka, O. (2010).
+    Dopamine in motivational control: rewarding, aversive, and alerting. Neuron
+    68:815-834.
+    """
+    check_range("baseline", baseline, 0.0)
+    check_range("gain", gain, 0.0)
+    check_range("latency", latency, 0.0)
+
+    def rate(a, v):
+        return baseline + gain * (np.maximum(np.asarray(a, float), 0) + np.maximum(np.asarray(v, float), 0))
+
+    if isinstance(rpe_appetitive, xr.DataArray):
+        out = xr.apply_ufunc(rate, rpe_appetitive, rpe_aversive)
+        if latency > 0 and "time" in out.dims:
+            dt = float(out.time[1] - out.time[0]) if out.sizes["time"] > 1 else latency
+            out = out.shift(time=int(round(latency / dt)), fill_value=baseline)
+        out.attrs = {"long_name": "salience-coding dopamine neuron firing rate", "units": "Hz",
+                     "baseline_rate": baseline, "gain": gain, "latency_s": latency}
+        out.name = "salience_rate"
+        return out
+    return rate(rpe_appetitive, rpe_aversive)

@@ -14,6 +14,10 @@ raw TD error scales with the range (expected failure: the finding needs
 normalisation). An adaptive readout divides each cue's RPE by the spread it has
 learned for that cue — the mean absolute RPE at reward over the cue's previous
 trials — so the larger outcome gives ~ +1 and the smaller ~ -1 for every cue.
+The same division with the spread the cue predicts (the range or the SD of its
+outcomes, :func:`mesolimbic.neurons.adaptive_code` with
+:func:`~mesolimbic.neurons.outcome_spread`) is the library readout; both are
+checked.
 
 Reference: Tobler, P. N., Fiorillo, C. D. & Schultz, W. (2005). Adaptive coding
 of reward value by dopamine neurons. Science 307:1642-1645.
@@ -24,6 +28,7 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
+from .. import neurons
 from ..models import TD
 from ..simulate import simulate
 from ..tasks import Cue, PavlovianDesign, Phase, TrialType
@@ -73,10 +78,11 @@ def run(n_agents: int = 50, seed: int = 0) -> ExperimentResult:
         for m in (lo, hi):
             sel = (tt == f"{cue}_{m:g}") & late[None, :]
             raw[(cue, m)] = float(rpe[sel].mean())
-            norm[(cue, m)] = float((rpe / spread)[sel].mean())
+            coded = neurons.adaptive_code(rpe, spread)
+            norm[(cue, m)] = float(coded[sel].mean())
             with np.errstate(invalid="ignore"):
                 raw_agents[(cue, m)] = np.nanmean(np.where(sel, rpe, np.nan), axis=1)
-                norm_agents[(cue, m)] = np.nanmean(np.where(sel, rpe / spread, np.nan), axis=1)
+                norm_agents[(cue, m)] = np.nanmean(np.where(sel, coded, np.nan), axis=1)
     larger_raw = np.array([raw[(c, RANGES[c][1])] for c in RANGES])
     larger_norm = np.array([norm[(c, RANGES[c][1])] for c in RANGES])
     smaller_norm = np.array([norm[(c, RANGES[c][0])] for c in RANGES])
@@ -90,6 +96,14 @@ def run(n_agents: int = 50, seed: int = 0) -> ExperimentResult:
         Check("smaller_outcome_depresses", "max over cues of the normalised response to the smaller outcome",
               float(smaller_norm.max()), "<", -0.5, model="TD(0.9) + adaptive readout", kind="property"),
     ]
+    # the library readout with the spread the cue predicts (its two equiprobable outcomes): range and SD
+    fixed = {kind: np.array([neurons.adaptive_code(raw[(c, RANGES[c][1])], neurons.outcome_spread(RANGES[c], kind=kind))
+                             for c in RANGES]) for kind in ("range", "sd")}
+    for kind, label in (("range", "range"), ("sd", "SD")):
+        checks.append(Check("similar_response_to_larger", f"max / min over cues of the response to the larger outcome "
+                            f"divided by the {label} of the cue's outcomes (neurons.adaptive_code)",
+                            float(fixed[kind].max() / fixed[kind].min()), "<", 1.5,
+                            model=f"TD(0.9) + {label}-normalised readout", kind="property"))
     cues = list(RANGES)
     ds = xr.Dataset({
         "raw_rpe": (("cue", "outcome"), [[raw[(c, m)] for m in RANGES[c]] for c in cues]),
@@ -103,6 +117,9 @@ def run(n_agents: int = 50, seed: int = 0) -> ExperimentResult:
                                          {"long_name": "RPE / learned spread, each agent's mean", "units": "1"}),
     }, coords={"cue": cues, "outcome": ["smaller", "larger"], "agent": sim.agent.values},
         attrs={**{f"param_{k}": v for k, v in PARAMS.items()}})
+    for kind in ("range", "sd"):
+        ds[f"larger_{kind}_normalised"] = ("cue", fixed[kind], {"long_name": f"RPE to the larger outcome / {kind} "
+                                                                 "of the cue's outcomes", "units": "1"})
     return ExperimentResult(NAME, ds, checks, lambda: figure(ds), params=dict(PARAMS, representation="CSC"), sims=sims)
 
 

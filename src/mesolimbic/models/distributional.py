@@ -9,7 +9,7 @@ from scipy.optimize import minimize
 
 from .base import Model, Output, Param, Spec
 
-__all__ = ["DistributionalRPE", "expectiles", "decode_expectiles"]
+__all__ = ["DistributionalRPE", "QuantileRPE", "expectiles", "quantiles", "decode_expectiles"]
 
 
 class DistributionalRPE(Model):
@@ -74,6 +74,55 @@ class DistributionalRPE(Model):
         _, out = jax.jit(lambda p, r: scan_session(self, p, (self.init(p, Spec()), {}), {"r": r[:, None]},
                                                    ReplayWorld()))(p, r)
         return {k: np.asarray(v[:, 0]) for k, v in out.items()}
+
+
+class QuantileRPE(DistributionalRPE):
+    r"""A population of units that learn quantiles: quantile-regression distributional TD
+    (Dabney, Rowland, Bellemare & Munos 2018), beside the expectile units of
+    :class:`DistributionalRPE`.
+
+    .. math::
+       \delta_i = r - \theta_i, \qquad
+       \theta_i \mathrel{+}= \alpha \,\big(\tau_i - \mathbb{1}[\delta_i < 0]\big)
+
+    Only the *sign* of each unit's error moves it: up by :math:`\alpha\tau_i` after a
+    better outcome, down by :math:`\alpha(1 - \tau_i)` after a worse one, so it
+    settles where :math:`P(r < \theta_i) = \tau_i` — the :math:`\tau_i`-quantile (the
+    gradient of the quantile, or "pinball", loss; Koenker & Bassett 1978). The
+    reported ``rpe`` is the graded error :math:`\delta_i`; what teaches is its sign.
+    Dabney et al. (2020) asked which of the two codes dopamine uses and found
+    responses graded with the size of the error, as the expectile code needs.
+    Parameters: ``alpha`` in (0, 0.5] (the step per reward); ``taus`` in (0, 1) are
+    structural. Outputs: ``rpe`` and ``value`` per unit, as in
+    :class:`DistributionalRPE`.
+
+    References: Dabney, W., Rowland, M., Bellemare, M. G. & Munos, R. (2018).
+    Distributional reinforcement learning with quantile regression. AAAI
+    2892-2901. Koenker, R. & Bassett, G. (1978). Regression quantiles.
+    Econometrica 46:33-50.
+    """
+
+    name = "quantile_rpe"
+    params = (Param("alpha", 0.02, 0.0, 0.5, low_open=True, doc="step size of each unit's quantile"),)
+    outputs = {"rpe": Output("prediction error of each unit", "a.u.", dims=("unit",)),
+               "value": Output("value of each unit before the update (its quantile estimate)", "a.u.",
+                               dims=("unit",))}
+
+    def step(self, params, state, inputs):
+        """One outcome ``r`` for every unit: each unit moves by the sign of its error."""
+        taus = jnp.asarray(self.taus, jnp.float32)
+        delta = inputs["r"] - state["v"]
+        step = params["alpha"] * (taus - (delta < 0).astype(jnp.float32))
+        return {"v": state["v"] + step}, {"rpe": delta, "value": state["v"]}
+
+
+def quantiles(values, probs, taus) -> np.ndarray:
+    """The ``tau``-quantiles of a discrete distribution: the smallest value whose
+    cumulative probability reaches ``tau``."""
+    values, probs = np.asarray(values, float), np.asarray(probs, float) / np.sum(probs)
+    order = np.argsort(values)
+    v, c = values[order], np.cumsum(probs[order])
+    return np.array([v[min(int(np.searchsorted(c, t - 1e-12)), v.size - 1)] for t in np.atleast_1d(taus)])
 
 
 def expectiles(values, probs, taus) -> np.ndarray:
