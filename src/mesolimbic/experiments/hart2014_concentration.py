@@ -42,6 +42,7 @@ from ..models import TD
 from ..results import single
 from ..simulate import simulate
 from ..tasks import Cue, PavlovianDesign, Phase, TrialType
+from .registry import REWARD_UNITS_NOTE as RN
 from .registry import Check, ExperimentResult, register
 
 NAME = "hart2014_concentration"
@@ -187,3 +188,13 @@ def figure(ds: xr.Dataset):
     plot.note(fig, f"Last half of training; {ds.sizes['agent']} agents. Bands: 95 % confidence interval of the mean "
                    "over agents; right: means pooled over trials of each outcome kind.")
     return fig
+
+
+#: CF long_name/units of this experiment's Dataset variables (name -> (long_name, units[, units_note]));
+#: units None: a text label. Applied by :func:`.registry.describe`.
+VARIABLES = {
+    "outcome": ("cue probability and outcome (reward or omission)", None),
+    "rpe_at_outcome": ("RPE at the outcome", "1", RN),
+    "probability": ("probability of reward after the cue", "1"),
+    "rewarded": ("the reward was delivered (1) or omitted (0)", "1"),
+}
