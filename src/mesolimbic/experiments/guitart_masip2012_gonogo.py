@@ -94,7 +94,7 @@ def figure(ds: xr.Dataset):
 #: units None: a text label. Applied by :func:`.registry.describe`.
 VARIABLES = {
     "pi": ("Pavlovian bias weight pi of the simulated agents", "1"),
-    "cue": ("go/no-go x win/avoid-loss cue (index)", "1"),
+    "cue": ("cue: go or no-go to win or to avoid losing", None),
     "accuracy": ("P(correct response) to the cue, mean over agents", "1"),
     "accuracy_by_agent": ("P(correct), each agent's own", "1"),
     "interaction": ("action x valence interaction of P(correct)", "1"),
