@@ -36,9 +36,17 @@ def cf_problems(ds, label: str = "") -> list[str]:
 
 
 @pytest.mark.parametrize("name", ["rw_acquisition_extinction", "kamin1969_blocking", "bradley_terry_recovery"])
-def test_small_experiments_have_cf_metadata(name):
+def test_small_experiments_have_cf_metadata(name, tmp_path):
+    """In memory and as written to netCDF and read back (as the reproduce check reads them)."""
+    import xarray as xr
+
+    from mesolimbic.io import save_netcdf
+
     ds = get(name).run(n_agents=2, seed=0).dataset
     problems = cf_problems(ds, name)
+    path = save_netcdf(ds, tmp_path / f"{name}.nc")
+    with xr.open_dataset(path, decode_times=False, decode_timedelta=False) as back:
+        problems += cf_problems(back, f"{name}.nc")
     assert not problems, "\n".join(problems)
 
 
