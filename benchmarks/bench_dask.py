@@ -142,7 +142,6 @@ def _warm_up() -> int:
 def bench_sweep(budget: int, ratio: float, n_agents: int, workers: int, enforce: bool, folder: Path | None,
                 keep: bool) -> None:
     import distributed
-    import xarray as xr
 
     import mesolimbic as ml
     from mesolimbic.session import Session
