@@ -217,6 +217,7 @@ def main() -> None:
     ap.add_argument("--dir", type=Path, help="(b) folder for the Zarr store (default: the temporary folder)")
     ap.add_argument("--keep", action="store_true", help="(b) keep the Zarr store")
     a = ap.parse_args()
+    sys.stdout.reconfigure(line_buffering=True)  # each line as it is measured, also into a file
     if a.workers < 1 or a.sweep_workers < 1 or a.budget_gib <= 0 or a.ratio <= 0 or a.agents < 1:
         ap.error("--workers, --sweep-workers, --agents must be >= 1; --budget-gib and --ratio > 0")
     print(f"bench_dask on {os.cpu_count()} cores, python {sys.version.split()[0]}, {time.strftime('%Y-%m-%d %H:%M %Z')}")
