@@ -69,7 +69,7 @@ def group_ess(idata, model):
     out = {}
     for k in model.param_names:
         hb = model.hbayes[k][0]
-        out[f"mu_{hb}"] = float(az.ess(idata.posterior[f"mu_{hb}"].values, method="bulk"))
+        out[f"mu_{hb}"] = float(az.ess(idata.posterior[f"mu_{k}"].values, method="bulk"))
         out[f"sigma[{hb}]"] = float(az.ess(idata.posterior["sigma"].sel(parameter=k).values, method="bulk"))
     return out
 

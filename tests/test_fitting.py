@@ -202,10 +202,11 @@ def test_mle_matches_an_independent_optimiser():
                     for x0 in ([0, 0], [-1, -2], [1, -3])), key=lambda r: r.fun)
         assert -fit.loglik[s] == pytest.approx(best.fun, abs=1e-3)
     t = fit.table()
-    assert {"alpha", "alpha_se", "beta", "beta_se", "aic", "bic"} <= set(t.columns)
+    assert {"alpha", "alpha_sd", "beta", "beta_sd", "aic", "bic"} <= set(t.columns)
+    np.testing.assert_array_equal(t.alpha_sd, fit.se["alpha"])
     np.testing.assert_allclose(t.aic, 2 * 2 - 2 * t.loglik)
     np.testing.assert_allclose(t.bic, 2 * np.log(100) - 2 * t.loglik)
-    assert np.isfinite(t.alpha_se).sum() >= 15
+    assert np.isfinite(t.alpha_sd).sum() >= 15
 
 
 def test_regressors_and_events():
@@ -444,38 +445,74 @@ def test_sampler_matches_quadrature_of_the_exact_posterior(sampler):
 
 
 def test_hbayesdm_parameterisation_groups_and_warnings():
+    """The InferenceData works with ArviZ as it is: one naming scheme (ours or hBayesDM's),
+    one log-likelihood variable (per subject, or per trial on request) so az.loo and
+    az.compare need no arguments, observations over the real trials only so az.plot_ppc runs."""
     import arviz as az
 
     from mesolimbic.fitting import diagnostics, fit_hierarchical, loo_table, posterior_point
 
     raw = pd.read_csv(path("bandit2arm"), sep="\t")
     d = load_choices(raw[raw.subjID.isin(raw.subjID.unique()[:5])], "bandit2arm")
+    kw = dict(sampler="nuts", chains=2, warmup=100, draws=100, ppc_draws=10, seed=2)
     with pytest.warns(RuntimeWarning, match="effective sample size"):
-        idata = fit_hierarchical(d, "bandit2arm_delta", sampler="nuts", chains=2, warmup=100, draws=100,
-                                 ppc_draws=10)
-    for g in ("posterior", "log_likelihood", "posterior_predictive", "observed_data", "sample_stats"):
+        idata = fit_hierarchical(d, "bandit2arm_delta", **kw)
+    with pytest.warns(RuntimeWarning):
+        trial = fit_hierarchical(d, "bandit2arm_delta", per_trial=True, names="hbayesdm", **kw)
+    for g in ("posterior", "log_likelihood", "posterior_predictive", "observed_data", "constant_data",
+              "sample_stats"):
         assert g in idata.groups()
     post = idata.posterior
-    assert {"mu_A", "mu_tau", "mu_pr", "sigma", "alpha", "beta"} <= set(post.data_vars)
-    assert float(post.mu_A.min()) > 0 and float(post.mu_tau.max()) < 5  # hBayesDM's ranges
-    assert idata.log_likelihood.log_lik.shape == (2, 100, 5)
-    assert idata.log_likelihood.log_lik_trial.shape == (2, 100, 5, 100)
-    np.testing.assert_allclose(idata.log_likelihood.log_lik_trial.sum("trial").values,
-                               idata.log_likelihood.log_lik.values, rtol=1e-4)
+    assert set(post.data_vars) == {"mu_alpha", "mu_beta", "mu_pr", "sigma", "x_pr", "alpha", "beta"}
+    assert list(post.parameter.values) == ["alpha", "beta"]
+    assert set(trial.posterior.data_vars) == {"mu_A", "mu_tau", "mu_pr", "sigma", "x_pr", "A", "tau"}
+    assert list(trial.posterior.parameter.values) == ["A", "tau"]
+    np.testing.assert_array_equal(trial.posterior.A.values, post.alpha.values)  # same seed, same draws
+    assert float(post.mu_alpha.min()) > 0 and float(post.mu_beta.max()) < 5  # hBayesDM's ranges
+    assert list(idata.log_likelihood.data_vars) == ["choice"] == list(trial.log_likelihood.data_vars)
+    assert idata.log_likelihood.choice.shape == (2, 100, 5)
+    n_obs = int(d.mask.sum())
+    assert trial.log_likelihood.choice.shape == (2, 100, n_obs)
+    by_subject = trial.log_likelihood.choice.groupby("subject").sum().sel(subject=[str(s) for s in d.subjects])
+    np.testing.assert_allclose(by_subject.values, idata.log_likelihood.choice.values, rtol=1e-4)
+    # observations: the real trials only, with their subject and trial as coordinates, 0-based
+    obs = idata.observed_data.choice
+    assert obs.dims == ("obs",) and obs.sizes["obs"] == n_obs
+    first = raw[raw.subjID == d.subjects[0]]
+    np.testing.assert_array_equal(obs.where(obs.subject == str(d.subjects[0]), drop=True).values,
+                                  first.choice.to_numpy() - 1)
+    assert idata.posterior_predictive.choice.shape == (1, 10, n_obs)
+    assert set(np.unique(idata.posterior_predictive.choice.values)) <= {0, 1}
+    assert idata.constant_data.outcome.sizes["obs"] == n_obs
+    az.plot_ppc(idata)  # raised KeyError on the padded arrays before
+    az.plot_ppc(trial)
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+    loo = az.loo(idata)  # no var_name needed
+    assert az.loo(trial).elpd_loo < loo.elpd_loo + 50  # per trial vs per subject: different units, both run
+    assert len(az.compare({"a": idata, "b": idata})) == 2  # no var_name either (same units needed)
     diag = diagnostics(idata, warn=False)  # unrounded R-hat and ESS of the group parameters
-    rhat = az.rhat(idata, var_names=["mu_A", "mu_tau", "sigma"])
-    ess = az.ess(idata, var_names=["mu_A", "mu_tau", "sigma"])
+    rhat = az.rhat(idata, var_names=["mu_alpha", "mu_beta", "sigma"])
+    ess = az.ess(idata, var_names=["mu_alpha", "mu_beta", "sigma"])
     assert diag["max_r_hat"] == pytest.approx(max(float(rhat[v].max()) for v in rhat.data_vars), rel=1e-9)
     assert diag["min_ess_bulk"] == pytest.approx(min(float(ess[v].min()) for v in ess.data_vars), rel=1e-9)
     assert diag["divergences"] == int(idata.sample_stats.diverging.sum())
+    assert diagnostics(trial, warn=False)["max_r_hat"] == pytest.approx(diag["max_r_hat"], rel=1e-9)
     point = posterior_point(idata, "bandit2arm_delta", "median")
     np.testing.assert_allclose(point["alpha"], np.median(post.alpha.values.reshape(200, 5), 0), rtol=1e-6)
-    table = loo_table({"delta": idata}, per="subject")
-    ll = idata.log_likelihood.log_lik.values.reshape(200, 5)
-    lppd = np.sum(np.log(np.mean(np.exp(ll), 0)))
-    elpd = float(table.loc["delta", "elpd_loo"])
-    assert elpd == pytest.approx(float(az.loo(idata, var_name="log_lik").elpd_loo)) and elpd < lppd
-    assert float(table.loc["delta", "p_loo"]) == pytest.approx(lppd - elpd, rel=1e-4)
+    np.testing.assert_allclose(posterior_point(trial, "bandit2arm_delta")["alpha"],
+                               post.alpha.mean(("chain", "draw")).values, rtol=1e-6)
+    for t in (loo_table({"delta": idata}, per="subject"), loo_table({"delta": trial}, per="subject")):
+        ll = idata.log_likelihood.choice.values.reshape(200, 5)
+        lppd = np.sum(np.log(np.mean(np.exp(ll), 0)))
+        elpd = float(t.loc["delta", "elpd_loo"])
+        assert elpd == pytest.approx(float(loo.elpd_loo), rel=1e-4) and elpd < lppd
+        assert float(t.loc["delta", "p_loo"]) == pytest.approx(lppd - elpd, rel=1e-3)
+    assert float(loo_table({"delta": trial}, per="trial").loc["delta", "elpd_loo"]) == pytest.approx(
+        float(az.loo(trial).elpd_loo))
+    with pytest.raises(ValueError, match="per_trial=True"):
+        loo_table({"delta": idata}, per="trial")
 
 
 def _cli(args):
@@ -529,9 +566,14 @@ def test_cli_fit_mle_map_and_approx_end_to_end(tmp_path):
             np.testing.assert_allclose(t.bic, 2 * np.log(100) - 2 * t.loglik, rtol=1e-6)
             assert diag["aic"] == pytest.approx(t.aic.sum()) and diag["bic"] == pytest.approx(t.bic.sum())
         else:
-            assert {"alpha_z_sd", "beta_z_sd", "log_evidence"} <= set(t.columns) and diag["iterations"] >= 2
+            assert np.isnan(t.aic).all() and np.isnan(t.bic).all() and np.isfinite(t.log_evidence).all()
+            assert diag["iterations"] >= 2
             assert diag["group"]["parameter"] == ["alpha", "beta"]
     mle, map_, approx = tables["mle"], tables["map"], tables["approx"]
+    assert list(mle.columns) == list(map_.columns) == list(approx.columns) == [
+        "subjID", "method", "alpha", "beta", "alpha_sd", "beta_sd", "loglik", "aic", "bic", "log_evidence",
+        "n_trials", "status"]
+    assert (mle.method == "mle").all() and (approx.method == "approx").all()
     # the MLE is a local maximum of the likelihood written by hand (interior subjects)
     for s in range(20):
         a, b = mle.alpha[s], mle.beta[s]
@@ -566,13 +608,19 @@ def test_cli_fit_hierarchical_end_to_end(tmp_path):
     idata = az.from_netcdf(out / "posterior.nc")
     assert dict(idata.posterior.alpha.sizes) == {"chain": 2, "draw": 100, "subject": 4}
     assert idata.attrs["seed"] == 3 and idata.attrs["draws"] == 100
-    table = pd.read_csv(out / "params.csv", index_col=0)
+    table = pd.read_csv(out / "params.csv")  # the same columns as every other method
+    assert list(table.columns) == ["subjID", "method", "alpha", "beta", "alpha_sd", "beta_sd", "loglik", "aic", "bic",
+                                   "log_evidence", "n_trials", "status"]
     post_mean = {k: idata.posterior[k].mean(("chain", "draw")).values for k in ("alpha", "beta")}
     for k in ("alpha", "beta"):
-        np.testing.assert_allclose(table.loc[[f"{k}[{s}]" for s in d.subjects], "mean"], post_mean[k], atol=2e-3)
-    assert table.loc["mu_A", "mean"] == pytest.approx(float(idata.posterior.mu_A.mean()), abs=2e-3)
+        np.testing.assert_allclose(table[k], post_mean[k], atol=2e-6)
+        np.testing.assert_allclose(table[f"{k}_sd"], idata.posterior[k].std(("chain", "draw")).values, atol=2e-6)
+    by_hand = [delta_rule_loglik(d.choice[s], d.outcome[s], table.alpha[s], table.beta[s]) for s in range(4)]
+    np.testing.assert_allclose(table.loglik, by_hand, rtol=1e-5)
+    summary = pd.read_csv(out / "posterior_summary.csv", index_col=0)
+    assert summary.loc["mu_alpha", "mean"] == pytest.approx(float(idata.posterior.mu_alpha.mean()), abs=2e-3)
     diag = json.loads((out / "diagnostics.json").read_text())
-    rhat = az.rhat(idata, var_names=["mu_A", "mu_tau", "sigma"])
+    rhat = az.rhat(idata, var_names=["mu_alpha", "mu_beta", "sigma"])
     assert diag["max_r_hat"] == pytest.approx(max(float(rhat[v].max()) for v in rhat.data_vars), rel=1e-6)
     assert diag["divergences"] == int(idata.sample_stats.diverging.sum()) and diag["method"] == "hierarchical"
     _check_regressors(pd.read_csv(out / "regressors.tsv", sep="\t"), d, post_mean)

@@ -132,8 +132,8 @@ def test_reference_comparison_matches_sigma_in_hbayesdm_order():
     if ref is None:
         pytest.skip("no Stan reference files (shared/data/stan_reference)")
     ids = ref["subject_ids"]
-    post = {"mu_Apun": np.full((1, 2), ref["group"]["mu_Apun"]["mean"]),
-            "mu_Arew": np.full((1, 2), ref["group"]["mu_Arew"]["mean"]),
+    post = {"mu_alpha_neg": np.full((1, 2), ref["group"]["mu_Apun"]["mean"]),
+            "mu_alpha_pos": np.full((1, 2), ref["group"]["mu_Arew"]["mean"]),
             "mu_beta": np.full((1, 2), ref["group"]["mu_beta"]["mean"]),
             # ours in this package's order: alpha_pos (Arew), alpha_neg (Apun), beta
             "sigma": np.tile(np.array(ref["sigma_mean"])[[1, 0, 2]], (1, 2, 1)),

@@ -15,7 +15,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="mesolimbic: reward prediction errors, dopamine and published findings, executable.")
@@ -274,13 +274,18 @@ def fit(
     warmup: int = typer.Option(None, "--warmup", help="default 200 (chees) or 1000 (nuts)"),
     draws: int = typer.Option(3000, "--draws", help="nuts: draws per chain"),
     target_ess: float = typer.Option(12000.0, "--target-ess", help="chees: bulk ESS to reach"),
+    per_trial: bool = typer.Option(False, "--per-trial", help="hierarchical: keep the log-likelihood per trial "
+                                                              "in posterior.nc (trial-wise LOO; a larger file)"),
+    hbayesdm_names: bool = typer.Option(False, "--hbayesdm-names", help="hBayesDM's parameter names (A, tau, ...) "
+                                                                        "in params.csv and posterior.nc"),
     seed: int = typer.Option(0, "--seed"),
     force: bool = typer.Option(False, "--force", help="overwrite existing outputs"),
     scheduler: str = typer.Option(None, "--scheduler", help=_SCHEDULER_HELP),
     workers: int = typer.Option(None, "--workers", help=_WORKERS_HELP),
 ) -> None:
-    """Fit a model to subjects' choices: writes params.csv, regressors.tsv, diagnostics.json,
-    ppc.png (and posterior.nc for the hierarchical method).
+    """Fit a model to subjects' choices: writes params.csv (one row per subject, the same
+    columns for every method), regressors.tsv, diagnostics.json, ppc.png, and for the
+    hierarchical method posterior.nc (ArviZ InferenceData) and posterior_summary.csv.
 
     Several data files and/or models (mle, map or approx): every model is fitted to every
     file, one task per (file, model) — on a Dask cluster with --scheduler or --workers — and
@@ -295,6 +300,7 @@ def fit(
     if len(data_paths) > 1 or len(models) > 1:
         return _fit_many(data_paths, models, task, method, out_dir, drop_nan, seed, force, scheduler, workers)
     data_path, model = data_paths[0], models[0] if models else ""
+    names = "hbayesdm" if hbayesdm_names else "mesolimbic"
     try:
         _check_cluster_options(scheduler, workers)
         if scheduler is not None or workers is not None:
@@ -320,25 +326,62 @@ def fit(
         if data.dropped:
             err.print(f"dropped rows with missing values, per subject: {data.dropped}")
         with OutputFolder(out_dir, fit_output_names(method), force=force, replaces=FIT_FILES) as folder:
-            with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err,
-                          transient=True, disable=not err.is_terminal) as progress, warnings.catch_warnings():
+            with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
+                          console=err, transient=True, disable=not err.is_terminal) as progress, \
+                    warnings.catch_warnings():
                 # the diagnostics are reported below, once, as warnings of this command
                 warnings.filterwarnings("ignore", message="(NUTS|CHEES) diagnostics", category=RuntimeWarning)
-                progress.add_task(f"fitting {fm.name} ({method}) to {data.n_subjects} subjects", total=None)
+                label = f"fitting {fm.name} ({method}) to {data.n_subjects} subjects"
+                bar = progress.add_task(label, total=None)
                 if method == "hierarchical":
                     result = fit_hierarchical(data, fm, sampler=sampler, chains=chains, warmup=warmup, draws=draws,
-                                              target_ess=target_ess, seed=seed)
+                                              target_ess=target_ess, seed=seed, per_trial=per_trial,
+                                              names=names, progress=_sampling_status(progress, bar, label))
                 elif method == "approx":
                     result = fit_approx(data, fm, seed=seed)
                 else:
                     result = fit_mle(data, fm, seed=seed, prior_sd=2.0 if method == "map" else None)
-                summary = write_fit(result, fm, data, out_dir, method, folder=folder)
+                summary = write_fit(result, fm, data, out_dir, method, folder=folder, names=names)
     except _USER_ERRORS as e:
         _fail(e)
     out.print(dumps_json({k: v for k, v in summary.items() if k not in ("files", "warnings")}), highlight=False)
     for w in summary["warnings"]:
         _warn(w)
     out.print(f"wrote {', '.join(str(p) for p in summary['files'])}")
+
+
+def sampling_status_text(state: dict) -> str:
+    """One line of a hierarchical fit's progress: phase, draws per chain, bulk ESS against its
+    target, divergences per chain (the chains that had any), time left."""
+    import numpy as np
+
+    if state["phase"] == "warmup":
+        unit = "windows" if state["total"] <= 4 else "iterations"
+        text = f"warm-up {state['done']}/{state['total']} {unit}"
+    else:
+        text = f"sampling: {state['done']:,} draws per chain"
+        if state.get("min_ess") is not None:
+            text += f", bulk ESS {state['min_ess']:,.0f} of {state['target_ess']:,.0f}"
+    div = np.asarray(state["divergences"])
+    bad = np.flatnonzero(div)
+    if bad.size:
+        shown = ", ".join(f"chain {c} ({int(div[c])})" for c in bad[:6]) + (" ..." if bad.size > 6 else "")
+        text += f"; divergences {int(div.sum())}: {shown}"
+    else:
+        text += f"; no divergences in {div.size} chains"
+    if state.get("eta_s") is not None and np.isfinite(state["eta_s"]):
+        eta = state["eta_s"]
+        text += f"; about {eta:.0f} s left" if eta < 120 else f"; about {eta / 60:.0f} min left"
+    return text
+
+
+def _sampling_status(progress, bar, label):
+    """The fit's progress callback: the bar's total and position follow the phase; its text says
+    what :func:`sampling_status_text` says."""
+    def update(state: dict) -> None:
+        progress.update(bar, total=state["total"], completed=state["done"],
+                        description=f"{label}: {sampling_status_text(state)}")
+    return update
 
 
 def _fit_many(data_paths, models, task, method, out_dir, drop_nan, seed, force, scheduler, workers) -> None:

@@ -64,16 +64,13 @@ class ApproxFit:
         return pd.DataFrame({"parameter": list(self.model.param_names), "z_mean": self.prior_mean,
                              "z_sd": self.prior_sd, "at_group_mean": th})
 
-    def table(self) -> pd.DataFrame:
-        df = pd.DataFrame({"subjID": self.data.subjects})
-        for j, k in enumerate(self.model.param_names):
-            df[k] = self.params[k]
-            df[f"{k}_z_sd"] = self.z_sd[:, j]
-        df["loglik"], df["log_evidence"] = self.loglik, self.log_evidence
-        df["n_trials"] = self.data.n_trials_subject
-        if self.status is not None:
-            df["status"] = self.status
-        return df
+    def table(self, names: str = "mesolimbic") -> pd.DataFrame:
+        """One row per subject, the same columns for every method
+        (:func:`~mesolimbic.fitting.parameter_table`): modes, their Laplace SDs on the natural
+        scale as ``<name>_sd``, log-likelihood, log evidence, trials, status."""
+        from .tables import parameter_table
+
+        return parameter_table(self, names=names)
 
     def regressors(self):
         from .regressors import regressors

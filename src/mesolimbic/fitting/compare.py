@@ -70,16 +70,23 @@ def compare_fits(fits: dict) -> pd.DataFrame:
 
 
 def loo_table(idatas: dict, per: str = "subject") -> pd.DataFrame:
-    """PSIS-LOO comparison of Bayesian fits (ArviZ ``compare``), with the pointwise unit
-    either the subject (``log_lik``, as hBayesDM reports) or the trial (``log_lik_trial``)."""
+    """PSIS-LOO comparison of hierarchical fits (ArviZ ``compare``) with the pointwise unit
+    either the subject (as hBayesDM reports LOOIC; a fit with the per-trial log-likelihood is
+    summed per subject first) or the trial (the fits need ``per_trial=True``)."""
     import arviz as az
 
-    var = {"subject": "log_lik", "trial": "log_lik_trial"}.get(per)
-    if var is None:
+    if per not in ("subject", "trial"):
         raise ValueError(f"per must be 'subject' or 'trial', got {per!r}")
     prepared = {}
     for name, idata in idatas.items():
-        if var not in idata.log_likelihood:
-            raise ValueError(f"fit {name!r} has no {var!r} in its log_likelihood group")
+        if "log_likelihood" not in idata.groups() or "choice" not in idata.log_likelihood:
+            raise ValueError(f"fit {name!r} has no log-likelihood of the choices (log_likelihood.choice)")
+        ll = idata.log_likelihood["choice"]
+        if per == "trial" and "obs" not in ll.dims:
+            raise ValueError(f"fit {name!r} has the log-likelihood per subject; fit with per_trial=True to "
+                             f"compare per trial")
+        if per == "subject" and "obs" in ll.dims:
+            by = ll.groupby("subject").sum()
+            idata = az.InferenceData(posterior=idata.posterior, log_likelihood=by.to_dataset(name="choice"))
         prepared[name] = idata
-    return az.compare(prepared, ic="loo", var_name=var)
+    return az.compare(prepared, ic="loo")

@@ -16,6 +16,7 @@ import numpy as np
 from ..io import OutputFolder, dumps_json, save_figure
 from .ppc import ppc_figure
 from .regressors import posterior_point, regressors
+from .tables import parameter_table
 
 __all__ = ["write_fit", "fit_output_names", "not_converged", "FIT_FILES"]
 
@@ -24,12 +25,12 @@ def fit_output_names(method: str) -> list[str]:
     """The files ``write_fit`` writes for ``method``, in commit order (diagnostics last)."""
     names = ["params.csv", "regressors.tsv", "ppc.png"]
     if method == "hierarchical":
-        names.insert(0, "posterior.nc")
+        names[:0] = ["posterior.nc", "posterior_summary.csv"]
     return names + ["diagnostics.json"]
 
 
 #: every file a fit may write (an MLE fit over a hierarchical one removes the old posterior.nc)
-FIT_FILES = ("posterior.nc", "params.csv", "regressors.tsv", "ppc.png", "diagnostics.json")
+FIT_FILES = ("posterior.nc", "posterior_summary.csv", "params.csv", "regressors.tsv", "ppc.png", "diagnostics.json")
 
 
 def not_converged(result, data) -> dict:
@@ -42,20 +43,25 @@ def not_converged(result, data) -> dict:
 
 
 def write_fit(result, model, data, out_dir: Path, method: str, *, folder: OutputFolder | None = None,
-              force: bool = True) -> dict:
+              force: bool = True, names: str = "mesolimbic") -> dict:
     """Write the fit's files into ``out_dir`` (or into the open ``folder``) and return the summary
-    written to ``diagnostics.json``, with ``files`` (the final paths) added."""
-    names = fit_output_names(method)
+    written to ``diagnostics.json``, with ``files`` (the final paths) added.
+
+    ``params.csv`` is :func:`~mesolimbic.fitting.parameter_table` (the same columns for every
+    method; ``names="hbayesdm"`` for hBayesDM's parameter names); a hierarchical fit also writes
+    ``posterior.nc`` (the InferenceData, compressed) and ``posterior_summary.csv`` (ArviZ's
+    unrounded summary of every parameter)."""
+    files = fit_output_names(method)
     own = folder is None
-    tx = OutputFolder(out_dir, names, force=force, option="out_dir", replaces=FIT_FILES).open() if own else folder
+    tx = OutputFolder(out_dir, files, force=force, option="out_dir", replaces=FIT_FILES).open() if own else folder
     try:
-        return _write(result, model, data, tx, method)
+        return _write(result, model, data, tx, method, names)
     finally:
         if own:
             tx.close()
 
 
-def _write(result, model, data, tx: OutputFolder, method: str) -> dict:
+def _write(result, model, data, tx: OutputFolder, method: str, names: str = "mesolimbic") -> dict:
     summary: dict = {"model": model.name, "task": data.task, "method": method, "subjects": data.n_subjects,
                      "trials": int(data.mask.sum()), "mirrors": model.mirrors}
     warnings: list[str] = []
@@ -65,20 +71,22 @@ def _write(result, model, data, tx: OutputFolder, method: str) -> dict:
         from .hierarchical import diagnostics
 
         params = posterior_point(result, model, "mean")
-        table = az.summary(result, var_names=[v for v in result.posterior.data_vars
-                                              if v not in ("x_pr", "mu_pr")], round_to="none")
-        table.to_csv(tx.path("params.csv"))
+        parameter_table(result, data=data, names=names).to_csv(tx.path("params.csv"), index=False)
+        table = az.summary(result, var_names=[v for v in result.posterior.data_vars if v not in ("x_pr", "mu_pr")],
+                           round_to="none")
+        table.to_csv(tx.path("posterior_summary.csv"))
         d = diagnostics(result, warn=False)
         summary.update({k: v for k, v in d.items() if k not in ("summary", "problems")})
         warnings += d["problems"]
-        result.to_netcdf(str(tx.path("posterior.nc")))
-        y = np.asarray(result.posterior_predictive["choice"])[0].astype(float)  # [draws, S, T]
-        y = np.where(y < 0, np.nan, y)
-        pred = np.nanmean(y, 0)
+        # compressed (zlib) netCDF; the per-trial log-likelihood is only there when asked for
+        result.to_netcdf(str(tx.path("posterior.nc")), compress=True)
+        ppc = result.posterior_predictive["choice"]
+        pred = np.full(data.mask.shape, np.nan)
+        pred[ppc["sequence"].values, ppc["trial"].values - 1] = ppc.mean(("chain", "draw")).values
         fig = ppc_figure(data, pred, title=f"Posterior predictive: {model.name}")
     else:
         params = result.params
-        result.table().to_csv(tx.path("params.csv"), index=False)
+        parameter_table(result, names=names).to_csv(tx.path("params.csv"), index=False)
         ll = np.asarray(result.loglik, float)
         summary["loglik"] = float(np.sum(ll)) if np.all(np.isfinite(ll)) else None
         if hasattr(result, "aic"):

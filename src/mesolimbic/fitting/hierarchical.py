@@ -15,13 +15,20 @@ per subject) — useful as a check, since each subject's posterior is then a
 low-dimensional integral. Chains run vectorised. The likelihood is the learner's
 own step on the data (:mod:`mesolimbic.fitting.likelihood`).
 
-Groups of the InferenceData: ``posterior`` (``mu_pr``, ``sigma``, ``x_pr``, the
-subject parameters over ``subject``, the group means), ``log_likelihood``
-(``log_lik`` per subject; ``log_lik_trial`` per trial when it fits in memory),
-``posterior_predictive`` (one-step-ahead choices drawn from the model's choice
-probabilities given each subject's observed history, for ``ppc_draws`` draws),
-``observed_data`` and ``sample_stats``. R-hat, bulk/tail ESS and divergences are
-checked after every fit; a warning says what to do when they are bad.
+Groups of the InferenceData, shaped so that ArviZ works on it with no extra arguments
+(``az.loo``, ``az.compare``, ``az.plot_ppc``, ``az.summary``): ``posterior`` (the subject
+parameters over ``subject``; the group means ``mu_<name>``; ``mu_pr``, ``sigma`` and
+``x_pr`` over ``parameter`` whose labels are the same names), ``log_likelihood`` (one
+variable, ``choice``: per subject by default — hBayesDM's unit for LOOIC — or per trial over
+``obs`` with ``per_trial=True``), ``posterior_predictive`` (``choice`` over ``obs``:
+one-step-ahead choices drawn from the model's choice probabilities given each subject's
+observed history, for ``ppc_draws`` draws), ``observed_data`` (``choice`` over ``obs``, the
+real trials only, 0-based), ``constant_data`` (``outcome`` over ``obs``) and
+``sample_stats``. ``obs`` carries the ``subject``, ``sequence`` and ``trial`` (1-based) of
+each trial as coordinates. One naming scheme throughout: the package's parameter names by
+default (``alpha``, ``mu_alpha``), hBayesDM's with ``names="hbayesdm"`` (``A``, ``mu_A``).
+R-hat, bulk/tail ESS and divergences are checked after every fit; a warning says what to
+do when they are bad.
 
 References: Ahn, W.-Y., Haines, N. & Zhang, L. (2017). Revealing neurocomputational
 mechanisms of reinforcement learning and decision-making with the hBayesDM
@@ -44,6 +51,7 @@ from .._validate import check_choice, check_count, check_range
 from .data import ChoiceData
 from .likelihood import data_arrays, per_subject, phi_approx, subject_loglik, trial_outputs
 from .models import FitModel, get_model
+from .tables import label_map
 
 __all__ = ["fit_hierarchical", "numpyro_model", "diagnostics", "warm_start", "phi_approx_inverse"]
 
@@ -104,8 +112,8 @@ def fit_hierarchical(data: ChoiceData, model: FitModel | str, *, parameterisatio
                      sampler: str = "chees", chains: int | None = None, warmup: int | None = None,
                      draws: int = 3000, target_accept: float | None = None, target_ess: float = 12_000.0,
                      max_draws: int = 4_000, superchain_size: int = 4, init: dict | None = None, seed: int = 0,
-                     ppc_draws: int = 200, per_trial: bool | None = None, progress: bool = False,
-                     chain_method: str = "auto"):
+                     ppc_draws: int = 200, per_trial: bool = False, names: str = "mesolimbic",
+                     progress=False, chain_method: str = "auto"):
     """Hierarchical Bayesian fit of ``model`` to ``data``; returns ``arviz.InferenceData`` (see the
     module docstring). Both samplers run on the same NumPyro model (:func:`numpyro_model`).
 
@@ -126,8 +134,15 @@ def fit_hierarchical(data: ChoiceData, model: FitModel | str, *, parameterisatio
     ``XLA_FLAGS=--xla_force_host_platform_device_count=4`` before JAX is first imported, or
     ``numpyro.set_host_device_count(4)`` at the top of a script).
 
-    ``per_trial`` (default: when the array stays under ~50 M numbers) adds the per-trial
-    log-likelihood for trial-wise LOO.
+    ``progress``: ``True`` shows NumPyro's progress bar (NUTS); a callable receives a dict
+    after each warm-up window and sampling block (``phase``, ``done``/``total``, per-chain
+    ``divergences``, ``min_ess``, ``elapsed_s``, ``eta_s``; see
+    :func:`~mesolimbic.fitting.samplers.chees_hmc`) — NUTS then runs its draws in chunks of 250.
+
+    ``per_trial``: the log-likelihood per trial (over ``obs``, for trial-wise LOO) instead of
+    per subject; it makes the file ~``chains x draws x trials x 4`` bytes larger.
+    ``names``: ``"mesolimbic"`` (the package's parameter names) or ``"hbayesdm"`` (hBayesDM's,
+    e.g. ``A`` and ``tau``, in every variable and coordinate of the posterior).
     """
     _need()
     import time
@@ -146,8 +161,8 @@ def fit_hierarchical(data: ChoiceData, model: FitModel | str, *, parameterisatio
     check_range("target_accept", target_accept, 0.0, 1.0, low_open=True, high_open=True)
     check_choice("chain_method", chain_method, ("auto", "vectorized", "parallel"))
     seed = check_seed("seed", seed)
-    names = model.param_names
-    N, P = data.n_subjects, len(names)
+    check_choice("names", names, ("mesolimbic", "hbayesdm"))
+    N, P = data.n_subjects, len(model.param_names)
     inputs = data_arrays(model, data)
     hier = parameterisation == "hbayesdm"
     _check_finite_start(model, data, inputs, hier)
@@ -161,7 +176,8 @@ def fit_hierarchical(data: ChoiceData, model: FitModel | str, *, parameterisatio
 
         settings = ChEESSettings(chains=chains, superchain_size=superchain_size, warmup=warmup,
                                  target_ess=target_ess, max_draws=max_draws, target_accept=target_accept)
-        s, stats, info = _run_chees(npmodel, model, data, inputs, hier, settings, seed, init)
+        s, stats, info = _run_chees(npmodel, model, data, inputs, hier, settings, seed, init,
+                                    progress if callable(progress) else None)
         draws = s["x_pr"].shape[1]
         attrs.update(draws=draws, target_ess=target_ess, superchain_size=superchain_size, **info)
     flat = {k: v.reshape((chains * draws,) + v.shape[2:]) for k, v in s.items()}
@@ -174,46 +190,62 @@ def fit_hierarchical(data: ChoiceData, model: FitModel | str, *, parameterisatio
     batch = int(np.clip(4_000_000 // (S * T), 1, chains * draws))  # ~16 MB of log-likelihood per batch
     lt = jax.lax.map(trial_fn, params, batch_size=batch)  # [draws, S, T]
     ll = per_subject(lt.sum(-1), data)  # [draws, subject]
-    posterior = {k: np.asarray(v).reshape(chains, draws, N) for k, v in params.items()}
-    coords = {"subject": list(map(str, data.subjects)), "parameter": list(names)}
-    dims = {k: ["subject"] for k in names}
-    hnames = {k: model.hbayes[k][0] for k in names}
+    var = label_map(model, names)  # the posterior's names for the parameters
+    labels = [var[k] for k in model.param_names]
+    posterior = {var[k]: np.asarray(v).reshape(chains, draws, N) for k, v in params.items()}
+    coords = {"subject": list(map(str, data.subjects)), "parameter": labels}
+    dims = {var[k]: ["subject"] for k in model.param_names}
+    hnames = {k: model.hbayes[k][0] for k in model.param_names}
     if hier:
         posterior["mu_pr"], posterior["sigma"] = np.asarray(s["mu_pr"]), np.asarray(s["sigma"])
         dims.update(mu_pr=["parameter"], sigma=["parameter"])
         B = model.hbayes_bounds()
-        for j, k in enumerate(names):
-            posterior[f"mu_{hnames[k]}"] = B[j, 0] + (B[j, 1] - B[j, 0]) * np.asarray(phi_approx(s["mu_pr"][..., j]))
+        for j, k in enumerate(model.param_names):
+            posterior[f"mu_{var[k]}"] = B[j, 0] + (B[j, 1] - B[j, 0]) * np.asarray(phi_approx(s["mu_pr"][..., j]))
     posterior["x_pr"] = np.asarray(s["x_pr"])
     dims["x_pr"] = ["subject", "parameter"]
-    log_lik = {"log_lik": np.asarray(ll).reshape(chains, draws, N)}
-    dims["log_lik"] = ["subject"]
-    if per_trial is None:
-        per_trial = chains * draws * S * T <= 50_000_000
+    # the real trials, flattened: the unit of observed_data and posterior_predictive (and of the
+    # per-trial log-likelihood), with the subject, sequence and trial of each as coordinates
+    seq, tri = np.nonzero(data.mask)
+    n_obs = len(seq)
+    obs_coords = {"subject": ("obs", np.asarray(coords["subject"], object)[np.asarray(data.subject)[seq]]),
+                  "sequence": ("obs", seq), "trial": ("obs", tri + 1)}
     if per_trial:
-        log_lik["log_lik_trial"] = np.asarray(lt).reshape(chains, draws, S, T)
-        dims["log_lik_trial"] = ["sequence", "trial"]
-        coords.update(sequence=np.arange(S), trial=np.arange(1, T + 1))
+        log_lik = {"choice": np.asarray(lt)[:, seq, tri].reshape(chains, draws, n_obs)}
+        dims["log_lik_choice"] = ["obs"]
+    else:
+        log_lik = {"choice": np.asarray(ll).reshape(chains, draws, N)}
+        dims["log_lik_choice"] = ["subject"]
     # posterior predictive: one-step-ahead choices given the observed history
     ppc_draws = min(check_count("ppc_draws", ppc_draws, 1), chains * draws)
     pick = np.linspace(0, chains * draws - 1, ppc_draws).astype(int)
     sub = jax.tree_util.tree_map(lambda v: v[pick], params)
     probs = jax.lax.map(jax.jit(lambda p: _choice_prob(model, p, data, inputs)), sub, batch_size=64)
     u = np.random.default_rng(seed).random(np.shape(probs)[:3])
-    y_pred = np.where(data.mask[None], (u < np.asarray(probs)).astype(np.int16), -1)
-    coords.update(sequence=np.arange(S), trial=np.arange(1, T + 1), ppc_draw=pick)
+    y_pred = (u < np.asarray(probs)).astype(np.int16)[:, seq, tri]  # [ppc draw, obs]
     attrs.update({"model": model.name, "task": data.task, "parameterisation": parameterisation, "seed": seed_attr(seed),
-                  "hbayesdm_names": str(hnames), "wall_time_s": time.perf_counter() - t_start,
-                  "posterior_predictive": "one-step-ahead choices given the observed history, draws listed in "
-                                          "ppc_draw"})
+                  "names": names, "hbayesdm_names": str(hnames), "per_trial": int(bool(per_trial)),
+                  "wall_time_s": time.perf_counter() - t_start,
+                  "posterior_predictive": f"one-step-ahead choices given the observed history, {len(pick)} "
+                                          f"draws of the posterior (every {max(1, (chains * draws) // len(pick))}th)",
+                  "choice_coding": "0-based action index (the TSV files are 1-based)"})
+    stage1 = data.choice[..., 0] if data.choice.ndim == 3 else data.choice
     idata = az.from_dict(
-        posterior=posterior, log_likelihood=log_lik, sample_stats=stats,
+        posterior=posterior, sample_stats=stats,
         posterior_predictive={"choice": y_pred[None]},
-        observed_data={"choice": np.where(data.mask, data.choice, -1), "outcome": data.outcome,
-                       "mask": data.mask.astype(np.int8)},
-        coords=coords, dims={**dims, "choice": ["sequence", "trial"], "outcome": ["sequence", "trial"],
-                             "mask": ["sequence", "trial"]},
+        observed_data={"choice": np.asarray(stage1)[seq, tri].astype(np.int16)},
+        constant_data={"outcome": np.asarray(data.outcome, float)[seq, tri]},
+        coords={**coords, "obs": np.arange(n_obs)},
+        dims={**dims, "choice": ["obs"], "outcome": ["obs"]},
         attrs=attrs)
+    # ArviZ's from_dict takes one dims entry per name; the log-likelihood shares "choice" with
+    # the observations but not (per subject) their dims, so it is added as its own group
+    ll_dims = dims.pop("log_lik_choice")
+    idata.add_groups(log_likelihood=az.dict_to_dataset(
+        log_lik, coords={**coords, "obs": np.arange(n_obs)}, dims={"choice": ll_dims}, attrs=idata.posterior.attrs))
+    for g in ("posterior_predictive", "observed_data", "constant_data") + (("log_likelihood",) if per_trial else ()):
+        setattr(idata, g, getattr(idata, g).assign_coords(obs_coords))
+    idata.posterior_predictive = idata.posterior_predictive.assign_coords(ppc_draw=("draw", pick))
     diagnostics(idata, warn=True)
     return idata
 
@@ -232,15 +264,46 @@ def _check_finite_start(model, data, inputs, hier: bool) -> None:
 
 
 def _run_nuts(npmodel, chains, warmup, draws, target_accept, seed, progress, chain_method):
+    import time
+
     from numpyro.infer import MCMC, NUTS
 
     if chain_method == "auto":
         chain_method = "parallel" if chains > 1 and jax.local_device_count() >= chains else "vectorized"
-    mcmc = MCMC(NUTS(npmodel, target_accept_prob=target_accept), num_warmup=warmup, num_samples=draws,
-                num_chains=chains, chain_method=chain_method, progress_bar=progress)
-    mcmc.run(jax_key(seed), extra_fields=("diverging", "num_steps", "energy"))
-    s = mcmc.get_samples(group_by_chain=True)
-    extra = mcmc.get_extra_fields(group_by_chain=True)
+    fields = ("diverging", "num_steps", "energy")
+    if not callable(progress):
+        mcmc = MCMC(NUTS(npmodel, target_accept_prob=target_accept), num_warmup=warmup, num_samples=draws,
+                    num_chains=chains, chain_method=chain_method, progress_bar=bool(progress))
+        mcmc.run(jax_key(seed), extra_fields=fields)
+        s = mcmc.get_samples(group_by_chain=True)
+        extra = mcmc.get_extra_fields(group_by_chain=True)
+    else:
+        # in chunks, reporting after each: warm-up, then the draws from where the last chunk ended
+        # (each chunk has its own random key, so the draws differ from an unchunked run's)
+        chunk = max(1, min(draws, 250))
+        mcmc = MCMC(NUTS(npmodel, target_accept_prob=target_accept), num_warmup=warmup, num_samples=chunk,
+                    num_chains=chains, chain_method=chain_method, progress_bar=False)
+        key = jax_key(seed)
+        t0 = time.perf_counter()
+        mcmc.warmup(jax.random.fold_in(key, 0), extra_fields=fields, collect_warmup=True)
+        wdiv = np.asarray(mcmc.get_extra_fields(group_by_chain=True)["diverging"]).reshape(chains, -1).sum(1)
+        el = time.perf_counter() - t0
+        progress({"phase": "warmup", "done": warmup, "total": warmup, "divergences": wdiv, "min_ess": None,
+                  "target_ess": None, "elapsed_s": el, "eta_s": el * draws / max(warmup, 1)})
+        parts, extras, done, t1 = [], [], 0, time.perf_counter()
+        while done < draws:
+            mcmc.num_samples = min(chunk, draws - done)
+            mcmc.post_warmup_state = mcmc.last_state
+            mcmc.run(jax.random.fold_in(key, 1 + done), extra_fields=fields)
+            parts.append(mcmc.get_samples(group_by_chain=True))
+            extras.append(mcmc.get_extra_fields(group_by_chain=True))
+            done += mcmc.num_samples
+            div = np.concatenate([np.asarray(e["diverging"]).reshape(chains, -1) for e in extras], 1).sum(1)
+            el = time.perf_counter() - t1
+            progress({"phase": "sampling", "done": done, "total": draws, "divergences": div, "min_ess": None,
+                      "target_ess": None, "elapsed_s": el, "eta_s": el / done * (draws - done)})
+        cat = lambda ds: {k: np.concatenate([np.asarray(d[k]) for d in ds], 1) for k in ds[0]}  # noqa: E731
+        s, extra = cat(parts), cat(extras)
     stats = {"diverging": np.asarray(extra["diverging"]), "n_steps": np.asarray(extra["num_steps"]),
              "energy": np.asarray(extra["energy"])}
     return s, stats
@@ -320,7 +383,7 @@ def _flat_potential(model, parameterisation, data, npmodel):
     return _POTENTIALS[key]
 
 
-def _run_chees(npmodel, model, data, inputs, hier, settings, seed, init):
+def _run_chees(npmodel, model, data, inputs, hier, settings, seed, init, progress=None):
     from jax.flatten_util import ravel_pytree
     from numpyro.distributions import constraints
     from numpyro.distributions.transforms import biject_to
@@ -356,7 +419,8 @@ def _run_chees(npmodel, model, data, inputs, hier, settings, seed, init):
     def monitor(x):  # group means and log-SDs (mu_pr, sigma come first in the flat vector)
         return x[..., :n_mon] if hier else x
 
-    res = chees_hmc(potential, np.asarray(q0), np.asarray(s0), settings, seed=seed, monitor=monitor, aux=aux)
+    res = chees_hmc(potential, np.asarray(q0), np.asarray(s0), settings, seed=seed, monitor=monitor, aux=aux,
+                    progress=progress)
     C, n, _ = res.draws.shape
     u = jax.vmap(unravel)(jnp.asarray(res.draws.reshape(C * n, -1)))
     s = {k: np.asarray(to_sigma(u[k]) if k == "sigma" else u[k]).reshape((C, n) + shapes[k]) for k in names}

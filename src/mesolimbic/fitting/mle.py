@@ -67,17 +67,13 @@ class MLEFit:
     def bic(self) -> np.ndarray:
         return self.n_params * np.log(self.data.n_trials_subject) - 2 * self.loglik
 
-    def table(self) -> pd.DataFrame:
-        """One row per subject: estimates, standard errors, LL, AIC, BIC, trials."""
-        df = pd.DataFrame({"subjID": self.data.subjects})
-        for k in self.params:
-            df[k] = self.params[k]
-            df[f"{k}_se"] = self.se[k]
-        df["loglik"], df["aic"], df["bic"] = self.loglik, self.aic, self.bic
-        df["n_trials"] = self.data.n_trials_subject
-        if self.status is not None:
-            df["status"] = self.status
-        return df
+    def table(self, names: str = "mesolimbic") -> pd.DataFrame:
+        """One row per subject, the same columns for every method
+        (:func:`~mesolimbic.fitting.parameter_table`): estimates, their standard errors as
+        ``<name>_sd``, log-likelihood, AIC, BIC, trials, status."""
+        from .tables import parameter_table
+
+        return parameter_table(self, names=names)
 
     def regressors(self, onsets=None) -> pd.DataFrame:
         from .regressors import regressors

@@ -68,8 +68,12 @@ def compare_to_reference(idata, ref: dict, model: FitModel | str | None = None) 
         raise ValueError(f"the fit's subjects {subjects[:5]}... are not the reference's {ref_ids[:5]}...")
     pos = [subjects.index(s) for s in ref_ids]
     rows = []
+    from .tables import label_map
+
+    var = label_map(model, idata.attrs.get("names", "mesolimbic"))  # the names the posterior uses
+    by_hb = {model.hbayes[k][0]: k for k in model.param_names}
     for hb, g in ref["group"].items():
-        ours = float(post[hb].mean())
+        ours = float(post[f"mu_{var[by_hb[hb[3:]]]}"].mean())
         rows.append(("group", hb, ours, g["mean"], g["sd"]))
     order = _hbayesdm_order(model, ref)
     names = list(model.param_names)
@@ -79,7 +83,7 @@ def compare_to_reference(idata, ref: dict, model: FitModel | str | None = None) 
         rows.append(("sigma", f"sigma[{model.hbayes[k][0]}]", ours, stan, stan))
     for k in order:
         hb = model.hbayes[k][0]
-        ours = post[k].mean(("chain", "draw")).values[pos]
+        ours = post[var[k]].mean(("chain", "draw")).values[pos]
         for sid, o, m, s in zip(ref_ids, ours, ref["subject_means"][hb], ref["subject_sds"][hb]):
             rows.append(("subject", f"{hb}[{sid}]", float(o), m, s))
     df = pd.DataFrame(rows, columns=["kind", "name", "ours", "stan_mean", "stan_sd"])

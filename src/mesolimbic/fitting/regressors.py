@@ -144,6 +144,9 @@ def posterior_point(idata, model: FitModel | str, stat: str = "mean") -> dict:
     model = get_model(model) if isinstance(model, str) else model
     if stat not in ("mean", "median"):
         raise ValueError(f"stat must be 'mean' or 'median', got {stat!r}")
+    from .tables import label_map
+
     post = idata.posterior
+    var = label_map(model, idata.attrs.get("names", "mesolimbic"))  # the names the posterior was written with
     red = (lambda v: v.mean(("chain", "draw"))) if stat == "mean" else (lambda v: v.median(("chain", "draw")))
-    return {k: np.asarray(red(post[k]), float) for k in model.param_names}
+    return {k: np.asarray(red(post[var[k]]), float) for k in model.param_names}

@@ -260,7 +260,8 @@ def _build(potential, dim: int, settings: ChEESSettings, mesh):
     return jax.jit(vg), warm_window, sample_block, WINDOW
 
 
-def chees_hmc(potential, init, scale, settings: ChEESSettings, seed: int = 0, monitor=None, aux=None) -> ChEESResult:
+def chees_hmc(potential, init, scale, settings: ChEESSettings, seed: int = 0, monitor=None, aux=None,
+              progress=None) -> ChEESResult:
     """Sample ``exp(-potential(q, aux))`` for a flat ``q`` ``[dim]`` with ChEES-HMC (``aux``: data
     passed through to the potential; with ``aux=None`` the potential may take ``q`` alone).
 
@@ -347,6 +348,10 @@ def chees_hmc(potential, init, scale, settings: ChEESSettings, seed: int = 0, mo
         da = (jnp.float32(0.0), jnp.float32(0.0), jnp.float32(0.0))
         if w == 0:
             times["first_window_s"] = time.perf_counter() - t0
+        if progress is not None:
+            el = time.perf_counter() - t0
+            progress({"phase": "warmup", "done": w + 1, "total": 4, "divergences": np.concatenate(divs).sum(0), "min_ess": None,
+                      "target_ess": settings.target_ess, "elapsed_s": el, "eta_s": el / (w + 1) * (3 - w)})
     eps = float(jnp.exp(log_eps))
     T = float(jnp.exp(log_T_bar))
     times["warmup_s"] = time.perf_counter() - t0
@@ -370,6 +375,14 @@ def chees_hmc(potential, init, scale, settings: ChEESSettings, seed: int = 0, mo
         if x.shape[1] >= 2 * settings.block or b == max_blocks - 1:
             ess = np.asarray([az.ess(mon[..., k], method="bulk") for k in range(mon.shape[-1])], float)
             history.append((x.shape[1], float(np.nanmin(ess))))
+            if progress is not None:
+                n_now, e_now = x.shape[1], float(np.nanmin(ess))
+                need = n_now * (settings.target_ess / e_now - 1) if e_now > 0 else np.inf  # ESS ~ linear in draws
+                left = min(max(need, 0.0), (max_blocks - b - 1) * settings.block)
+                el = time.perf_counter() - t1
+                progress({"phase": "sampling", "done": n_now, "total": max_blocks * settings.block,
+                          "divergences": np.concatenate(div_s, 1).sum(1), "min_ess": e_now,
+                          "target_ess": settings.target_ess, "elapsed_s": el, "eta_s": el / n_now * left})
             if np.nanmin(ess) >= settings.target_ess:
                 break
     times["sampling_s"] = time.perf_counter() - t1
