@@ -216,8 +216,8 @@ def test_photometry_recovery():
     for k in ("alpha", "gamma", "gain"):
         assert r[k] >= 0.9, (k, r)
     t = fit.table()
-    assert {"alpha", "alpha_se", "loglik", "aic", "bic", "status"} <= set(t.columns)
-    assert np.isfinite(t["alpha_se"]).mean() > 0.8
+    assert {"alpha", "alpha_sd", "loglik", "aic", "bic", "status"} <= set(t.columns)
+    assert np.isfinite(t["alpha_sd"]).mean() > 0.8
 
 
 @pytest.mark.slow
@@ -297,7 +297,7 @@ def test_cli_fit_neural(tmp_path):
                               "--out", str(tmp_path / "out")])
     assert res.exit_code == 0, res.output
     params = pd.read_csv(tmp_path / "out" / "params.csv")
-    assert list(params["subject"]) == ["sub01", "sub02"] and params["alpha"].between(0, 1).all()
+    assert list(params["subjID"]) == ["sub01", "sub02"] and params["alpha"].between(0, 1).all()
     assert json.loads((tmp_path / "out" / "summary.json").read_text())["sessions"] == 2
     reg = pd.read_csv(tmp_path / "out" / "regressors.tsv", sep="\t")
     assert {"rpe_cs", "rpe_us", "cs_time", "us_time"} <= set(reg.columns)

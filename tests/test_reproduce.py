@@ -76,6 +76,22 @@ def test_expected_failures_are_pinned(report_dir):
         assert len(entry["reason"]) > 40, name  # a reason a reader can check
 
 
+def test_every_written_dataset_has_cf_metadata(report_dir):
+    """Every ``<experiment>.nc`` the suite wrote: ``Conventions = "CF-1.10"``, a citation, and a
+    ``long_name`` on every data variable and coordinate, and ``units`` unless text-valued (see
+    ``tests/test_metadata.py``). Lists every offender."""
+    import xarray as xr
+
+    from test_metadata import cf_problems
+
+    problems = []
+    for path in sorted(report_dir.glob("*.nc")):
+        with xr.open_dataset(path, decode_times=False, decode_timedelta=False) as ds:
+            problems += cf_problems(ds, path.stem)
+    assert sorted(report_dir.glob("*.nc")), "no .nc written"
+    assert not problems, f"{len(problems)} missing CF attributes:\n" + "\n".join(problems)
+
+
 def test_every_experiment_is_in_the_outputs(report_dir):
     summary = json.loads((report_dir / "summary.json").read_text())
     page = (report_dir / "report.html").read_text()

@@ -548,7 +548,8 @@ def _choice_runner(design: ChoiceDesign, model: Model, record_state: bool, preci
     return jax.jit(jax.vmap(over_agents, in_axes=(0, None, None, None)))
 
 
-CHOICE_VARS = {"cue": Output("cue / state shown (0-based)"), "choice": Output("action taken (0-based)"),
+CHOICE_VARS = {"cue": Output("cue / state shown (0-based index; 1-based in the hBayesDM TSV tables)"),
+               "choice": Output("action taken (0-based index; 1-based in the hBayesDM TSV tables)"),
                "outcome": Output("outcome delivered (reward minus costs; negative: punishment)", "a.u."),
                "feedback": Output("the outcome was shown"), "done": Output("the step ended an episode"),
                "valid": Output("the step was run (False after a phase's stop criterion was met)")}
@@ -594,7 +595,8 @@ def _simulate_choices(sess: Session, P_np, n_agents, seed, parts, precision, age
         "trial": ("trial", np.arange(1, T + 1), {"long_name": getattr(task, "time_dim", "trial"), "units": "1"}),
         "phase": ("trial", np.asarray([p.name for p in design.phases])[design.trial_phase()],
                   {"long_name": "phase of the session"}),
-        "action": ("action", np.arange(task.n_actions), {"long_name": "action (0-based)", "units": "1"}),
+        "action": ("action", np.arange(task.n_actions), {"long_name": "action (0-based index; 1-based in the TSV "
+                                                                         "tables)", "units": "1"}),
     }
     if n_st > 1:
         coords["stage"] = ("stage", np.arange(n_st), {"long_name": "stage of the trial (0: first)", "units": "1"})

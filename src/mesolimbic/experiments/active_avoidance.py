@@ -37,6 +37,7 @@ from ..instrumental import simulate_choices
 from ..models import SARSA, ActorCritic
 from ..tasks.aversive import ActiveAvoidance
 from ..results import single
+from .registry import REWARD_UNITS_NOTE as RN
 from .registry import Check, ExperimentResult, register
 
 NAME = "active_avoidance"
@@ -139,3 +140,18 @@ def figure(ds: xr.Dataset):
     plot.note(fig, f"Mean over {ds.sizes['agent']} agents (RPE: over the agents that avoided on that trial); bands: "
                    "95 % confidence interval of the mean.")
     return fig
+
+
+#: CF long_name/units of this experiment's Dataset variables (name -> (long_name, units[, units_note]));
+#: units None: a text label. Applied by :func:`.registry.describe`.
+VARIABLES = {
+    "episode": ("episode number (1-based)", "1"),
+    "avoided_by_agent": ("the agent avoided the shock on the episode (1) or not (0)", "1"),
+    "shocked_by_agent": ("the agent was shocked on the episode (1) or not (0)", "1"),
+    "fear_by_agent": ("-V(warning onset), actor-critic critic, each agent", "1", RN),
+    "rpe_avoid_by_agent": ("RPE on avoidance responses (actor-critic), each agent; NaN: no avoidance", "1", RN),
+    "p_avoid": ("probability of avoiding the shock on the episode, mean over agents", "1"),
+    "p_shock": ("probability of being shocked on the episode, mean over agents", "1"),
+    "fear": ("-V(warning onset), actor-critic critic", "1", RN),
+    "rpe_avoid": ("mean RPE on avoidance responses (actor-critic)", "1", RN),
+}

@@ -28,6 +28,7 @@ import xarray as xr
 from ..circuit import Circuit, Lesion, simulate_circuit
 from ._circuit import PARAMS, by_type, design, last
 from ..results import single
+from .registry import REWARD_UNITS_NOTE as RN
 from .registry import Check, ExperimentResult, register
 
 NAME = "aversive_amygdala"
@@ -115,3 +116,15 @@ def figure(ds: xr.Dataset):
     plot.note(fig, f"Mean over {ds.sizes['agent']} simulated subjects per group; bands: 95 % confidence interval of "
                    "the mean.")
     return fig
+
+
+#: CF long_name/units of this experiment's Dataset variables (name -> (long_name, units[, units_note]));
+#: units None: a text label. Applied by :func:`.registry.describe`.
+VARIABLES = {
+    "a_trial": ("k-th trial of the cue (1-based)", "1"),
+    "fear": ("amygdala fear of cue A, last 5 A trials, mean over agents", "1", RN),
+    "value_b": ("NAc value of cue B, last 5 B trials, mean over agents", "1", RN),
+    "shock_rpe": ("phasic dopamine error at the shock on the k-th A trial, mean over agents", "1", RN),
+    "fear_curve": ("fear of A on the k-th A trial", "1", RN),
+    "value_b_curve": ("NAc value of B on the k-th B trial", "1", RN),
+}

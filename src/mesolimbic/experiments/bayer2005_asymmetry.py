@@ -34,6 +34,7 @@ from ..models import TD
 from ..simulate import simulate
 from ..tasks import PavlovianDesign, Phase, TrialType
 from ..results import single
+from .registry import REWARD_UNITS_NOTE as RN
 from .registry import Check, ExperimentResult, register
 
 NAME = "bayer2005_asymmetry"
@@ -154,3 +155,11 @@ def figure(ds: xr.Dataset):
     plot.note(fig, f"Left: Poisson spike counts, trials of the last 300 of {ds.sizes['agent']} agents pooled by RPE bin. "
                    "Right: mean over agents, band 95 % confidence interval of the mean.")
     return fig
+
+
+#: CF long_name/units of this experiment's Dataset variables (name -> (long_name, units[, units_note]));
+#: units None: a text label. Applied by :func:`.registry.describe`.
+VARIABLES = {
+    "rpe_bin": ("centre of the bin of RPE at the reward", "1", RN),
+    "firing_by_rpe_n": ("trials in the bin", "1"),
+}

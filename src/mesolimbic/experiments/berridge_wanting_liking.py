@@ -34,6 +34,7 @@ from ..circuit import Circuit, DopamineAgonist, DopamineDepletion, Manipulation,
 from ..tasks import PavlovianDesign
 from ._circuit import PARAMS, by_type, last
 from ..results import single
+from .registry import REWARD_UNITS_NOTE as RN
 from .registry import Check, ExperimentResult, register
 
 NAME = "berridge_wanting_liking"
@@ -124,3 +125,14 @@ def figure(ds: xr.Dataset):
     plot.note(fig, f"Mean over {ds.sizes['agent']} simulated subjects per condition; error bars and bands: 95 % "
                    "confidence interval of the mean.")
     return fig
+
+
+#: CF long_name/units of this experiment's Dataset variables (name -> (long_name, units[, units_note]));
+#: units None: a text label. Applied by :func:`.registry.describe`.
+VARIABLES = {
+    "wanting": ("incentive salience at cue onset", "1", RN),
+    "liking": ("hedonic reaction to sucrose", "1", RN),
+    "approach": ("P(approach the cue)", "1"),
+    "dopamine_cs": ("phasic DA at the cue", "1", RN),
+    "wanting_curve": ("incentive salience at cue onset on each trial, mean over agents", "1", RN),
+}

@@ -23,6 +23,7 @@ import numpy as np
 import xarray as xr
 
 from ..rlhf import bradley_terry_loglik, fit_bradley_terry, sample_preferences
+from .registry import REWARD_UNITS_NOTE as RN
 from .registry import Check, ExperimentResult, register
 
 NAME = "bradley_terry_recovery"
@@ -78,3 +79,14 @@ def figure(ds):
     fig.suptitle("Reward model from pairwise preferences (Bradley–Terry)")
     plot.note(fig, f"{ds.sizes['item']} items, one fit per number of comparisons.")
     return fig
+
+
+#: CF long_name/units of this experiment's Dataset variables (name -> (long_name, units[, units_note]));
+#: units None: a text label. Applied by :func:`.registry.describe`.
+VARIABLES = {
+    "item": ("item compared (index)", "1"),
+    "n_comparisons": ("number of pairwise comparisons fitted", "1"),
+    "true_reward": ("true reward of the item that generated the comparisons", "1", RN),
+    "fitted_reward": ("Bradley-Terry reward fitted to the comparisons", "1", RN),
+    "pearson_r": ("Pearson correlation of fitted and true rewards", "1"),
+}

@@ -31,6 +31,7 @@ from scipy.stats import wasserstein_distance
 
 from ..models.distributional import DistributionalRPE, QuantileRPE, expectiles, quantiles
 from .dabney2020_distributional import DISTRIBUTIONS, GAP, N_REWARDS, TAUS, WINDOW
+from .registry import REWARD_UNITS_NOTE as RN
 from .registry import Check, ExperimentResult, register
 
 NAME = "dabney2018_quantile"
@@ -123,3 +124,14 @@ def figure(ds: xr.Dataset):
     c.set_title("Graded teaching signal? (dopamine: yes)")
     fig.suptitle("Quantile (Dabney et al. 2018) vs expectile (Dabney et al. 2020) distributional RPE")
     return fig
+
+
+#: CF long_name/units of this experiment's Dataset variables (name -> (long_name, units[, units_note]));
+#: units None: a text label. Applied by :func:`.registry.describe`.
+VARIABLES = {
+    "distribution": ("reward distribution", None),
+    "tau": ("quantile or expectile level tau of the unit", "1"),
+    "reversal_point": ("reversal point of the unit: the reward at which its prediction error changes sign", "1", RN),
+    "target": ("tau-quantile (quantile units) or tau-expectile (expectile units)", "1", RN),
+    "update_gradation": ("update after the largest third of positive errors / after the smallest third", "1"),
+}

@@ -29,6 +29,7 @@ import xarray as xr
 from scipy.stats import spearmanr, wasserstein_distance
 
 from ..models.distributional import DistributionalRPE, decode_expectiles, expectiles
+from .registry import REWARD_UNITS_NOTE as RN
 from .registry import Check, ExperimentResult, register
 
 NAME = "dabney2020_distributional"
@@ -121,3 +122,18 @@ def figure(ds: xr.Dataset):
     plot.note(fig, f"One population; reversal points: each unit's mean value over the last rewards of "
                    f"{ds.attrs['n_rewards']}; decoded: {ds.sizes['sample']} samples.")
     return fig
+
+
+#: CF long_name/units of this experiment's Dataset variables (name -> (long_name, units[, units_note]));
+#: units None: a text label. Applied by :func:`.registry.describe`.
+VARIABLES = {
+    "distribution": ("reward distribution", None),
+    "unit": ("model dopamine unit (index)", "1"),
+    "tau": ("asymmetry of the unit, alpha+ / (alpha+ + alpha-)", "1"),
+    "sample": ("sample of the decoded distribution (index)", "1"),
+    "reversal_point": ("reversal point of the unit: the reward at which its RPE changes sign", "1", RN),
+    "expectile": ("true tau-expectile of the reward distribution", "1", RN),
+    "decoded": ("sample of the reward distribution decoded from the reversal points", "1", RN),
+    "w1_decoded": ("Wasserstein-1 distance, decoded vs true reward distribution", "1", RN),
+    "w1_single_channel": ("Wasserstein-1 distance, a single-value (mean) code vs true reward distribution", "1", RN),
+}

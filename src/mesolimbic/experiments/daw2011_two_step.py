@@ -85,3 +85,14 @@ def figure(ds: xr.Dataset):
     plot.note(fig, f"{ds.sizes['agent']} agents per w, stays pooled over their trials; error bars: 95 % confidence "
                    "interval from the spread between agents. The y axis starts at 0.3.")
     return fig
+
+
+#: CF long_name/units of this experiment's Dataset variables (name -> (long_name, units[, units_note]));
+#: units None: a text label. Applied by :func:`.registry.describe`.
+VARIABLES = {
+    "w": ("model-based weight w of the simulated agents", "1"),
+    "stay": ("P(repeat the first-stage choice) after each transition x reward condition", "1"),
+    "stay_by_agent": ("P(repeat the first-stage choice), each agent's own", "1"),
+    "reward_effect": ("main effect of reward on P(stay) (model-free signature)", "1"),
+    "interaction": ("reward x transition interaction on P(stay) (model-based signature)", "1"),
+}

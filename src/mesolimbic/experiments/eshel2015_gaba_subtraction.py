@@ -35,6 +35,7 @@ from ..models import GabaTD
 from ..results import single
 from ..simulate import simulate
 from ..tasks import Cue, PavlovianDesign, Phase, TrialType
+from .registry import REWARD_UNITS_NOTE as RN
 from .registry import Check, ExperimentResult, register
 
 NAME = "eshel2015_gaba_subtraction"
@@ -161,3 +162,11 @@ def figure(ds: xr.Dataset):
     plot.note(fig, f"Last half of training; {ds.sizes['agent']} agents. Bands: 95 % confidence interval of the mean "
                    "over agents (narrow: the responses barely vary between agents).")
     return fig
+
+
+#: CF long_name/units of this experiment's Dataset variables (name -> (long_name, units[, units_note]));
+#: units None: a text label. Applied by :func:`.registry.describe`.
+VARIABLES = {
+    "cued": ("the reward was expected (cued) or unexpected", None),
+    "size": ("reward size", "1", RN),
+}

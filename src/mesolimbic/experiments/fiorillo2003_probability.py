@@ -34,6 +34,7 @@ from ..models import TD
 from ..simulate import simulate
 from ..tasks import Cue, PavlovianDesign, Phase, TrialType
 from ..results import single
+from .registry import REWARD_UNITS_NOTE as RN
 from .registry import Check, ExperimentResult, register
 
 NAME = "fiorillo2003_probability"
@@ -196,3 +197,13 @@ def figure(ds: xr.Dataset):
     plot.note(fig, f"Mean over {ds.sizes['agent']} agents of each agent's last 250 trials; error bars and bands: "
                    "95 % confidence interval of the mean.")
     return fig
+
+
+#: CF long_name/units of this experiment's Dataset variables (name -> (long_name, units[, units_note]));
+#: units None: a text label. Applied by :func:`.registry.describe`.
+VARIABLES = {
+    "probability": ("probability of reward after the cue", "1"),
+    "cs_response": ("RPE at CS onset, mean over agents' last trials", "1", RN),
+    "reward_response": ("RPE at a delivered reward, mean over agents", "1", RN),
+    "omission_response": ("RPE at an omitted reward, mean over agents", "1", RN),
+}

@@ -33,6 +33,7 @@ import xarray as xr
 from ..models import TD
 from ..simulate import simulate
 from .fiorillo2003_probability import PROBS, US_TIME, _label
+from .registry import REWARD_UNITS_NOTE as RN
 from .registry import Check, ExperimentResult, register
 from ..tasks import Cue, PavlovianDesign, Phase, TrialType
 
@@ -141,3 +142,24 @@ def figure(ds: xr.Dataset):
         a.set_xlabel(f"generating {k}")
         a.set_ylabel(f"fitted {k}")
     return fig
+
+
+#: CF long_name/units of this experiment's Dataset variables (name -> (long_name, units[, units_note]));
+#: units None: a text label. Applied by :func:`.registry.describe`.
+VARIABLES = {
+    "session": ("recording session (one simulated animal)", None),
+    "probability": ("probability of reward after the cue", "1"),
+    "time": ("time from cue onset", "s"),
+    "alpha_true": ("learning rate alpha that generated the session", "1"),
+    "gamma_true": ("discount factor gamma that generated the session", "1"),
+    "gain_true": ("photometry gain (signal per unit of RPE) that generated the session", "1"),
+    "alpha_fit": ("learning rate alpha fitted to the session by maximum likelihood", "1"),
+    "gamma_fit": ("discount factor gamma fitted to the session by maximum likelihood", "1"),
+    "gain_fit": ("photometry gain fitted to the session by maximum likelihood", "1"),
+    "alpha_se": ("standard error of the fitted alpha", "1"),
+    "gamma_se": ("standard error of the fitted gamma", "1"),
+    "gain_se": ("standard error of the fitted gain", "1"),
+    "fitted_reward_response": ("fitted model's RPE at a delivered reward (NaN at p = 0)", "1", RN),
+    "mean_signal": ("photometry signal read back from NWB, mean over sessions and trials of the cue", "1",
+    "arbitrary photometry units (gain x filtered RPE + offset + noise)"),
+}

@@ -95,3 +95,16 @@ def figure(ds: xr.Dataset):
     plot.note(fig, f"{ds.sizes['agent']} agents per group; error bars: 95 % confidence interval of the mean. "
                    "The y axis starts at 0.5 (chance).")
     return fig
+
+
+#: CF long_name/units of this experiment's Dataset variables (name -> (long_name, units[, units_note]));
+#: units None: a text label. Applied by :func:`.registry.describe`.
+VARIABLES = {
+    "choose_a": ("test accuracy choosing A (the most rewarded stimulus), mean over agents", "1"),
+    "avoid_b": ("test accuracy avoiding B (the least rewarded stimulus), mean over agents", "1"),
+    "choose_a_by_agent": ("test accuracy choosing A, each agent's own", "1"),
+    "avoid_b_by_agent": ("test accuracy avoiding B, each agent's own", "1"),
+    "alpha_go": ("Go (D1) learning rate set by the group's dopamine", "1"),
+    "alpha_nogo": ("NoGo (D2) learning rate set by the group's dopamine", "1"),
+    "rho": ("Go/NoGo balance rho set by the tonic dopamine level", "1"),
+}

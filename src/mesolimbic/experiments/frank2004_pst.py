@@ -134,3 +134,15 @@ def figure(ds: xr.Dataset):
     plot.legend_below(fig)
     plot.note(fig, f"{ds.sizes['agent']} agents per condition; error bars: 95 % confidence interval of the mean.")
     return fig
+
+
+#: CF long_name/units of this experiment's Dataset variables (name -> (long_name, units[, units_note]));
+#: units None: a text label. Applied by :func:`.registry.describe`.
+VARIABLES = {
+    "choose_a": ("test accuracy choosing A (the most rewarded stimulus), mean over agents", "1"),
+    "avoid_b": ("test accuracy avoiding B (the least rewarded stimulus), mean over agents", "1"),
+    "choose_a_by_agent": ("test accuracy choosing A, each agent's own", "1"),
+    "avoid_b_by_agent": ("test accuracy avoiding B, each agent's own", "1"),
+    "rate_pos": ("learning rate from positive RPEs in the condition", "1"),
+    "rate_neg": ("learning rate from negative RPEs in the condition", "1"),
+}

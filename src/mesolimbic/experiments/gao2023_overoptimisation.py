@@ -39,6 +39,7 @@ import xarray as xr
 
 from ..rlhf import fit_bradley_terry, overoptimisation_report
 from ..rlhf.overoptimisation import best_of_n_kl
+from .registry import REWARD_UNITS_NOTE as RN
 from .registry import Check, ExperimentResult, register
 
 NAME = "gao2023_overoptimisation"
@@ -150,3 +151,17 @@ def figure(ds):
                  "(top) and the proxy it is chosen by (bottom)")
     plot.note(fig, f"Means over {ds.attrs['prompts']} prompts; bands: 95 % confidence interval of the mean (narrow).")
     return fig
+
+
+#: CF long_name/units of this experiment's Dataset variables (name -> (long_name, units[, units_note]));
+#: units None: a text label. Applied by :func:`.registry.describe`.
+VARIABLES = {
+    "length": ("learned reward model, by the strength of its length bias", None),
+    "n": ("number of candidates n in best-of-n sampling", "1"),
+    "kl": ("KL divergence of best-of-n from the base policy, log n - (n-1)/n, in nats", "1"),
+    "d": ("square root of the KL divergence, sqrt(nats)", "1"),
+    "proxy": ("proxy (learned) reward of the chosen candidate, mean over prompts", "1", RN),
+    "gold": ("gold (true) reward of the chosen candidate, mean over prompts", "1", RN),
+    "proxy_sd": ("sd over prompts of the proxy reward of the chosen candidate", "1", RN),
+    "gold_sd": ("sd over prompts of the gold reward of the chosen candidate", "1", RN),
+}

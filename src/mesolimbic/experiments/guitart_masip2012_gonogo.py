@@ -88,3 +88,14 @@ def figure(ds: xr.Dataset):
     plot.note(fig, f"{ds.sizes['agent']} agents per π, pooled over trials; error bars: 95 % confidence interval from "
                    "the spread between agents.")
     return fig
+
+
+#: CF long_name/units of this experiment's Dataset variables (name -> (long_name, units[, units_note]));
+#: units None: a text label. Applied by :func:`.registry.describe`.
+VARIABLES = {
+    "pi": ("Pavlovian bias weight pi of the simulated agents", "1"),
+    "cue": ("cue: go or no-go to win or to avoid losing", None),
+    "accuracy": ("P(correct response) to the cue, mean over agents", "1"),
+    "accuracy_by_agent": ("P(correct), each agent's own", "1"),
+    "interaction": ("action x valence interaction of P(correct)", "1"),
+}

@@ -42,6 +42,7 @@ from ..models import TD
 from ..results import single
 from ..simulate import simulate
 from ..tasks import Cue, PavlovianDesign, Phase, TrialType
+from .registry import REWARD_UNITS_NOTE as RN
 from .registry import Check, ExperimentResult, register
 
 NAME = "hart2014_concentration"
@@ -135,15 +136,15 @@ def run(n_agents: int = 50, seed: int = 0) -> ExperimentResult:
     ds = xr.Dataset({
         "rpe_at_outcome": ("outcome", rpe_pts, {"long_name": "RPE at the outcome"}),
         "concentration_change": ("outcome", conc_pts, {"long_name": "concentration 0-1 s after the outcome minus "
-                                                       "0.5 s before", "units": "µM"}),
+                                                       "0.5 s before", "units": "umol/L"}),
         "probability": ("outcome", [r[0] for r in rows]),
         "rewarded": ("outcome", [r[1] for r in rows]),
         "firing_rate": ag_rate.drop_vars("phase", errors="ignore").assign_attrs(
             long_name="firing rate on rewarded p = .5 trials, each agent's mean", units="Hz"),
         "concentration": ag_conc.drop_vars("phase", errors="ignore").assign_attrs(
-            long_name="dopamine concentration on rewarded p = .5 trials, each agent's mean", units="µM"),
+            long_name="dopamine concentration on rewarded p = .5 trials, each agent's mean", units="umol/L"),
         "concentration_uptake_blocked": ag_block.drop_vars("phase", errors="ignore").assign_attrs(
-            long_name="the same with reuptake blocked (Km x 5)", units="µM"),
+            long_name="the same with reuptake blocked (Km x 5)", units="umol/L"),
     }, coords={"outcome": [f"p={r[0]:g} {'reward' if r[1] else 'omission'}" for r in rows]},
         attrs={"us_time": US, "slope_positive": slope_pos, "slope_negative": slope_neg, "lag_s": lag,
                **{f"uptake_{k}": v for k, v in UPTAKE.items()}, "blocked_km": BLOCKED["km"],
@@ -187,3 +188,13 @@ def figure(ds: xr.Dataset):
     plot.note(fig, f"Last half of training; {ds.sizes['agent']} agents. Bands: 95 % confidence interval of the mean "
                    "over agents; right: means pooled over trials of each outcome kind.")
     return fig
+
+
+#: CF long_name/units of this experiment's Dataset variables (name -> (long_name, units[, units_note]));
+#: units None: a text label. Applied by :func:`.registry.describe`.
+VARIABLES = {
+    "outcome": ("cue probability and outcome (reward or omission)", None),
+    "rpe_at_outcome": ("RPE at the outcome", "1", RN),
+    "probability": ("probability of reward after the cue", "1"),
+    "rewarded": ("the reward was delivered (1) or omitted (0)", "1"),
+}

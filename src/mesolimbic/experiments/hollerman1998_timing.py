@@ -121,3 +121,10 @@ def figure(ds: xr.Dataset):
     plot.note(fig, f"Probe trials after training; mean over {ds.sizes['agent']} agents, band: 95 % confidence "
                    "interval of the mean.")
     return fig
+
+
+#: CF long_name/units of this experiment's Dataset variables (name -> (long_name, units[, units_note]));
+#: units None: a text label. Applied by :func:`.registry.describe`.
+VARIABLES = {
+    "timing": ("reward timing on the probe trial (habitual, early, late)", None),
+}

@@ -31,6 +31,7 @@ from ..representations import Microstimulus
 from ..simulate import simulate
 from ..tasks import Cue, PavlovianDesign, Phase, TrialType
 from ..results import single
+from .registry import REWARD_UNITS_NOTE as RN
 from .registry import Check, ExperimentResult, register
 
 NAME = "kobayashi2008_delay"
@@ -133,3 +134,11 @@ def figure(ds: xr.Dataset):
     plot.note(fig, f"Last 400 trials. Left: {ds.attrs['n_agents_csc']} agent(s), exact curves as lines. Right: mean over "
                    f"{ds.attrs['n_agents_microstimuli']} agents, error bars 95 % confidence interval of the mean.")
     return fig
+
+
+#: CF long_name/units of this experiment's Dataset variables (name -> (long_name, units[, units_note]));
+#: units None: a text label. Applied by :func:`.registry.describe`.
+VARIABLES = {
+    "delay": ("delay from cue onset to reward", "s"),
+    "hyperbola": ("hyperbolic fit 1/(1 + k D) to the population's CS response", "1", RN),
+}

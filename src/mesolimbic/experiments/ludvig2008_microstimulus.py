@@ -36,6 +36,7 @@ from ..representations import CompleteSerialCompound, Microstimulus
 from ..simulate import simulate
 from ..tasks import Cue, PavlovianDesign, Phase, TrialType
 from ..results import single
+from .registry import REWARD_UNITS_NOTE as RN
 from .registry import Check, ExperimentResult, register
 
 NAME = "ludvig2008_microstimulus"
@@ -153,3 +154,13 @@ def figure(ds: xr.Dataset):
     plot.note(fig, f"Top: mean over {ds.sizes['agent']} agents, band 95 % confidence interval of the mean. "
                    "Bottom: measured on the mean curves.")
     return fig
+
+
+#: CF long_name/units of this experiment's Dataset variables (name -> (long_name, units[, units_note]));
+#: units None: a text label. Applied by :func:`.registry.describe`.
+VARIABLES = {
+    "interval": ("interval from cue onset to reward", "s"),
+    "residual_reward_rpe": ("RPE left at the delivered reward after training", "1", RN),
+    "dip_spread": ("temporal spread (width) of the RPE dip after an omitted reward", "s"),
+    "dip_depth": ("depth of the RPE dip after an omitted reward (most negative RPE)", "1", RN),
+}

@@ -208,3 +208,14 @@ def figure(ds: xr.Dataset):
     plot.note(fig, f"Last half of training; {ds.sizes['agent']} agents. Bands and error bars: 95 % confidence interval "
                    "of the mean over agents. Right: Poisson counts of single cued trials (jittered).")
     return fig
+
+
+#: CF long_name/units of this experiment's Dataset variables (name -> (long_name, units[, units_note]));
+#: units None: a text label. Applied by :func:`.registry.describe`.
+VARIABLES = {
+    "readout": ("readout of the RPE (dopamine or lateral habenula model)", None),
+    "event": ("trial kind and event the rate is measured at", None),
+    "trial_kind": ("kind of trial", None),
+    "counts_dopamine": ("Poisson spike count of the dopamine readout 0-0.4 s after the target, one cued trial", "1"),
+    "counts_lhb": ("Poisson spike count of the LHb readout 0-0.4 s after the target, one cued trial", "1"),
+}

@@ -152,3 +152,11 @@ def figure(ds: xr.Dataset):
     plot.note(fig, f"Last half of training; {ds.sizes['agent']} agents. Bands: 95 % confidence interval of the mean "
                    "over agents (right: the pooled means).")
     return fig
+
+
+#: CF long_name/units of this experiment's Dataset variables (name -> (long_name, units[, units_note]));
+#: units None: a text label. Applied by :func:`.registry.describe`.
+VARIABLES = {
+    "event": ("kind of trial and event the rate is measured at", None),
+    "population": ("dopamine population (value coding or salience coding)", None),
+}

@@ -36,6 +36,7 @@ import xarray as xr
 from ..circuit import Circuit, DopamineAgonist, DopamineDepletion, simulate_circuit, simulate_vigour
 from ._circuit import PARAMS, by_type, design, last
 from ..results import single
+from .registry import REWARD_UNITS_NOTE as RN
 from .registry import Check, ExperimentResult, register
 
 NAME = "niv2007_tonic_dopamine"
@@ -138,3 +139,18 @@ def figure(ds: xr.Dataset):
     plot.note(fig, f"Latencies: {ds.sizes['agent']} agents, last 200 trials; discrimination: {ds.sizes['subject']} "
                    "agents, last 5 trials of each cue. Error bars: 95 % confidence interval of the mean.")
     return fig
+
+
+#: CF long_name/units of this experiment's Dataset variables (name -> (long_name, units[, units_note]));
+#: units None: a text label. Applied by :func:`.registry.describe`.
+VARIABLES = {
+    "reward": ("reward magnitude", "1", RN),
+    "vigour_level": ("tonic dopamine manipulation", None),
+    "dopamine": ("tonic dopamine manipulation", None),
+    "aberrant_salience": ("aberrant incentive salience added to an unrewarded cue", "1", RN),
+    "latency_by_reward": ("response latency, mean over agents' last 200 trials, by reward magnitude", "s"),
+    "latency_by_dopamine": ("response latency, mean over agents' last 200 trials, by tonic dopamine", "s"),
+    "approach_a": ("P(approach the rewarded cue A), last 5 trials", "1"),
+    "approach_b": ("P(approach the unrewarded cue B), last 5 trials", "1"),
+    "discrimination_by_agent": ("P(approach A) - P(approach B), each agent's last 5 trials", "1"),
+}

@@ -128,3 +128,15 @@ def figure(ds: xr.Dataset):
     plot.note(fig, f"{ds.sizes['agent']} agents per circuit, pooled over trials; error bars: 95 % confidence interval "
                    "from the spread between agents. Stay axes start at 0.3.")
     return fig
+
+
+#: CF long_name/units of this experiment's Dataset variables (name -> (long_name, units[, units_note]));
+#: units None: a text label. Applied by :func:`.registry.describe`.
+VARIABLES = {
+    "circuit": ("circuit variant (PFC intact or lesioned)", None),
+    "stay": ("P(repeat the first-stage choice) after each transition x reward condition", "1"),
+    "stay_by_agent": ("P(repeat the first-stage choice), each agent's own", "1"),
+    "model_free_index": ("main effect of reward on P(stay) (model-free index)", "1"),
+    "model_based_index": ("reward x transition interaction on P(stay) (model-based index)", "1"),
+    "w_effective": ("effective model-based weight w of the circuit", "1"),
+}

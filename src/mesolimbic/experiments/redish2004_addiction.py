@@ -34,6 +34,7 @@ from ..circuit import Circuit, Drug, simulate_circuit
 from ..tasks import PavlovianDesign
 from ._circuit import PARAMS
 from ..results import single
+from .registry import REWARD_UNITS_NOTE as RN
 from .registry import Check, ExperimentResult, register
 
 NAME = "redish2004_addiction"
@@ -126,3 +127,13 @@ def figure(ds: xr.Dataset):
     fig.suptitle("Addiction as a computational process gone awry (Redish 2004) — circuit")
     plot.note(fig, f"Mean over {ds.sizes['agent']} agents; bands and error bars: 95 % confidence interval of the mean.")
     return fig
+
+
+#: CF long_name/units of this experiment's Dataset variables (name -> (long_name, units[, units_note]));
+#: units None: a text label. Applied by :func:`.registry.describe`.
+VARIABLES = {
+    "reward": ("kind of reward (natural or drug)", None),
+    "value_a": ("NAc value of cue A at its onset", "1", RN),
+    "value_b_blocked": ("B's learned prediction after A+ then AB+", "1", RN),
+    "value_b_unblocked_by_agent": ("B's learned prediction after AB+ alone, each agent", "1", RN),
+}

@@ -253,8 +253,11 @@ def register(name: str, title: str, citation: str, default_agents: int = 200, de
 
         @functools.wraps(run)
         def with_provenance(n_agents: int = default_agents, seed: int = 0) -> ExperimentResult:
+            import sys
+
             result = run(n_agents=n_agents, seed=seed)
-            attach_provenance(result, name, title, citation, n_agents, seed)
+            attach_provenance(result, name, title, citation, n_agents, seed,
+                              getattr(sys.modules[run.__module__], "VARIABLES", None))
             result.figure = _styled(result.figure)
             return result
 
@@ -283,13 +286,72 @@ SIM_PROVENANCE = ("model", "model_options", "params", "n_agents", "n_param_sets"
                   "phases", "representation", "precision", "engine", "record", "seed", "mesolimbic_version")
 
 
+#: CF ``long_name``/``units`` of the coordinates and variables that many experiments share, by
+#: name. Only these names and those in an experiment module's own ``VARIABLES`` are filled in:
+#: there is no fallback for an unknown name, so a variable nobody described stays without
+#: ``long_name``/``units`` and ``tests/test_metadata.py`` names it. ``units=None``: a text label,
+#: which CF gives no units.
+COMMON_VARIABLES: dict[str, tuple[str, str | None]] = {
+    "agent": ("simulated agent (index)", "1"),
+    "trial": ("trial number", "1"),
+    "phase": ("phase of the training design", None),
+    "trial_type": ("trial type (the cues presented, and whether rewarded)", None),
+    "cue": ("conditioned stimulus (cue)", None),
+    "condition": ("experimental condition", None),
+    "model": ("model variant", None),
+    "group": ("group of simulated subjects", None),
+    "learner": ("learning rule", None),
+    "feature": ("stimulus feature", None),
+}
+
+#: what ``units="1"`` means where a variable was in the model's arbitrary reward units
+REWARD_UNITS_NOTE = "arbitrary: the model's reward units (a reward of magnitude 1 is 1)"
+
+
+def is_text(da) -> bool:
+    """A label variable (strings, objects): CF gives it a ``long_name`` but no ``units``."""
+    return da.dtype.kind in "OUS"
+
+
+def describe(ds, variables: dict | None = None) -> None:
+    """Fill in missing ``long_name``/``units`` of ``ds``'s variables and coordinates from the
+    experiment's own ``variables`` (name -> (long_name, units) or (long_name, units, note)), then
+    :data:`COMMON_VARIABLES`; attributes already set are kept. ``units="a.u."`` becomes "1" with a
+    ``units_note``. ``<name>_by_agent`` takes ``<name>``'s units where it has none. Names found in
+    neither table are left as they are."""
+    table = {**COMMON_VARIABLES, **(variables or {})}
+    names = list(ds.data_vars) + list(ds.coords)
+    for v in names:
+        da = ds[v]
+        entry = table.get(v)
+        if entry is not None:
+            long_name, units, *note = entry
+            da.attrs.setdefault("long_name", long_name)
+            if units is not None and not is_text(da):
+                da.attrs.setdefault("units", units)
+            if note:
+                da.attrs.setdefault("units_note", note[0])
+        if da.attrs.get("units") == "a.u.":
+            da.attrs["units"] = "1"
+            da.attrs.setdefault("units_note", REWARD_UNITS_NOTE)
+    for v in names:
+        base = v[:-len("_by_agent")] if v.endswith("_by_agent") else None
+        if base in ds.variables and "units" in ds[base].attrs and "units" not in ds[v].attrs:
+            ds[v].attrs["units"] = ds[base].attrs["units"]
+            if "units_note" in ds[base].attrs:
+                ds[v].attrs.setdefault("units_note", ds[base].attrs["units_note"])
+
+
 def attach_provenance(result: ExperimentResult, name: str, title: str, citation: str, n_agents: int,
-                      seed: int) -> None:
-    """The same attributes on every experiment's Dataset: what it is, how it was made."""
+                      seed: int, variables: dict | None = None) -> None:
+    """The same attributes on every experiment's Dataset: what it is, how it was made, and
+    CF-1.10 ``long_name``/``units`` of its variables (see :func:`describe`)."""
     from ..results import json_default, seed_attr
 
     ds = result.dataset
-    ds.attrs.update(experiment=name, title=title, citation=citation, seed=seed_attr(seed), n_agents=int(n_agents),
+    describe(ds, variables)
+    ds.attrs.update(Conventions="CF-1.10", experiment=name, title=title, citation=citation, seed=seed_attr(seed),
+                    n_agents=int(n_agents),
                     mesolimbic_version=__version__,
                     params=json.dumps(result.params, default=json_default))
     if result.sims:

@@ -232,10 +232,10 @@ def run(n_agents: int = 100, seed: int = 0) -> ExperimentResult:
                                       {"long_name": "P(respond) in extinction, each agent"}),
         "tonic_dopamine": ("schedule", tonic_rate, {"long_name": "average-reward estimate of the "
                                                     "average-reward agent (tonic dopamine), last 1000 acquisition steps",
-                                                    "units": "reward/step"}),
+                                                    "units": "1", "units_note": "the model's reward units per step"}),
         "fi_quarter_life": ("learner", [per[k][1]["fi_quarter_life"] for k in learners]),
         "yoked_interval": ("learner", [per[k][0][YOKED]["interval"] for k in learners],
-                           {"long_name": "mean interval of the VI yoked to VR 5", "units": "steps"}),
+                           {"long_name": "mean interval of the VI yoked to VR 5, in steps", "units": "1"}),
     }, coords={"learner": learners, "schedule": labels, "lag": np.arange(MAX_LAG), "agent": np.arange(n_agents),
                "ext_step": EXT_BIN * np.arange(N_EXT // EXT_BIN) + EXT_BIN / 2},
         attrs={"cost": COST, **{f"sarsa_{k}": v for k, v in PARAMS.items()},
@@ -299,3 +299,18 @@ def figure(ds: xr.Dataset):
                    f"and learner; extinction in bins of {EXT_BIN} steps. Error bars and bands: 95 % confidence interval "
                    "of the mean over agents.")
     return fig
+
+
+#: CF long_name/units of this experiment's Dataset variables (name -> (long_name, units[, units_note]));
+#: units None: a text label. Applied by :func:`.registry.describe`.
+VARIABLES = {
+    "schedule": ("schedule of reinforcement", None),
+    "lag": ("steps since the last reinforcer", "1"),
+    "ext_step": ("step of extinction (centre of the bin)", "1"),
+    "response_rate": ("responses per step", "1"),
+    "reinforcement_rate": ("reinforcers per step", "1"),
+    "pause": ("steps from a reinforcer to the next response", "1"),
+    "p_respond_by_lag": ("P(respond) by steps since the last reinforcer", "1"),
+    "extinction_curve": ("P(respond) in extinction", "1"),
+    "fi_quarter_life": ("FI quarter-life: fraction of the interval elapsed at a quarter of its responses", "1"),
+}

@@ -108,3 +108,16 @@ def figure(ds: xr.Dataset):
     plot.legend_below(fig)
     plot.note(fig, f"Mean over {ds.sizes['agent']} agents per α; bands: 95 % confidence interval of the mean.")
     return fig
+
+
+#: CF long_name/units of this experiment's Dataset variables (name -> (long_name, units[, units_note]));
+#: units None: a text label. Applied by :func:`.registry.describe`.
+VARIABLES = {
+    "alpha": ("learning rate alpha of the simulated agents", "1"),
+    "lag": ("trials since the reversal (negative: before it)", "1"),
+    "accuracy": ("P(choose the better arm) on the trial, mean over agents", "1"),
+    "correct": ("the better arm was chosen (1) or not (0), each agent", "1"),
+    "accuracy_aligned": ("accuracy aligned to reversals", "1"),
+    "accuracy_aligned_by_agent": ("each agent's accuracy aligned to reversals", "1"),
+    "trials_to_criterion": ("trials after a reversal to 70% correct", "1"),
+}

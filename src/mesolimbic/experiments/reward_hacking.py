@@ -37,6 +37,7 @@ from ..instrumental import simulate_choices
 from ..models import HijackedDeltaRule
 from ..tasks.bandit import Bandit
 from ..results import single
+from .registry import REWARD_UNITS_NOTE as RN
 from .registry import Check, ExperimentResult, register
 
 NAME = "reward_hacking"
@@ -138,3 +139,14 @@ def figure(ds: xr.Dataset):
     plot.note(fig, f"Mean over {ds.sizes['agent']} agents; bands and error bars: 95 % confidence interval of the mean. "
                    "Values: linear below 1, logarithmic above.")
     return fig
+
+
+#: CF long_name/units of this experiment's Dataset variables (name -> (long_name, units[, units_note]));
+#: units None: a text label. Applied by :func:`.registry.describe`.
+VARIABLES = {
+    "p_lever": ("P(stimulation lever), last 50 trials", "1"),
+    "q_lever": ("learned value of the stimulation lever after 300 trials, mean over agents", "1", RN),
+    "q_work": ("learned value of working after 300 trials, mean over agents", "1", RN),
+    "p_lever_curve": ("P(stimulation lever) on the trial, mean over agents", "1"),
+    "lever_by_agent": ("the agent chose the stimulation lever (1) or work (0)", "1"),
+}

@@ -42,6 +42,7 @@ from ..models import HijackedDeltaRule
 from ..rlhf import fit_bradley_terry, overoptimisation_report
 from ..tasks.bandit import Bandit
 from ..results import single
+from .registry import REWARD_UNITS_NOTE as RN
 from .registry import Check, ExperimentResult, register
 
 NAME = "reward_hacking_addiction"
@@ -171,3 +172,20 @@ def figure(ds: xr.Dataset):
     plot.note(fig, f"Left: mean over {n} agents, bands 95 % confidence interval of the mean. Right: one PPO run, "
                    "means over its rollouts.")
     return fig
+
+
+#: CF long_name/units of this experiment's Dataset variables (name -> (long_name, units[, units_note]));
+#: units None: a text label. Applied by :func:`.registry.describe`.
+VARIABLES = {
+    "iteration": ("PPO iteration", "1"),
+    "addiction_kl": ("KL divergence of the drug-taking agent's policy from its starting policy, in nats", "1"),
+    "addiction_proxy": ("proxy: the agent's own estimate of what its policy earns, sum_a pi(a) Q(a)", "1", RN),
+    "addiction_gold": ("gold: the real expected reward of the policy, sum_a pi(a) p_reward(a)", "1", RN),
+    "addiction_p_drug": ("P(choose the drug), mean over agents", "1"),
+    "addiction_proxy_sd": ("sd over agents of the proxy", "1", RN),
+    "addiction_gold_sd": ("sd over agents of the gold", "1", RN),
+    "rlhf_kl": ("KL divergence of the PPO policy from its starting policy, in nats", "1"),
+    "rlhf_proxy": ("proxy: mean reward-model score of the PPO policy's responses", "1", RN),
+    "rlhf_gold": ("gold: mean gold reward of the PPO policy's responses", "1", RN),
+    "rlhf_n_yes": ("mean number of 'yes' in a response", "1"),
+}

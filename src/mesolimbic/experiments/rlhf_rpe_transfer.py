@@ -34,6 +34,7 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
+from .registry import REWARD_UNITS_NOTE as RN
 from .registry import Check, ExperimentResult, register
 
 NAME = "rlhf_rpe_transfer"
@@ -163,3 +164,26 @@ def figure(ds: xr.Dataset):
     plot.note(fig, f"{ds.attrs['n_agents']} PPO run(s) per condition (averaged); each point: the mean over the "
                    "iteration's 64 rollouts.")
     return fig
+
+
+#: CF long_name/units of this experiment's Dataset variables (name -> (long_name, units[, units_note]));
+#: units None: a text label. Applied by :func:`.registry.describe`.
+VARIABLES = {
+    "condition": ("PPO condition (critic only, or policy and critic)", None),
+    "iteration": ("PPO iteration", "1"),
+    "rollout": ("sampled response (rollout index)", "1"),
+    "token": ("token position in the response", "1"),
+    "share_last": ("share of sum |TD error| at the last token (score arrives)", "1"),
+    "share_keyword": ("share of sum |TD error| at the first 'yes'", "1"),
+    "rpe_reward": ("mean TD error at the last token of rewarded responses", "1", RN),
+    "rpe_keyword": ("mean TD error at the first 'yes'", "1", RN),
+    "value_start": ("mean value of the first state (before any token)", "1", RN),
+    "score": ("mean reward-model score of the responses", "1", RN),
+    "kl": ("mean KL divergence of the policy from the reference policy, in nats", "1"),
+    "seconds": ("wall-clock time of the PPO iteration", "s"),
+    "example_rpe": ("token-level TD error of the PPO critic, first run", "1", RN),
+    "example_value": ("critic value before the token, first run", "1", RN),
+    "example_token_id": ("token id in the tokenizer's vocabulary, first run", "1"),
+    "example_mask": ("the token is part of the response (1) or padding (0), first run", "1"),
+    "example_score": ("reward-model score of the response, first run", "1", RN),
+}

@@ -36,6 +36,7 @@ from ..models import TD
 from ..results import single
 from ..simulate import simulate
 from ..tasks import Cue, PavlovianDesign, Phase, TrialType
+from .registry import REWARD_UNITS_NOTE as RN
 from .registry import Check, ExperimentResult, register
 
 NAME = "rutledge2010_axioms"
@@ -131,3 +132,16 @@ def figure(ds: xr.Dataset):
     plot.note(fig, f"Last half of training; {ds.sizes['agent']} agents. Bands: 95 % confidence interval of the mean "
                    "over agents; the axioms are tested on the pooled means.")
     return fig
+
+
+#: CF long_name/units of this experiment's Dataset variables (name -> (long_name, units[, units_note]));
+#: units None: a text label. Applied by :func:`.registry.describe`.
+VARIABLES = {
+    "candidate": ("candidate signal at the outcome (TD error, reward, salience)", None),
+    "prize": ("prize the lottery paid", "1", RN),
+    "lottery": ("lottery: P(prize 1)", "1"),
+    "axiom": ("axiom of the RPE hypothesis (Caplin & Dean 2008)", None),
+    "signal": ("mean signal at the outcome (NaN: the lottery cannot give the prize)", "1", RN),
+    "violation": ("largest violation of the axiom beyond the tolerance", "1", RN),
+    "holds": ("the axiom holds (1) or not (0)", "1"),
+}

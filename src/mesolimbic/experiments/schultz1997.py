@@ -219,3 +219,12 @@ def figure(ds: xr.Dataset):
                    f"up to 200 probe trials; line: the model's rate, mean over {ds.sizes['agent']} agents, band 95 % "
                    "CI of the mean; dotted: baseline.")
     return fig
+
+
+#: CF long_name/units of this experiment's Dataset variables (name -> (long_name, units[, units_note]));
+#: units None: a text label. Applied by :func:`.registry.describe`.
+VARIABLES = {
+    "spikes": ("raster spike trains: spikes in the time bin", "1"),
+    "spike_time": ("time from cue onset, raster bins", "s"),
+    "psth_time": ("time from cue onset, PSTH bins", "s"),
+}

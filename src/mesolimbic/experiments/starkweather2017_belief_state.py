@@ -37,6 +37,7 @@ from ..representations import CSC
 from ..results import single
 from ..simulate import simulate
 from ..tasks import Cue, PavlovianDesign, Phase, TrialType
+from .registry import REWARD_UNITS_NOTE as RN
 from .registry import Check, ExperimentResult, register
 
 NAME = "starkweather2017_belief_state"
@@ -161,3 +162,14 @@ def figure(ds: xr.Dataset):
     plot.note(fig, f"Rewarded trials of the last half; {ds.sizes['agent']} agents per task and model. Bands: 95 % "
                    "confidence interval of the mean over agents.")
     return fig
+
+
+#: CF long_name/units of this experiment's Dataset variables (name -> (long_name, units[, units_note]));
+#: units None: a text label. Applied by :func:`.registry.describe`.
+VARIABLES = {
+    "task": ("task (reward always delivered, or sometimes omitted)", None),
+    "delay": ("delay from cue onset to reward", "s"),
+    "rpe_at_reward": ("RPE at reward (rewarded trials, last half)", "1", RN),
+    "trend": ("mean RPE at the 3 latest minus the 3 earliest delays", "1", RN),
+    "delay_prob": ("probability of each delay", "1"),
+}

@@ -38,6 +38,7 @@ from ..models import TD, SuccessorTD
 from ..results import single
 from ..simulate import simulate
 from ..tasks import Cue, PavlovianDesign, Phase, TrialType
+from .registry import REWARD_UNITS_NOTE as RN
 from .registry import Check, ExperimentResult, register
 
 NAME = "takahashi2017_identity_unblocking"
@@ -167,3 +168,14 @@ def figure(ds: xr.Dataset):
     plot.note(fig, f"{ds.sizes['agent']} agents. Bands and error bars: 95 % confidence interval of the mean over "
                    "agents.")
     return fig
+
+
+#: CF long_name/units of this experiment's Dataset variables (name -> (long_name, units[, units_note]));
+#: units None: a text label. Applied by :func:`.registry.describe`.
+VARIABLES = {
+    "test": ("test cue and model (SR or TD)", None),
+    "quantity": ("summary quantity (name)", None),
+    "measure": ("value of the summary quantity named by quantity", "1", RN),
+    "sr_pellet_error_ay": ("|sensory prediction error| summed over the pellet features, AY trials (identity swap), SR model", "1", RN),
+    "sr_pellet_error_ax": ("|sensory prediction error| summed over the pellet features, AX trials (same pellet), SR model", "1", RN),
+}

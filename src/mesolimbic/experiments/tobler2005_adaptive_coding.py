@@ -33,6 +33,7 @@ from ..models import TD
 from ..simulate import simulate
 from ..tasks import Cue, PavlovianDesign, Phase, TrialType
 from ..results import single
+from .registry import REWARD_UNITS_NOTE as RN
 from .registry import Check, ExperimentResult, register
 
 NAME = "tobler2005_adaptive_coding"
@@ -146,3 +147,13 @@ def figure(ds: xr.Dataset):
     plot.note(fig, f"Last 300 trials; mean over {ds.sizes['agent']} agents, error bars: 95 % confidence interval of "
                    "the mean.")
     return fig
+
+
+#: CF long_name/units of this experiment's Dataset variables (name -> (long_name, units[, units_note]));
+#: units None: a text label. Applied by :func:`.registry.describe`.
+VARIABLES = {
+    "outcome": ("outcome of the cue's pair (smaller or larger)", None),
+    "raw_rpe": ("RPE at the outcome, mean over agents' last 300 trials", "1", RN),
+    "normalised_response": ("RPE / learned spread of the cue's outcomes, mean over agents", "1"),
+    "magnitude": ("reward magnitude of the outcome", "1", RN),
+}

@@ -31,6 +31,7 @@ import xarray as xr
 from ..circuit import Circuit, PhysiologicalState, simulate_circuit
 from ._circuit import PARAMS, by_type, design
 from ..results import single
+from .registry import REWARD_UNITS_NOTE as RN
 from .registry import Check, ExperimentResult, register
 
 NAME = "zhang2009_incentive_salience"
@@ -114,3 +115,10 @@ def figure(ds: xr.Dataset):
     plot.note(fig, f"Mean over {ds.sizes['agent']} simulated rats; bands and error bars: 95 % confidence interval of "
                    "the mean. Dashed line: training ends, test begins.")
     return fig
+
+
+#: CF long_name/units of this experiment's Dataset variables (name -> (long_name, units[, units_note]));
+#: units None: a text label. Applied by :func:`.registry.describe`.
+VARIABLES = {
+    "wanting_cs": ("incentive salience (wanting) at cue onset, each agent", "1", RN),
+}

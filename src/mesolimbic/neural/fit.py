@@ -84,13 +84,17 @@ class NeuralFit:
         return self.n_params * np.log(self.data.n_obs_subject) - 2 * self.loglik
 
     def table(self) -> pd.DataFrame:
-        """One row per session: estimates, standard errors, LL, AIC, BIC, trials, status (the
-        columns of the choice fits, with ``subject`` for ``subjID``)."""
-        df = pd.DataFrame({"subject": [str(s) for s in self.data.subjects]})
+        """One row per session, in the columns of the choice fits'
+        (:func:`~mesolimbic.fitting.parameter_table`): ``subjID`` (the session's subject),
+        ``method``, estimates, their standard errors as ``<name>_sd``, LL, AIC, BIC,
+        ``log_evidence`` (NaN: not computed), trials, then ``n_obs`` (recorded samples) and status."""
+        df = pd.DataFrame({"subjID": [str(s) for s in self.data.subjects], "method": self.method})
         for k in self.params:
             df[k] = self.params[k]
-            df[f"{k}_se"] = self.se[k]
+        for k in self.params:
+            df[f"{k}_sd"] = self.se[k]
         df["loglik"], df["aic"], df["bic"] = self.loglik, self.aic, self.bic
+        df["log_evidence"] = np.nan
         df["n_trials"], df["n_obs"] = self.data.n_trials_subject, self.data.n_obs_subject
         df["status"] = self.status
         return df
@@ -132,7 +136,7 @@ class NeuralFit:
 
     def to_dataset(self) -> xr.Dataset:
         """Estimates, standard errors and fit statistics as an ``xarray.Dataset`` over ``subject``."""
-        tab = self.table().set_index("subject")
+        tab = self.table().drop(columns="method").set_index("subjID")
         ds = xr.Dataset({c: ("subject", tab[c].to_numpy()) for c in tab.columns},
                         coords={"subject": tab.index.to_numpy().astype(str)})
         ds.attrs.update({"model": self.model.name, "readout": self.readout, "method": self.method,
