@@ -46,7 +46,7 @@ class Browser:
         self._buf = b""
         self.events: list[dict] = []
 
-    def __enter__(self) -> "Browser":
+    def __enter__(self) -> Browser:
         self._profile = tempfile.TemporaryDirectory()
         to_browser_r, self._to_browser = os.pipe()
         self._from_browser, from_browser_w = os.pipe()
@@ -123,7 +123,7 @@ class Browser:
                     return self.events.pop(i)
             self.events.append(self._read_message(deadline))
 
-    def open(self, url: str, *, width: int = 1280, height: int = 900) -> "Page":
+    def open(self, url: str, *, width: int = 1280, height: int = 900) -> Page:
         """A new tab of ``width`` x ``height`` CSS pixels with ``url`` loaded (the load event fired)."""
         target = self.send("Target.createTarget", {"url": "about:blank"})["targetId"]
         session = self.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]

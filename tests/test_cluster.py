@@ -85,7 +85,7 @@ class Cluster:
         finally:
             log.close()
 
-    def start(self) -> "Cluster":
+    def start(self) -> Cluster:
         sfile = self.folder / "scheduler.json"
         self.scheduler = self._spawn("scheduler", "scheduler", "--host", "127.0.0.1", "--port", "0",
                                      "--no-dashboard", "--scheduler-file", str(sfile), "--idle-timeout", "900")

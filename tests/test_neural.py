@@ -17,6 +17,7 @@ from mesolimbic.neural.io import NeuralData
 from mesolimbic.neural.observation import firing_rate_jax, kernel_matrix
 from mesolimbic.neural.recovery import parameter_recovery, sample_parameters
 from mesolimbic.tasks.pavlovian import Phase, PavlovianDesign, TrialType
+from datetime import UTC
 
 pynwb = pytest.importorskip("pynwb")
 
@@ -135,10 +136,10 @@ def test_nwb_round_trip(tmp_path, readout):
 
 
 def _nwb_file(path, trials=True, units=False):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     nwb = pynwb.NWBFile(session_description="t", identifier="x", session_start_time=datetime(2000, 1, 1,
-                                                                                               tzinfo=timezone.utc))
+                                                                                               tzinfo=UTC))
     if trials:
         nwb.add_trial_column("trial_type", "type")
         nwb.add_trial_column("reward", "US")

@@ -58,7 +58,7 @@ def test_the_catalogue_runs_most_pairs():
 
 def test_pavlovian_learners_are_refused_on_choice_tasks_and_vice_versa():
     d = ml.PavlovianDesign.from_notation([("t", {"A+": 2})])
-    for name, make in pavlovian_learners().items():
+    for make in pavlovian_learners().values():
         with pytest.raises(ValueError, match="Pavlovian learner"):
             ml.Session(Bandit(), make())
     with pytest.raises(ValueError, match="choice learner"):

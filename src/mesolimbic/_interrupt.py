@@ -35,13 +35,14 @@ import signal
 import sys
 import threading
 from contextlib import contextmanager
-from typing import Iterator, Protocol
+from typing import Protocol
+from collections.abc import Iterator
 
 __all__ = ["install", "installed", "register", "unregister", "critical", "finish", "stopping", "wait_for_exit",
            "EXIT_CODES"]
 
-EXIT_CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}
-_WHAT = {signal.SIGINT: "interrupted (Ctrl-C)", signal.SIGTERM: "terminated (SIGTERM)"}
+EXIT_CODES: dict[int, int] = {signal.SIGINT: 130, signal.SIGTERM: 143}
+_WHAT: dict[int, str] = {signal.SIGINT: "interrupted (Ctrl-C)", signal.SIGTERM: "terminated (SIGTERM)"}
 
 
 class _Cleanup(Protocol):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
-from typing import Callable
+from collections.abc import Callable
 
 __all__ = ["choice_learners", "pavlovian_learners", "choice_tasks", "task_from_spec", "task_class_name"]
 
@@ -21,7 +21,7 @@ def choice_learners() -> dict[str, Callable]:
                          PavlovianBiasGoNoGo, QLearning, SARSA, StimulusValueLearner, Sticky)
     from .tasks.pst import PAIRS
 
-    out = {
+    out: dict[str, Callable] = {
         "delta_rule": DeltaRule,
         "delta_rule_separate_rates": lambda: DeltaRule(separate_rates=True),
         "delta_rule_perseveration_lapse": lambda: DeltaRule(perseveration=True, lapse=True),

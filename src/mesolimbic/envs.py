@@ -12,6 +12,9 @@ simulator, a different random stream). Gymnasium is imported here only.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 
 try:
@@ -29,6 +32,7 @@ class _TaskEnv(gym.Env):
     """Shared checks of the environments below."""
 
     metadata = {"render_modes": []}
+    _state: dict | None = None  # the task's state; None until reset()
 
     def _check(self, action) -> None:
         if self._state is None:
@@ -56,6 +60,7 @@ class ChoiceTaskEnv(_TaskEnv):
         self._state = None
 
     def _finished(self) -> bool:
+        assert self._state is not None  # after reset()
         return bool(self._state["t"] >= self.task.n_trials)
 
     def _obs(self) -> int:
@@ -105,7 +110,7 @@ def _task_env(task_factory: str, **kwargs):
     from .tasks.schedules import Schedule
     from .tasks.two_step import TwoStep
 
-    factories = {"Bandit": Bandit, "ReversalLearning": reversal_learning, "GoNoGo": GoNoGo,
+    factories: dict[str, Callable[..., Any]] = {"Bandit": Bandit, "ReversalLearning": reversal_learning, "GoNoGo": GoNoGo,
                  "ProbabilisticSelection": ProbabilisticSelection, "Schedule": Schedule,
                  "ActiveAvoidance": ActiveAvoidance, "TwoStep": TwoStep}
     return ChoiceTaskEnv(factories[task_factory](**kwargs))

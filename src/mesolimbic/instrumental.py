@@ -16,7 +16,8 @@ learners index them) and **1-based** in the tables written for hBayesDM
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 
 import jax
 import jax.numpy as jnp

@@ -9,7 +9,7 @@ Two layers:
   opening it (before any computation) it checks that the folder can be created
   and written, takes an exclusive lock on it (a second command writing to the same
   folder fails at once with a one-line error), and refuses to overwrite unless
-  ``force``. Outputs are written into a staging folder inside it; :meth:`commit`
+  ``force``. Outputs are written into a staging folder inside it; :meth:`OutputFolder.commit`
   moves the whole set into place. Until then the folder holds what it held before
   (the old complete set, if there was one); an error, Ctrl-C or SIGTERM removes
   the staging folder and any folder the command created.
@@ -43,7 +43,7 @@ import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, Sequence
+from collections.abc import Iterator, Sequence
 
 import xarray as xr
 
@@ -52,14 +52,17 @@ from . import _interrupt
 try:
     import fcntl
 except ImportError:  # pragma: no cover - Windows: create-or-fail lock files instead (see OutputFolder._lock)
-    fcntl = None
+    fcntl = None  # type: ignore[assignment]  # the module is absent: OutputFolder._lock checks for None
 
 __all__ = ["atomic_path", "save_netcdf", "save_figure", "write_text", "check_writable", "OutputFolder",
            "OutputBusy", "file_mode", "fault_point", "json_safe", "dumps_json", "LOCK_NAME", "JOURNAL_NAME",
            "STAGING_PREFIX"]
 
+#: the lock file a command holds in its output folder while it runs
 LOCK_NAME = ".mesolimbic.lock"
+#: the journal of a commit in progress (completed by the next command if a crash left it)
 JOURNAL_NAME = ".mesolimbic-commit.json"
+#: prefix of the staging folders where outputs are written before the commit
 STAGING_PREFIX = ".mesolimbic-staging-"
 FAULT_ENV = "MESOLIMBIC_FAULT_PAUSE"
 
@@ -165,9 +168,9 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     umask's permissions), on error delete it."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
-    tmp = Path(tmp)
+    tmp = Path(tmp_name)
     with _temp_files.lock:
         _temp_files.paths.add(tmp)
     try:
@@ -289,7 +292,7 @@ class OutputFolder:
         self._closed = False
 
     # -------------------------------------------------------------- opening
-    def __enter__(self) -> "OutputFolder":
+    def __enter__(self) -> OutputFolder:
         self.open()
         return self
 
@@ -299,7 +302,7 @@ class OutputFolder:
     def _label(self) -> str:
         return f"{self.option} {self.out}" if self.option else str(self.out)
 
-    def open(self) -> "OutputFolder":
+    def open(self) -> OutputFolder:
         """Create the folder if needed, lock it, check for existing outputs, make the staging folder."""
         try:
             self._make_folder()

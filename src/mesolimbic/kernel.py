@@ -72,7 +72,7 @@ def run_trial(learner, p, carry, x_t, world):
     n = jax.tree_util.tree_leaves(steps)[0].shape[0]
     recs = []
     for k in range(n):
-        carry, r = step(carry, jax.tree_util.tree_map(lambda a: a[k], steps), k)
+        carry, r = step(carry, jax.tree_util.tree_map(lambda a: a[k], steps), k)  # noqa: B023 - used in this iteration
         recs.append(r)
     return carry, jax.tree_util.tree_map(lambda *a: jnp.stack(a), *recs)
 

@@ -7,6 +7,8 @@ produces the RPE; this module turns it into a dopamine neuron's firing.
 from __future__ import annotations
 
 import math
+from collections.abc import Hashable, Sequence
+from typing import Any, overload
 
 import jax
 import numpy as np
@@ -19,8 +21,15 @@ __all__ = ["firing_rate", "habenula_rate", "salience_rate", "concentration", "ad
            "poisson_spikes", "psth", "spike_times"]
 
 
+@overload
+def firing_rate(rpe: xr.DataArray, *, baseline: float = ..., gain_positive: float = ..., gain_negative: float = ...,
+                floor: float = ..., latency: float = ..., form: str = ..., beta: float = ...) -> xr.DataArray: ...
+@overload
+def firing_rate(rpe: np.ndarray | Sequence[float], *, baseline: float = ..., gain_positive: float = ...,
+                gain_negative: float = ..., floor: float = ..., latency: float = ..., form: str = ...,
+                beta: float = ...) -> np.ndarray: ...
 def firing_rate(
-    rpe: xr.DataArray | np.ndarray,
+    rpe: xr.DataArray | np.ndarray | Sequence[float],
     *,
     baseline: float = 4.0,
     gain_positive: float = 20.0,
@@ -50,6 +59,10 @@ def firing_rate(
     ``latency`` (s) delays the response, as dopamine responses follow events by
     ~50-150 ms; it is applied when ``rpe`` is a DataArray with a ``time``
     coordinate (rounded to whole time steps; the first steps take the baseline).
+
+    >>> from mesolimbic.neurons import firing_rate
+    >>> firing_rate([1.0, 0.0, -1.0, -2.0])          # burst, baseline, silence, floor
+    array([24.,  4.,  0.,  0.])
     """
     check_range("baseline", baseline, 0.0)
     check_range("gain_positive", gain_positive, 0.0)
@@ -103,7 +116,7 @@ def poisson_spikes(rate: xr.DataArray, *, seed: int = 0, resolution: float = 0.0
     spikes = u < fine
     fine_t = t[0] + (np.arange(t.size * sub)) * (dt / sub)
     dims = [d for d in rate.dims if d != "time"] + ["spike_time"]
-    coords = {d: rate[d] for d in dims[:-1] if d in rate.coords}
+    coords: dict[Hashable, Any] = {d: rate[d] for d in dims[:-1] if d in rate.coords}
     coords["spike_time"] = ("spike_time", fine_t, {"units": "s"})
     return xr.DataArray(spikes, dims=dims, coords=coords, name="spikes",
                         attrs={"resolution_s": dt / sub, "seed": seed_attr(seed)})
@@ -125,7 +138,7 @@ def psth(spikes: xr.DataArray, *, bin_width: float = 0.05, over: tuple[str, ...]
     check_range("bin_width", bin_width, 0.0, math.inf, low_open=True)
     res = float(spikes.attrs.get("resolution_s", float(spikes.spike_time[1] - spikes.spike_time[0])))
     per = max(1, int(round(bin_width / res)))
-    over = tuple(d for d in spikes.dims if d != "spike_time") if over is None else over
+    over = tuple(str(d) for d in spikes.dims if d != "spike_time") if over is None else over
     n_bins = spikes.sizes["spike_time"] // per
     trimmed = spikes.isel(spike_time=slice(0, n_bins * per))
     counts = trimmed.coarsen(spike_time=per).sum()

@@ -12,7 +12,8 @@ so an experiment that derives a smaller Dataset from a simulation keeps it.
 from __future__ import annotations
 
 import json
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 
 import numpy as np
 import xarray as xr

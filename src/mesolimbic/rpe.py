@@ -61,6 +61,13 @@ def td_error(v_tm1: ArrayLike, r_t: ArrayLike, discount_t: ArrayLike, v_t: Array
 
     Returns:
       delta_t, the reward prediction error, in the broadcast shape.
+
+    Example: an unpredicted reward is a positive error, an omitted predicted one a
+    negative error, and a cue that raises the prediction an error of its own:
+
+    >>> from mesolimbic.rpe import td_error
+    >>> td_error(v_tm1=[0.0, 1.0, 0.0], r_t=[1.0, 0.0, 0.0], discount_t=[0.0, 0.0, 0.9], v_t=[0.0, 0.0, 1.0])
+    Array([ 1. , -1. ,  0.9], dtype=float32)
     """
     v_tm1, r_t, discount_t, v_t = map(jnp.asarray, (v_tm1, r_t, discount_t, v_t))
     return r_t + discount_t * v_t - v_tm1
@@ -85,6 +92,10 @@ def discounted_returns(r_t: ArrayLike, discount_t: ArrayLike, v_last: ArrayLike 
 
     Shapes: ``r_t`` and ``discount_t`` are ``[T, ...]``; ``v_last`` broadcasts
     to ``r_t[0]``. (Sutton & Barto 2018, eq. 3.9.)
+
+    >>> from mesolimbic.rpe import discounted_returns
+    >>> discounted_returns(r_t=[0.0, 0.0, 1.0], discount_t=[0.5, 0.5, 0.5])
+    Array([0.25, 0.5 , 1.  ], dtype=float32)
     """
     r_t = jnp.asarray(r_t)
     discount_t = jnp.asarray(discount_t)
@@ -114,6 +125,12 @@ def n_step_returns(r_t: ArrayLike, discount_t: ArrayLike, v_t: ArrayLike, n: int
     gives the Monte-Carlo return bootstrapped from ``v_{T-1}``.
 
     Shapes: all three ``[T, ...]``; returns ``[T, ...]``.
+
+    >>> from mesolimbic.rpe import n_step_returns
+    >>> n_step_returns([1.0, 1.0, 1.0], [1.0, 1.0, 1.0], [10.0, 10.0, 10.0], n=1)
+    Array([11., 11., 11.], dtype=float32)
+    >>> n_step_returns([1.0, 1.0, 1.0], [1.0, 1.0, 1.0], [10.0, 10.0, 10.0], n=2)
+    Array([12., 12., 11.], dtype=float32)
     """
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise ValueError(f"n must be an integer >= 1, got {n!r}")
@@ -144,6 +161,12 @@ def lambda_returns(
     the last value. ``lambda_`` may be a scalar or broadcast to ``r_t``.
 
     Shapes: ``[T, ...]`` for ``r_t``, ``discount_t``, ``v_t``; returns ``[T, ...]``.
+
+    >>> from mesolimbic.rpe import lambda_returns
+    >>> lambda_returns([0.0, 0.0, 1.0], [1.0, 1.0, 0.0], [0.5, 0.5, 0.0], lambda_=0.0)
+    Array([0.5, 0.5, 1. ], dtype=float32)
+    >>> lambda_returns([0.0, 0.0, 1.0], [1.0, 1.0, 0.0], [0.5, 0.5, 0.0], lambda_=1.0)
+    Array([1., 1., 1.], dtype=float32)
     """
     r_t, discount_t, v_t = map(jnp.asarray, (r_t, discount_t, v_t))
     _time_major("r_t", r_t)
@@ -151,8 +174,8 @@ def lambda_returns(
     lam = jnp.broadcast_to(jnp.asarray(lambda_, r_t.dtype), r_t.shape)
 
     def back(g_next, inp):
-        r, d, v, l = inp
-        g = r + d * ((1.0 - l) * v + l * g_next)
+        r, d, v, lam_t = inp
+        g = r + d * ((1.0 - lam_t) * v + lam_t * g_next)
         return g, g
 
     _, g = jax.lax.scan(back, v_t[-1], (r_t, discount_t, v_t, lam), reverse=True)
@@ -174,6 +197,10 @@ def generalized_advantage_estimation(
     ``lambda_ = 0`` gives the TD errors; ``lambda_ = 1`` the discounted return
     minus the baseline ``V(s_t)``. Returns the advantages ``[T, ...]``; add
     ``values[:-1]`` to obtain the lambda-returns.
+
+    >>> from mesolimbic.rpe import gae
+    >>> gae(r_t=[0.0, 1.0], discount_t=[1.0, 0.0], values=[0.5, 0.5, 0.0], lambda_=1.0)
+    Array([0.5, 0.5], dtype=float32)
     """
     r_t, discount_t, values = map(jnp.asarray, (r_t, discount_t, values))
     _time_major("r_t", r_t)
@@ -187,8 +214,8 @@ def generalized_advantage_estimation(
     lam = jnp.broadcast_to(jnp.asarray(lambda_, r_t.dtype), r_t.shape)
 
     def back(a_next, inp):
-        d, g, l = inp
-        a = d + g * l * a_next
+        d, g, lam_t = inp
+        a = d + g * lam_t * a_next
         return a, a
 
     _, adv = jax.lax.scan(back, jnp.zeros_like(r_t[0]), (deltas, discount_t, lam), reverse=True)

@@ -16,7 +16,8 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 
 import jax
 import jax.numpy as jnp
@@ -119,6 +120,8 @@ class Session:
     """``learner`` on ``task`` (a :class:`~mesolimbic.tasks.PavlovianDesign`, a choice
     task or a :class:`~mesolimbic.tasks.phases.ChoiceDesign`), with ``representation``
     (real-time Pavlovian learners; default: complete serial compound)."""
+
+    representation: Representation | None  # None for a choice task
 
     def __init__(self, task, learner: Model, representation: Representation | None = None) -> None:
         if not isinstance(learner, Model):
@@ -385,6 +388,7 @@ def _simulate_pavlovian(sess: Session, P_np, n_agents, seed, parts, engine, prec
     from .affine import affine_run
 
     model, design, rep = sess.learner, sess.design, sess.representation
+    assert rep is not None  # a Pavlovian session always has one
     compiled = design.compile()
     M = len(next(iter(P_np.values()))) if P_np else 1
     a0, a1 = agents if agents is not None else (0, n_agents)
@@ -418,7 +422,7 @@ def _simulate_pavlovian(sess: Session, P_np, n_agents, seed, parts, engine, prec
             raise ValueError(f"the design stimulates at given times within trials; model {model.name!r} is "
                              f"trial-level and has no time within a trial (use a real-time model such as TD)")
         cues_present = (compiled.presence > 0).any(axis=1).astype(np.float32)  # [K, C]
-        per_trial = {k: jnp.asarray(v) for k, v in prep.per_trial.items()}
+        per_trial: dict[str, Any] = {k: jnp.asarray(v) for k, v in prep.per_trial.items()}
         run = _pavlovian_runner(model, "trial", False, record_state, precision)
         final, rec = run(P, jnp.asarray(cues_present, fdt), jnp.zeros((1, 3, 1), fdt), None, static, per_trial,
                          jnp.asarray(types), jnp.asarray(reward, fdt), noise)
@@ -521,7 +525,7 @@ def _choice_runner(design: ChoiceDesign, model: Model, record_state: bool, preci
     task = design.task
     T, n_st = task.n_trials, getattr(task, "n_stages", 1)
     D, nz = 1 + getattr(task, "n_draws", 1), getattr(task, "n_z", 0)
-    sarsa = model.needs_next_action
+    sarsa = getattr(model, "needs_next_action", False)  # a ChoiceModel attribute (the session checked the pair)
     spec = Spec(n_actions=task.n_actions, n_states=getattr(task, "n_states", 1))
 
     def session(p, key, phase, start):

@@ -26,7 +26,8 @@ parameters alone.
 from __future__ import annotations
 
 import itertools
-from typing import Any, Mapping, Sequence
+from typing import Any
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import xarray as xr
@@ -41,7 +42,12 @@ __all__ = ["simulate", "sweep"]
 def sweep(**grid: Sequence[float]) -> dict[str, np.ndarray]:
     """Cartesian product of parameter values, as equal-length arrays for :func:`simulate`.
 
-    ``sweep(alpha=[0.1, 0.2], lam=[0, 0.9])`` gives 4 parameter sets.
+    ``sweep(alpha=[0.1, 0.2], lam=[0, 0.9])`` gives 4 parameter sets:
+
+    >>> from mesolimbic.simulate import sweep
+    >>> grid = sweep(alpha=[0.1, 0.2], lam=[0, 0.9])
+    >>> grid["alpha"], grid["lam"]
+    (array([0.1, 0.1, 0.2, 0.2]), array([0. , 0.9, 0. , 0.9]))
     """
     names = list(grid)
     combos = list(itertools.product(*(np.atleast_1d(np.asarray(grid[n], float)) for n in names)))

@@ -38,7 +38,8 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any, Mapping, Sequence
+from typing import Any
+from collections.abc import Mapping, Sequence
 
 import jax
 import jax.numpy as jnp
@@ -53,6 +54,7 @@ from .regions import REGIONS
 
 __all__ = ["Circuit", "simulate_circuit", "FULL"]
 
+#: the regions of the default circuit (the lateral habenula is optional)
 FULL = ("vta", "nac", "amygdala", "pfc")
 #: signal -> (region, meaning)
 SIGNALS = {
@@ -74,7 +76,14 @@ UNITS = {"rpe": "a.u.", "tonic": "a.u.", "value": "a.u.", "value_nac": "a.u.", "
 
 
 class Circuit(Model):
-    """The reward circuit as one learner (see the module docstring for the equations).
+    """The reward circuit as one learner (the equations of one time step are in the
+    docstring of :mod:`mesolimbic.circuit.core`).
+
+    References: each region's claim names its papers (:data:`~mesolimbic.circuit.REGIONS`):
+    Schultz, Dayan & Montague (1997) for the VTA error; O'Doherty et al. (2004) and
+    Berridge & Robinson (1998) for the NAc critic and incentive salience; Zhang, Berridge,
+    Tindell, Smith & Aldridge (2009) for its dependence on physiological state; Redish (2004)
+    for drugs; Niv, Daw, Joel & Dayan (2007) for tonic dopamine.
 
     Args:
       regions: which regions exist: any of ``"vta"``, ``"nac"``, ``"amygdala"``,
@@ -156,14 +165,15 @@ class Circuit(Model):
         states = [m for m in self.manipulations if isinstance(m, PhysiologicalState)]
         owners = _cue_of_features(compiled, representation) if states else None  # [C, F]
         for m in states:
-            bad = [c for c in m.cues if c not in cues]
-            if bad:
-                raise ValueError(f"PhysiologicalState names cue(s) {bad} that the design does not have ({cues})")
-            bad = sorted(set(m.phases or ()) - phase_names)
-            if bad:
-                raise ValueError(f"PhysiologicalState names phase(s) {bad} that the design does not have "
+            missing = [c for c in m.cues if c not in cues]
+            if missing:
+                raise ValueError(f"PhysiologicalState names cue(s) {missing} that the design does not have ({cues})")
+            missing = sorted(set(m.phases or ()) - phase_names)
+            if missing:
+                raise ValueError(f"PhysiologicalState names phase(s) {missing} that the design does not have "
                                  f"({sorted(phase_names)})")
             when = np.isin(compiled.trial_phase, m.phases) if m.phases else np.ones(NT, bool)
+            assert owners is not None  # computed above whenever there is a PhysiologicalState
             for c in m.cues:
                 own = owners[cues.index(c)]
                 k_mult[np.ix_(when, own)] *= m.kappa

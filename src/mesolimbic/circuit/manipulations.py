@@ -23,14 +23,17 @@ KNOBS = {"burst_scale": 1.0, "dip_scale": 1.0, "tonic_scale": 1.0, "tonic_offset
 
 @dataclass(frozen=True)
 class Manipulation:
-    """Base class: ``region`` is where it acts; :meth:`knobs` says how."""
+    """Base class: ``region`` is where it acts; :meth:`~Manipulation.knobs` says how."""
 
     region: str = field(default="", init=False)
 
     def knobs(self) -> dict:
+        """The circuit's numbers (:data:`KNOBS`) this manipulation changes: factors, except
+        ``tonic_offset`` and ``drug``, which add. Manipulations compose."""
         return {}
 
     def to_dict(self) -> dict:
+        """The manipulation as a plain dict (its kind and fields), as results record it."""
         return {"kind": type(self).__name__, **asdict(self)}
 
 

@@ -41,6 +41,10 @@ __all__ = ["Region", "VTA", "NAc", "Amygdala", "PFC", "LHb", "REGIONS"]
 
 @dataclass(frozen=True)
 class Region:
+    """One region of the circuit: its ``name``, its parameters (``params``), the signals it
+    outputs (``outputs``), the regions it needs as input (``needs``) and the ``claim`` it
+    stands for, with the papers behind it."""
+
     name: str
     params: tuple[Param, ...]
     outputs: tuple[str, ...]
@@ -48,6 +52,7 @@ class Region:
     claim: str
 
 
+#: the ventral tegmental area: phasic dopamine as the TD error, tonic dopamine as the average reward
 VTA = Region(
     "vta",
     (Param("gamma", 0.98, 0.0, 1.0, doc="discount per time step"),
@@ -58,6 +63,7 @@ VTA = Region(
     "Phasic dopamine = TD error of the prediction (Schultz, Dayan & Montague 1997, Science 275:1593); tonic "
     "dopamine = average reward rate (Niv, Daw, Joel & Dayan 2007, Psychopharmacology 191:507).",
 )
+#: the nucleus accumbens: the critic's value, incentive salience (wanting) and liking
 NAc = Region(
     "nac",
     (Param("alpha_nac", 0.1, 0.0, 1.0, doc="critic learning rate"),
@@ -68,6 +74,7 @@ NAc = Region(
     "(Berridge & Robinson 1998, Brain Res Rev 28:309; Zhang et al. 2009, PLoS Comput Biol 5:e1000437); "
     "opioid hedonic hotspot for liking (Peciña & Berridge 2005, J Neurosci 25:11777).",
 )
+#: the amygdala: appetitive and aversive cue associations
 Amygdala = Region(
     "amygdala",
     (Param("alpha_amygdala", 0.1, 0.0, 1.0, doc="learning rate of the valence associations"),),
@@ -76,6 +83,7 @@ Amygdala = Region(
     "Separate appetitive and aversive cue associations (Paton et al. 2006, Nature 439:865); aversive "
     "errors from the periaqueductal grey (McNally, Johansen & Blair 2011, Trends Neurosci 34:283).",
 )
+#: the prefrontal cortex: approach as a softmax over incentive values
 PFC = Region(
     "pfc",
     (Param("beta_approach", 5.0, 0.0, 50.0, low_open=True, doc="inverse temperature of approach"),
@@ -86,6 +94,7 @@ PFC = Region(
     "Camerer & Montague 2008, Nat Rev Neurosci 9:545); model-based control in the two-step task depends on "
     "dorsolateral PFC (Smittenaar et al. 2013, Neuron 80:914).",
 )
+#: the lateral habenula: the negative part of the error, inhibiting dopamine neurons
 LHb = Region(
     "lhb",
     (),
@@ -95,4 +104,5 @@ LHb = Region(
     "Hikosaka 2007, Nature 447:1111).",
 )
 
+#: region name -> :class:`Region`
 REGIONS = {r.name: r for r in (VTA, NAc, Amygdala, PFC, LHb)}

@@ -30,7 +30,7 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from ..circuit import Circuit, DopamineAgonist, DopamineDepletion, Opioid, simulate_circuit
+from ..circuit import Circuit, DopamineAgonist, DopamineDepletion, Manipulation, Opioid, simulate_circuit
 from ..tasks import PavlovianDesign
 from ._circuit import PARAMS, by_type, last
 from ..results import single
@@ -40,7 +40,7 @@ from .registry import Check, ExperimentResult, register
 NAME = "berridge_wanting_liking"
 CITATION = ("Berridge & Robinson (1998). What is the role of dopamine in reward: hedonic impact, reward "
             "learning, or incentive salience? Brain Res Rev 28:309-369")
-CONDITIONS = {"control": [], "DA depletion": [DopamineDepletion(0.8)], "DA agonist": [DopamineAgonist(2.0)],
+CONDITIONS: dict[str, list[Manipulation]] = {"control": [], "DA depletion": [DopamineDepletion(0.8)], "DA agonist": [DopamineAgonist(2.0)],
               "opioid (hotspot)": [Opioid(2.0)]}
 
 

@@ -53,8 +53,8 @@ def run(n_agents: int = 1, seed: int = 0) -> ExperimentResult:
     res = {}
     for name, (vals, probs) in DISTRIBUTIONS.items():
         rewards = rng.choice(vals, size=N_REWARDS, p=probs)
-        out = model.run({"alpha": ALPHA}, rewards)
-        rev = out["value"][-WINDOW:].mean(0)
+        learnt = model.run({"alpha": ALPHA}, rewards)
+        rev = learnt["value"][-WINDOW:].mean(0)
         truth = expectiles(vals, probs, TAUS)
         decoded = decode_expectiles(TAUS, rev, seed=seed)
         res[name] = {"reversal": rev, "expectile": truth, "decoded": decoded,

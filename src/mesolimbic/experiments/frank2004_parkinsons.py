@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from ..circuit import Circuit, DopamineDepletion, LDopa
+from ..circuit import Circuit, DopamineDepletion, LDopa, Manipulation
 from ..instrumental import simulate_choices
 from ..tasks.pst import PAIRS, ProbabilisticSelection, choose_a_avoid_b
 from ..results import single
@@ -36,7 +36,7 @@ from .registry import Check, ExperimentResult, register
 NAME = "frank2004_parkinsons"
 CITATION = ("Frank, Seeberger & O'Reilly (2004). By carrot or by stick: cognitive reinforcement learning in "
             "parkinsonism. Science 306:1940-1943")
-GROUPS = {"control": [], "PD off": [DopamineDepletion(0.8)], "PD on L-DOPA": [DopamineDepletion(0.8), LDopa(5.0)]}
+GROUPS: dict[str, list[Manipulation]] = {"control": [], "PD off": [DopamineDepletion(0.8)], "PD on L-DOPA": [DopamineDepletion(0.8), LDopa(5.0)]}
 BETA = 1.0
 
 

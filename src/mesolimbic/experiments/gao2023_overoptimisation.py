@@ -74,7 +74,7 @@ def run(n_agents: int = 1, seed: int = 0) -> ExperimentResult:
         w_hat = rm["w"] * LABEL_TEMPERATURE  # on the reward scale of the labellers
         rms[name] = {"accuracy": rm["accuracy"], "w_length": float(w_hat[-1]),
                      "quality_alignment": float(w_hat[:-1] @ w_true / np.linalg.norm(w_hat[:-1]))}
-        length = draw_length(gold.shape).astype(np.float32)
+        length = np.asarray(draw_length(gold.shape), np.float32)
         proxy = quality @ w_hat[:-1].astype(np.float32) + w_hat[-1] * length
         g, p, g_sd, p_sd = [], [], [], []
         for n in NS:

@@ -69,7 +69,7 @@ def run(n_agents: int = 100, seed: int = 0) -> ExperimentResult:
                       .drop_vars("phase", errors="ignore"))
 
         def at(timing, t):
-            return float(by_type.sel(timing=timing, time=t))
+            return float(by_type.sel(timing=timing, time=t))  # noqa: B023 - called in this iteration only
 
         checks += [
             Check("late.burst_at_new_time", "RPE at the late reward (1.5 s)", at("late", LATE), ">", 0.5, model=label, kind="direction"),

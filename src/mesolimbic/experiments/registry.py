@@ -22,7 +22,7 @@ import json
 import operator
 import pkgutil
 from dataclasses import dataclass, field
-from typing import Callable
+from collections.abc import Callable
 
 import xarray as xr
 
@@ -124,7 +124,7 @@ class ExperimentResult:
     name: str
     dataset: xr.Dataset
     checks: list[Check]
-    figure: Callable[[], "object"] = field(repr=False)
+    figure: Callable[[], object] = field(repr=False)
 
     params: dict = field(default_factory=dict)
     #: the simulations the result was derived from, by label; their provenance is kept

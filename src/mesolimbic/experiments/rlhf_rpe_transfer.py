@@ -98,12 +98,12 @@ def run(n_agents: int = 1, seed: int = 0) -> ExperimentResult:
         {"rpe": "example_rpe", "value": "example_value", "token_id": "example_token_id", "mask": "example_mask",
          "score": "example_score"}))
     out.attrs.update(experiment=NAME, seed=seed, n_agents=n_agents, iterations=N_ITER, keyword="yes")
-    for k, desc in (("share_last", "share of sum |TD error| at the last token (score arrives)"),
+    for var, desc in (("share_last", "share of sum |TD error| at the last token (score arrives)"),
                     ("share_keyword", "share of sum |TD error| at the first 'yes'"),
                     ("rpe_reward", "mean TD error at the last token of rewarded responses"),
                     ("rpe_keyword", "mean TD error at the first 'yes'"),
                     ("value_start", "mean value of the first state (before any token)")):
-        out[k].attrs["description"] = desc
+        out[var].attrs["description"] = desc
 
     crit, full = (per_cond[c] for c in labels)
     late = slice(-5, None)

@@ -94,7 +94,7 @@ def run(n_agents: int = 200, seed: int = 0) -> ExperimentResult:
     probe = sim.phase == "probe"
 
     rpe_c, rate_c, raster_c, psth_c, rate_agents = [], [], [], [], []
-    for cond, ttype in CONDITIONS.items():
+    for ttype in CONDITIONS.values():
         mask = (sim.trial_type == ttype) & probe
         rpe_c.append(sim.rpe.where(mask).mean(["agent", "trial"]))
         rate_c.append(rate.where(mask).mean(["agent", "trial"]))

@@ -110,7 +110,7 @@ def figure(td):
                  "Z\n(no stim)": A.agents_on(td.assign(p=pred), "p", "Z-", "test"),
                  "D\n(ext + stim)": ext.where(td.trial_type == "D-").isel(trial=slice(-10, None)).mean("trial"),
                  "E\n(ext)": ext.where(td.trial_type == "E-").isel(trial=slice(-10, None)).mean("trial")}
-    for i, (label, v) in enumerate(per_agent.items()):
+    for i, v in enumerate(per_agent.values()):
         plot.bars(b, [i], v.expand_dims("bar"), "agent", width=0.7,
                   color=(plot.GREEN, plot.ORANGE, plot.GREY, plot.PURPLE, plot.BLUE)[i])
     b.set_xticks(range(len(per_agent)), list(per_agent))

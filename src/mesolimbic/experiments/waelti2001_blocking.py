@@ -105,7 +105,7 @@ def figure(ds):
     a.legend(loc="upper center")
     a.set_title("Test trials", pad=14)
     x = np.arange(len(BARS))
-    for i, (label, var, types, colour) in enumerate(BARS):
+    for i, (_label, var, types, colour) in enumerate(BARS):
         per_agent = ds[var].where(ds.trial_type.isin(list(types))).mean("trial")
         plot.bars(b, [i], per_agent.expand_dims("bar"), "agent", width=0.7, color=getattr(plot, colour))
     b.set_xticks(x, [lab for lab, *_ in BARS])

@@ -19,6 +19,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -28,7 +29,7 @@ from .._validate import check_count
 __all__ = ["TASKS", "ChoiceData", "load_choices", "normalise"]
 
 #: task -> required columns (hBayesDM names), optional columns, and the block column if any
-TASKS = {
+TASKS: dict[str, dict[str, Any]] = {
     "bandit2arm": {"columns": ("subjID", "choice", "outcome"), "trial": "trial", "n_actions": 2},
     "prl": {"columns": ("subjID", "choice", "outcome"), "trial": "trial", "n_actions": 2},
     "prl_multipleB": {"columns": ("subjID", "block", "choice", "outcome"), "trial": "trial", "n_actions": 2},

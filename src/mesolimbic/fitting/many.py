@@ -19,7 +19,7 @@ time with :func:`~mesolimbic.fitting.fit_hierarchical`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd

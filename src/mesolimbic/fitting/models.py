@@ -74,6 +74,7 @@ def _gng_mirrors(v: str) -> str:
     return text
 
 
+#: model name -> :class:`FitModel`: every model ``fit_mle``, ``fit_approx`` and ``fit_hierarchical`` take by name
 MODELS = dict([
     _m("bandit2arm_delta", "bandit2arm", DeltaRule(), {"alpha": ("A", 0, 1), "beta": ("tau", 0, 5)},
        "hBayesDM bandit2arm_delta (A = alpha, tau = beta: the inverse temperature); identical likelihood"),

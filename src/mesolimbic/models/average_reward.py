@@ -30,7 +30,7 @@ class AverageRewardSARSA(ChoiceModel):
     learner is its discrete-time form: waiting one step costs :math:`\bar R`).
     :math:`\bar R` is tracked as the running average of the outcomes (not with
     :math:`\delta`, as in Sutton & Barto's differential SARSA), so it is read
-    off directly as the reward rate. Like :class:`SARSA`, the next action is
+    off directly as the reward rate. Like :class:`~mesolimbic.models.SARSA`, the next action is
     drawn before the update; at the end of an episode (``done``) the bootstrap
     term is 0. Outputs: ``rpe`` (phasic), ``avg_reward`` (tonic, before the
     update), ``q``, ``p``, ``log_prob``. Parameters: ``alpha`` in (0, 1],

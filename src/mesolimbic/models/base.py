@@ -13,20 +13,20 @@ for an optimiser or a sampler. Outputs are declared with their meaning and units
 
 The learner protocol (what the kernel relies on):
 
-=================  ==========================================================
-``name``           short name recorded in results
-``params``         tuple of :class:`Param`
-``level``          ``"step"`` (real time, over the time steps of a Pavlovian
-                   trial), ``"trial"`` (once per Pavlovian trial) or
-                   ``"choice"`` (one choice per step of a choice task)
-``linear``         the trial's outputs and final weights are affine in its
-                   initial weights (enables the exact affine engine)
-``outputs``        ``{name: Output}``: what ``step`` returns
-``init``, ``step`` the model
-``prepare``        optional per-design inputs (Pavlovian): static inputs, and
-                   per-trial inputs such as a physiological state
-``check_task``     refuses a task the learner cannot serve, naming both
-=================  ==========================================================
+===================  ==========================================================
+``name``             short name recorded in results
+``params``           tuple of :class:`Param`
+``level``            ``"step"`` (real time, over the time steps of a Pavlovian
+                     trial), ``"trial"`` (once per Pavlovian trial) or
+                     ``"choice"`` (one choice per step of a choice task)
+``linear``           the trial's outputs and final weights are affine in its
+                     initial weights (enables the exact affine engine)
+``outputs``          ``{name: Output}``: what ``step`` returns
+``init``, ``step``   the model
+``prepare``          optional per-design inputs (Pavlovian): static inputs, and
+                     per-trial inputs such as a physiological state
+``check_task``       refuses a task the learner cannot serve, naming both
+===================  ==========================================================
 """
 
 from __future__ import annotations
@@ -34,7 +34,8 @@ from __future__ import annotations
 import math
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 
 import numpy as np
 

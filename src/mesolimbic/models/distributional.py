@@ -172,4 +172,5 @@ def decode_expectiles(taus, points, n_samples: int = 100, seed: int = 0, n_resta
         res = minimize(loss, z0, jac=True, method="L-BFGS-B", options={"maxiter": 2000, "ftol": 0.0, "gtol": 1e-12})
         if best is None or res.fun < best.fun:
             best = res
+    assert best is not None  # n_restarts >= 1
     return np.sort(best.x)

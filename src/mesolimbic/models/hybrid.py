@@ -51,7 +51,7 @@ class HybridTwoStep(ChoiceModel):
     """
 
     name = "hybrid_two_step"
-    params = (
+    params: tuple[Param, ...] = (
         Param("alpha1", 0.5, 0.0, 1.0, low_open=True, doc="first-stage learning rate"),
         Param("alpha2", 0.5, 0.0, 1.0, low_open=True, doc="second-stage learning rate"),
         Param("lam", 0.6, 0.0, 1.0, doc="eligibility of the second-stage error for the first stage"),

@@ -32,12 +32,13 @@ import os
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
 from ..tasks.pavlovian import PavlovianDesign, Phase
+from datetime import UTC
 
 __all__ = ["NeuralData", "READOUTS", "read_table", "read_nwb", "write_nwb", "design_for", "to_table"]
 
@@ -289,7 +290,7 @@ def write_nwb(data: NeuralData, out_dir: str | os.PathLike, *, iti: float = 2.0,
     evenly within each bin. CS onsets are ``cs_time`` where known, else trials laid back to back
     with ``iti`` s between windows. Files are written atomically."""
     pynwb = _need_pynwb()
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from ..io import atomic_path
 
@@ -302,7 +303,7 @@ def write_nwb(data: NeuralData, out_dir: str | os.PathLike, *, iti: float = 2.0,
         n = int(data.mask[i].sum())
         cs = _session_times(data, i, iti)
         nwb = pynwb.NWBFile(session_description=f"mesolimbic {d.name} ({data.readout})", identifier=f"{subj}",
-                            session_start_time=datetime(2000, 1, 1, tzinfo=timezone.utc),
+                            session_start_time=datetime(2000, 1, 1, tzinfo=UTC),
                             subject=pynwb.file.Subject(subject_id=str(subj), species="Mus musculus"))
         for col, desc in (("cs_time", "session time of CS onset (s)"), ("trial_type", "trial type of the design"),
                           ("reward", "US magnitude delivered")):

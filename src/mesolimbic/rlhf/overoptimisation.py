@@ -29,7 +29,12 @@ def best_of_n_kl(n):
 
     Exact when no response has a noticeable share of the base policy's probability
     (a continuous reward); otherwise an upper bound on the true KL (Beirami et al.
-    2024, Theoretical guarantees on the best-of-n alignment policy, arXiv:2401.01879)."""
+    2024, Theoretical guarantees on the best-of-n alignment policy, arXiv:2401.01879).
+
+    >>> from mesolimbic.rlhf import best_of_n_kl
+    >>> best_of_n_kl([1, 2, 16]).round(3)
+    array([0.   , 0.193, 1.835])
+    """
     n = np.asarray(n, float)
     return np.log(n) - (n - 1) / n
 

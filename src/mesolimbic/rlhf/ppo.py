@@ -49,7 +49,8 @@ from __future__ import annotations
 import copy
 import time
 from dataclasses import asdict, dataclass
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 import xarray as xr
@@ -103,7 +104,7 @@ class PPOConfig:
             raise ValueError(f"PPOConfig.{e}") from None
 
 
-class ValueHeadPolicy(nn.Module):
+class ValueHeadPolicy(nn.Module):  # type: ignore[name-defined]  # torch is imported at run time (require)
     """A causal LM with a scalar value head on a last hidden layer.
 
     ``critic="shared"`` (default) puts the head on the policy's own backbone, as in
@@ -272,10 +273,10 @@ def train_ppo(policy, tokenizer, reward, prompts: Sequence[str], *, n_iterations
         if len(ids) == 0:
             raise ValueError(f"prompt {i} ({prompts[i]!r}) has no tokens")
     B, T = cfg.n_rollouts, cfg.max_new_tokens
-    per_token = {k: [] for k in ("token_id", "mask", "rpe", "value", "advantage", "returns", "reward", "kl",
+    per_token: dict[str, list] = {k: [] for k in ("token_id", "mask", "rpe", "value", "advantage", "returns", "reward", "kl",
                                  "logprob")}
-    per_rollout = {k: [] for k in ("score", "gold", "prompt_index")}
-    summary = {k: [] for k in ("score_mean", "gold_mean", "kl_mean", "policy_loss", "value_loss", "clip_fraction",
+    per_rollout: dict[str, list] = {k: [] for k in ("score", "gold", "prompt_index")}
+    summary: dict[str, list] = {k: [] for k in ("score_mean", "gold_mean", "kl_mean", "policy_loss", "value_loss", "clip_fraction",
                                "seconds")}
     try:
         for it in range(n_iterations):
@@ -357,15 +358,15 @@ def train_ppo(policy, tokenizer, reward, prompts: Sequence[str], *, n_iterations
     finally:
         tokenizer.padding_side = old_side
     coords = {"iteration": np.arange(n_iterations)}
-    data = {k: ("iteration", np.asarray(x)) for k, x in summary.items()}
+    data: dict[str, Any] = {k: ("iteration", np.asarray(x)) for k, x in summary.items()}
     if record:
         coords.update(rollout=np.arange(B), token=np.arange(T))
-        for k, x in per_token.items():
-            arr = np.stack(x)
+        for k, xs in per_token.items():
+            arr = np.stack(xs)
             data[k] = (("iteration", "rollout", "token"),
                        arr.astype(bool) if k == "mask" else arr.astype(np.int32) if k == "token_id" else arr)
-        for k, x in per_rollout.items():
-            data[k] = (("iteration", "rollout"), np.stack(x))
+        for k, xs in per_rollout.items():
+            data[k] = (("iteration", "rollout"), np.stack(xs))
     ds = xr.Dataset(data, coords=coords)
     ds.attrs.update({f"ppo_{k}": (int(v) if isinstance(v, bool) else v) for k, v in asdict(cfg).items()})
     ds.attrs.update(model=type(policy.lm).__name__, reward=getattr(reward, "__name__", type(reward).__name__),

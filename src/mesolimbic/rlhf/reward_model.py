@@ -70,7 +70,7 @@ def train_reward_model(model, tokenizer, pairs, *, epochs: int = 3, batch_size: 
     rng = np.random.default_rng(seed)
     opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=learning_rate)
     chosen, rejected = df["chosen"].tolist(), df["rejected"].tolist()
-    hist = {"loss": [], "accuracy": [], "margin": [], "epoch": []}
+    hist: dict[str, list[float]] = {"loss": [], "accuracy": [], "margin": [], "epoch": []}
     model.train()
     for ep in range(epochs):
         order = rng.permutation(len(df))

@@ -28,6 +28,7 @@ from ._extras import require
 __all__ = ["word_tokenizer", "tiny_causal_lm", "tiny_reward_model", "KeywordTask", "SPECIAL", "special_ids",
            "one_thread"]
 
+#: the special tokens of :func:`word_tokenizer`, with ids 0-3
 SPECIAL = ("<pad>", "<eos>", "<bos>", "<unk>")
 FILLERS = tuple("abcdefghijklmn")
 

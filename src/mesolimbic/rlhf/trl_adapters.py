@@ -28,6 +28,8 @@ value and so no TD error. Token-level RPEs come from this package's own PPO
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import xarray as xr
 
@@ -76,7 +78,7 @@ def _texts(completions):
     return out
 
 
-class RewardRecorder(transformers.TrainerCallback):
+class RewardRecorder(transformers.TrainerCallback):  # type: ignore[name-defined]  # imported at run time (require)
     """Records proxy and gold rewards, advantages and KL of a GRPO or RLOO run.
 
     ``proxy`` and ``gold`` are functions of the completion texts returning one
@@ -133,7 +135,7 @@ class RewardRecorder(transformers.TrainerCallback):
         if not self.batches:
             raise ValueError("nothing recorded yet: pass recorder.reward_funcs to the trainer and train first")
         n = max(b["proxy"].size for b in self.batches)
-        data = {}
+        data: dict[str, Any] = {}
         for key in ("proxy", "gold", "advantage"):
             arr = np.full((len(self.batches), n), np.nan)
             for i, b in enumerate(self.batches):

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -114,7 +115,7 @@ class Bandit:
         z = jax.random.normal(k_walk, state["p"].shape)
         return self.transition(jnp, state, action, u, z)
 
-    def transition(self, xp, state: dict, action, u, z=None, reinforce=True) -> tuple[dict, object, dict]:
+    def transition(self, xp, state: dict, action, u, z=None, reinforce=True) -> tuple[dict, Any, dict]:
         """The task's logic given its random draws: ``u`` ~ U(0, 1) decides the win,
         ``z`` ~ N(0, 1) per arm drives the random walk. ``xp`` is the array module
         (``jax.numpy`` for the batched simulator, ``numpy`` for the Gymnasium

@@ -23,6 +23,7 @@ from ..models.base import Output
 
 __all__ = ["GoNoGo", "CUES"]
 
+#: the four trial types (cues) of the orthogonalised go/no-go task, in cue-index order
 CUES = ("go_to_win", "nogo_to_win", "go_to_avoid", "nogo_to_avoid")
 _GO = np.array([1, 0, 1, 0])  # correct action per cue
 _WIN = np.array([1, 1, 0, 0])  # win (1) or avoid-losing (0) cue

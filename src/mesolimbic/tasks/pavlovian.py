@@ -42,7 +42,7 @@ import json
 import math
 import re
 from dataclasses import asdict, dataclass, field
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 
 
@@ -165,7 +165,7 @@ class PavlovianDesign:
         magnitude: float = 1.0,
         iti: float | tuple[float, float] = 10.0,
         name: str = "pavlovian",
-    ) -> "PavlovianDesign":
+    ) -> PavlovianDesign:
         """Build a design from the field's shorthand.
 
         ``phases`` is a sequence of ``(phase_name, {trial: count})`` or
@@ -350,11 +350,11 @@ class PavlovianDesign:
         d = asdict(self)
         for tt, src in zip(d["trial_types"], self.trial_types):
             tt["cues"] = [asdict(c) for c in src.cue_list()]
-        for ph, src in zip(d["phases"], self.phases):
-            ph["trials"] = dict(src.trials)
+        for ph, phase in zip(d["phases"], self.phases):
+            ph["trials"] = dict(phase.trials)
         return json.dumps(d)
 
-    def compile(self) -> "CompiledDesign":
+    def compile(self) -> CompiledDesign:
         """Turn the declaration into arrays (see :class:`CompiledDesign`)."""
         S = self.n_steps
         cues = self.cue_names
@@ -393,7 +393,7 @@ class PavlovianDesign:
             magnitude=np.array([t.magnitude for t in self.trial_types], np.float32),
             probability=np.array([t.probability for t in self.trial_types], np.float32),
             phase_names=tuple(p.name for p in self.phases),
-            phase_orders=tuple(p.order for p in self.phases),
+            phase_orders=tuple(p.order or "sequential" for p in self.phases),  # set by Phase
             phase_types=tuple(phase_types),
             phase_counts=tuple(phase_counts),
         )
@@ -605,7 +605,7 @@ class CompiledDesign:
         blocks = []
         randoms = [i for i, (order, ids) in enumerate(zip(self.phase_orders, self.phase_types))
                    if order == "random" and len(ids) > 1]
-        for i, (order, ids, counts) in enumerate(zip(self.phase_orders, self.phase_types, self.phase_counts)):
+        for i, (ids, counts) in enumerate(zip(self.phase_types, self.phase_counts)):
             row = np.repeat(np.asarray(ids, np.int32), counts)
             if i in randoms:
                 blocks.append(rows(lambda k, row=row: rng_order.permuted(np.broadcast_to(row, (k, row.size)), axis=1),

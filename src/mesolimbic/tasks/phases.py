@@ -32,7 +32,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -79,7 +80,7 @@ class ChoicePhase:
     @property
     def overrides(self) -> dict[str, float]:
         """The parameter values this phase sets, ``{name: value}``."""
-        return dict(self.params)
+        return dict(self.params or {})  # a tuple of pairs after __post_init__
 
     def to_dict(self) -> dict:
         d = {"name": self.name, "n_trials": self.n_trials, "feedback": self.feedback, "reinforce": self.reinforce,
@@ -143,7 +144,7 @@ class ChoiceDesign:
                 raise ValueError(f"phase {ph.name!r} sets parameter(s) {bad}, which learner {learner_name!r} does not "
                                  f"have (its parameters: {list(param_names)})")
 
-    def compiled(self, xp=None) -> "CompiledPhases":
+    def compiled(self, xp=None) -> CompiledPhases:
         return CompiledPhases(self)
 
     def to_dict(self) -> dict:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -28,9 +29,12 @@ from ..models.base import Output
 
 __all__ = ["ProbabilisticSelection", "PAIRS", "STIMULI", "REWARD_PROB", "choose_a_avoid_b"]
 
+#: the six stimuli, in index order
 STIMULI = "ABCDEF"
+#: probability that choosing each stimulus (A-F) is rewarded during training
 REWARD_PROB = np.array([0.8, 0.2, 0.7, 0.3, 0.6, 0.4], np.float32)
 TRAINING = [(0, 1), (2, 3), (4, 5)]
+#: ``[15, 2]`` stimulus pairs: the three training pairs (AB, CD, EF), then every other pair (test)
 PAIRS = np.array(TRAINING + [p for p in itertools.combinations(range(6), 2) if p not in TRAINING], np.int32)
 
 
@@ -81,6 +85,7 @@ class ProbabilisticSelection:
         """Shuffled training trials, then shuffled test trials (``key``: JAX key or NumPy Generator)."""
         train = np.repeat(np.arange(3, dtype=np.int32), self.training_per_pair)
         test = np.repeat(np.arange(len(PAIRS), dtype=np.int32), self.test_per_pair)
+        order: Any
         if xp is jnp:
             k1, k2 = jax.random.split(key)
             order = jnp.concatenate([jax.random.permutation(k1, jnp.asarray(train)),

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import jax.numpy as jnp
 
@@ -46,6 +47,7 @@ from ..models.base import Output
 
 __all__ = ["Schedule", "KINDS"]
 
+#: the schedules: fixed, variable and random ratio; fixed and variable interval
 KINDS = ("FR", "VR", "RR", "FI", "VI")
 
 
@@ -144,6 +146,7 @@ class Schedule:
     def init(self, key=None, xp=jnp) -> dict:
         """Start of a session. The first VR / VI requirement is drawn from ``key``
         (a JAX key, or a NumPy Generator for the Gymnasium environment)."""
+        u: Any
         if key is None:
             u = 0.5
         elif xp is jnp:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -133,8 +134,9 @@ class TwoStep:
         c = self.common
         return ((c, 1 - c), (1 - c, c))
 
-    def init(self, key: jax.Array | None = None, xp=jnp) -> dict:
-        """Start state: given ``initial`` probabilities, or uniform draws within the bounds."""
+    def init(self, key: Any = None, xp=jnp) -> dict:
+        """Start state: given ``initial`` probabilities, or uniform draws within the bounds
+        (``key``: a JAX key, or a NumPy Generator with ``xp=numpy``)."""
         if self.initial is not None:
             p = xp.asarray(self.initial, xp.float32)
         elif xp is jnp:
