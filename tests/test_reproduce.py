@@ -28,7 +28,10 @@ def report_dir(tmp_path_factory):
     audited (:func:`mesolimbic.plot.audit`) as it is saved."""
     from mesolimbic import plot, report
 
-    out = tmp_path_factory.mktemp("rep")
+    # MESOLIMBIC_REPORT_DIR: keep this run's results there (CI builds the documentation's gallery
+    # from them instead of running the suite a second time)
+    keep = os.environ.get("MESOLIMBIC_REPORT_DIR")
+    out = Path(keep) if keep else tmp_path_factory.mktemp("rep")
     original = report._png
 
     def audited(fig):
@@ -39,7 +42,7 @@ def report_dir(tmp_path_factory):
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(report, "_png", audited)
-        res = runner.invoke(app, ["reproduce", "--out", str(out), "--seeds", str(SEEDS)])
+        res = runner.invoke(app, ["reproduce", "--out", str(out), "--seeds", str(SEEDS)] + (["--force"] if keep else []))
     assert res.exit_code == 0, res.output
     return out
 
