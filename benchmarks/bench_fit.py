@@ -14,7 +14,7 @@ hBayesDM example data (tests/data/hbayesdm), in one run:
 each with wall time (compile included, fresh model in this process), draws, and bulk
 ESS, ESS per draw and ESS per second of every group mean and every group SD
 (``sigma``), worst first. For the two models with Stan reference files
-(shared/data/stan_reference) it adds the posterior agreement (largest |z| of group
+(tests/data/stan_reference) it adds the posterior agreement (largest |z| of group
 and subject means against Stan's posterior sd) and ESS/s ratios against Stan, both
 against the reference files' ESS and against Stan's ESS computed per chain (the
 reference files' ESS come from chains read in the wrong order; see
@@ -41,7 +41,7 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parents[1]
 DATA = HERE / "tests" / "data" / "hbayesdm"
-REF = HERE.parent / "shared" / "data" / "stan_reference"
+REF = HERE / "tests" / "data" / "stan_reference"
 
 FAMILIES = [("bandit2arm_delta", "bandit2arm", "bandit2arm_exampleData.txt"),
             ("prl_rp", "prl", "prl_exampleData.txt"),

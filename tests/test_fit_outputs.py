@@ -10,7 +10,7 @@ import pytest
 
 from mesolimbic.fitting import fit_approx, fit_mle, load_choices, parameter_table
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "hbayesdm"
+DATA = Path(__file__).resolve().parent / "data" / "hbayesdm"
 
 
 @pytest.fixture(scope="module")

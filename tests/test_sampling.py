@@ -10,7 +10,7 @@ import pytest
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data" / "hbayesdm"
-REF = HERE.parents[1] / "shared" / "data" / "stan_reference"  # shared/ beside the checkout
+REF = HERE / "data" / "stan_reference"  # Stan posteriors of hBayesDM's examples (see its README)
 
 
 def ar1(rng, chains, n, rho):

@@ -1,6 +1,6 @@
 """Comparing a hierarchical fit with a Stan reference posterior, and reading Stan's draws in chain order.
 
-The reference files (``shared/data/stan_reference/*.json``) summarise hBayesDM's own
+The reference files (``tests/data/stan_reference/*.json``, copied from the project's shared data) summarise hBayesDM's own
 Stan models fitted with PyStan 3: group means and sds on the natural scale under
 hBayesDM's names, the group SDs ``sigma`` in *hBayesDM's parameter order* (which need
 not be this package's: prl_rp is ``Apun, Arew, beta`` there and ``alpha_pos (Arew),
