@@ -388,7 +388,9 @@ def _connect(address: str, source: str, timeout: float) -> DaskExecutor:
 def _local(workers: int, **cluster_kwargs) -> DaskExecutor:
     distributed = require_distributed("--workers")
     # the workers' own logs are silenced: what goes wrong with a task comes back as its Failure
-    kw = dict(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None,
+    # the scheduler's HTTP server (health routes, and the dashboard where bokeh is installed) on a free
+    # port: with no address it takes 8787 and warns on stderr when another cluster holds that port
+    kw = dict(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=":0",
               silence_logs=logging.CRITICAL)
     kw.update(cluster_kwargs)
     # Ctrl-C ends the command with os._exit once the cluster is closed (bounded wait), so the
