@@ -286,6 +286,7 @@ FAMILIES = {
     "circuit": "the VTA–NAc–amygdala–PFC circuit, its manipulations and its planner",
     "distributional": "a population of RPE channels with diverse asymmetries or discounts",
     "RLHF / PPO": "Bradley–Terry reward models, best-of-n, PPO and the over-optimisation monitor",
+    "alternative signals": "accounts that compete with the RPE: dopamine as reward itself, as salience",
 }
 
 
@@ -294,11 +295,12 @@ def model_family(model: str) -> str:
     m = model.lower()
     rules = (
         ("RLHF / PPO", ("ppo", "bradley", "best-of-n", "reward model", "rlhf", "grpo", "rloo", "language model")),
-        ("distributional", ("distributional", "population")),
+        ("distributional", ("distributional", "population", "quantile", "expectile")),
+        ("alternative signals", ("dopamine = reward", "salience |")),
         ("circuit", ("circuit", "redish", "vta", "nac", "amygdala")),
         ("hybrid MB/MF", ("hybrid", "model-based", "model-free")),
         ("Rescorla–Wagner", ("rescorla", "rw")),
-        ("TD learning", ("td(", "td ", "td,", "temporal difference")),
+        ("TD learning", ("td(", "td ", "td,", "temporal difference", "belief-state", "sr-td", "successor")),
         ("choice learners", ("delta", "q-learn", "q learn", "sarsa", "actor", "opal", "gain/loss", "softmax",
                              "go/no-go", "pavlovian", "learner")),
     )
