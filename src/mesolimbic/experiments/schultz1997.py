@@ -201,6 +201,8 @@ def figure(ds: xr.Dataset):
         mark_events(ax_p, events, top=False)
         ax_p.set_ylim(0, ymax)
         ax_p.set_xlabel("time from CS onset (s)")
+        ax_r.sharex(ax_p)  # the raster above reads off the PSTH's time axis (its own tick labels hidden)
+        ax_r.tick_params(labelbottom=False)
         if j == 0:
             ax_p.set_ylabel("firing rate (Hz)")
             ax_p.legend(loc="upper left", fontsize=7.5)
