@@ -38,6 +38,7 @@ the extra.
 
 from __future__ import annotations
 
+import abc
 import logging
 import os
 import threading
@@ -145,7 +146,7 @@ OnResult = Callable[[Task, Any], None]
 OnProgress = Callable[[int, int, str], None]
 
 
-class Executor:
+class Executor(abc.ABC):
     """Runs :class:`Task` s (see the module docstring). Use as a context manager, or call
     :meth:`close` (which shuts down a cluster the executor started)."""
 
@@ -159,6 +160,7 @@ class Executor:
     def describe(self) -> str:
         return "in-process"
 
+    @abc.abstractmethod
     def run(self, tasks: Sequence[Task], *, on_result: OnResult | None = None,
             on_start: Callable[[Task], None] | None = None,
             on_progress: OnProgress | None = None) -> tuple[dict[str, Any], list[Failure]]:
@@ -168,10 +170,9 @@ class Executor:
         A task that raises is recorded as a :class:`Failure` and the others go on; an
         error raised by ``on_result`` stops the run (pending tasks are cancelled).
         Returns ``({key: value}`` of the tasks that finished, the failures in task order)."""
-        raise NotImplementedError
 
-    def close(self) -> None:
-        pass
+    def close(self) -> None:  # noqa: B027 - an optional override: in-process there is nothing to release
+        """Release what the executor holds (nothing in-process; a cluster it started)."""
 
     def __enter__(self):
         return self

@@ -151,9 +151,7 @@ def figure(ds: xr.Dataset):
                   label=f"GABA input, {cue}")
     plot.band(c, ds.time, ds.dopamine.sel(model="subtractive"), "agent", color=plot.GREY, ls="--",
               label="dopamine, expected")
-    for t, lab in ((0.0, "odour"), (ds.attrs["us_time"], "reward")):
-        c.axvline(t, color=plot.GREY, lw=0.5, ls=":")
-        c.text(t, 1.0, lab, fontsize=7, ha="center", va="bottom", transform=c.get_xaxis_transform())
+    plot.mark_events(c, {"odour": 0.0, "reward": ds.attrs["us_time"]})
     c.set_xlabel("time from odour onset (s)")
     c.set_ylabel("a.u.")
     c.set_title("GABA input carries the expectation (size 0.6)", pad=14)

@@ -166,9 +166,7 @@ def figure(ds: xr.Dataset):
     a.set_ylabel("firing rate (Hz)")
     a2.set_ylabel("dopamine (nM)")
     a2.spines["right"].set_visible(True)
-    for t, lab in ((0.0, "cue"), (ds.attrs["us_time"], "reward")):
-        a.axvline(t, color=plot.GREY, lw=0.5, ls=":")
-        a.text(t, 1.0, lab, fontsize=7, ha="center", va="bottom", transform=a.get_xaxis_transform())
+    plot.mark_events(a, {"cue": 0.0, "reward": ds.attrs["us_time"]})
     h1, l1 = a.get_legend_handles_labels()
     h2, l2 = a2.get_legend_handles_labels()
     a.legend(h1 + h2, l1 + l2, fontsize=7, loc="upper left")

@@ -179,9 +179,7 @@ def figure(ds: xr.Dataset):
                   label=f"dopamine, {k}")
     a.axhline(ds.attrs["lhb_baseline"], color=plot.GREY, lw=0.6)
     a.axhline(ds.attrs["dopamine_baseline"], color=plot.GREY, lw=0.6, ls="--")
-    for t, lab in ((-1.0, "fix"), (0.0, "target"), (1.0, "outcome")):
-        a.axvline(t, color=plot.GREY, lw=0.5, ls=":")
-        a.text(t, 1.0, lab, fontsize=7, ha="center", va="bottom", transform=a.get_xaxis_transform())
+    plot.mark_events(a, {"fix": -1.0, "target": 0.0, "outcome": 1.0})
     a.set_xlabel("time from target onset (s)")
     a.set_ylabel("firing rate (Hz)")
     a.set_title("Mean rate: LHb mirrors dopamine (10 % omissions)", pad=14)

@@ -131,9 +131,7 @@ def figure(ds: xr.Dataset):
         for k in ("juice cue", "air-puff cue", "neutral cue"):
             plot.band(ax, ds.time, ds[var].sel(event=k), "agent", color=colours[k], label=k)
         ax.axhline(ds.attrs["baseline_rate"], color=plot.GREY, lw=0.6)
-        for t, lab in ((0.0, "cue"), (ds.attrs["us_time"], "outcome")):
-            ax.axvline(t, color=plot.GREY, lw=0.5, ls=":")
-            ax.text(t, 1.0, lab, fontsize=7, ha="center", va="bottom", transform=ax.get_xaxis_transform())
+        plot.mark_events(ax, {"cue": 0.0, "outcome": ds.attrs["us_time"]})
         ax.set_xlabel("time from cue onset (s)")
         ax.set_ylabel("firing rate (Hz)")
         ax.set_title(title, pad=14)

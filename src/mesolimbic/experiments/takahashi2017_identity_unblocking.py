@@ -150,9 +150,7 @@ def figure(ds: xr.Dataset):
     plot.band(a, ds.time, ds.sr_rpe_ay, "agent", color=plot.GREEN, label="SR scalar RPE, AY")
     plot.band(a, ds.time, ds.td_rpe_ay, "agent", color=plot.VERMILLION, label="TD scalar RPE, AY")
     a.axhline(0, color=plot.GREY, lw=0.6)
-    for t, lab in ((0.0, "cues"), (ds.attrs["us_time"], "pellet")):
-        a.axvline(t, color=plot.GREY, lw=0.5, ls=":")
-        a.text(t, 1.0, lab, fontsize=7, ha="center", va="bottom", transform=a.get_xaxis_transform())
+    plot.mark_events(a, {"cues": 0.0, "pellet": ds.attrs["us_time"]})
     a.set_xlabel("time from cue onset (s)")
     a.set_ylabel("prediction error")
     a.set_title(f"First {FIRST} compound trials: the flavour swap", pad=14)
