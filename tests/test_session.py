@@ -4,6 +4,7 @@ recorded state; float64."""
 
 import json
 
+import jax
 import numpy as np
 import pytest
 import xarray as xr
@@ -219,3 +220,45 @@ def test_bad_sessions_name_what_is_wrong():
         ml.simulate(Bandit(), DeltaRule(), engine="affine")
     with pytest.raises(ValueError, match="unique"):
         ChoiceDesign(Bandit(n_trials=4), (ChoicePhase("x", 2), ChoicePhase("x", 2)))
+
+
+class _StageBlindTwoStep(TwoStep):
+    """The two-step task with the stage keyword hidden: the kernel then computes both
+    stages' cases and selects (the general path for a task that does not take it)."""
+
+    def observe(self, state):
+        return super().observe(state)
+
+    def transition(self, xp, state, action, u, z=None, reinforce=True):
+        return super().transition(xp, state, action, u, z, reinforce)
+
+
+class _StageBlindHybrid(HybridTwoStep):
+    def policy(self, params, state, obs=0):
+        return super().policy(params, state, obs)
+
+
+def test_telling_the_stage_changes_speed_not_numbers():
+    """Property: the kernel tells a multi-stage task and learner the stage (a plain int)
+    so they compute one case; hiding the keyword gives the both-cases path, and every
+    recorded number is the same."""
+    told = simulate_choices(TwoStep(n_trials=60), HybridTwoStep(), {"kappa": 0.3}, n_agents=16, seed=4)
+    blind = simulate_choices(_StageBlindTwoStep(n_trials=60), _StageBlindHybrid(), {"kappa": 0.3}, n_agents=16, seed=4)
+    assert set(told.data_vars) == set(blind.data_vars)
+    for k in told.data_vars:
+        np.testing.assert_allclose(told[k].values, blind[k].values, rtol=1e-6, err_msg=k)
+    # and the NumPy path (Gymnasium) agrees with the staged JAX one, stage by stage
+    task, rng = TwoStep(), np.random.default_rng(0)
+    s = task.init(rng, xp=np)
+    for stage, (a, u) in enumerate(((1, 0.9), (0, 0.1))):
+        z = rng.standard_normal(4)
+        a_np = task.transition(np, s, a, u, z)
+        a_st = task.transition(np, s, a, u, z, stage=stage)
+        for x, y in zip(jax_leaves(a_np), jax_leaves(a_st)):
+            np.testing.assert_allclose(x, y)
+        assert task.observe(s) == task.observe(s, stage=stage)
+        s = a_np[0]
+
+
+def jax_leaves(tree):
+    return [np.asarray(x) for x in jax.tree_util.tree_leaves(tree)]

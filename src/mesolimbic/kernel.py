@@ -35,6 +35,7 @@ engine does to derive its maps); nothing else loops a learner.
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 import jax
@@ -57,6 +58,8 @@ def run_trial(learner, p, carry, x_t, world):
 
     def step(c, x_s, stage=None):
         state, w = c
+        if stage is not None and "stage" in x_s:  # the world sees its step's index as a plain int too
+            x_s = {**x_s, "stage": stage}
         p_s, inputs, w, rec = world.before(p, learner, state, w, x_s, x_t)
         if stage is not None:
             inputs = {**inputs, "stage": stage}
@@ -100,9 +103,23 @@ def sample_action(logp: jax.Array, u: jax.Array) -> jax.Array:
     return jnp.sum(u > jnp.cumsum(p)[:-1]).astype(jnp.int32)
 
 
-def observe(task, ts):
-    """The task's observation of its state (0 for tasks with a single state)."""
-    return jnp.asarray(task.observe(ts), jnp.int32) if hasattr(task, "observe") else jnp.zeros((), jnp.int32)
+def observe(task, ts, stage: int | None = None):
+    """The task's observation of its state (0 for tasks with a single state). With
+    ``stage`` (a plain int) a task whose ``observe`` takes it may answer with a plain
+    int where the stage fixes the observation (the two-step task's first stage)."""
+    if not hasattr(task, "observe"):
+        return jnp.zeros((), jnp.int32)
+    o = task.observe(ts, stage=stage) if stage is not None and _takes_stage(task.observe) else task.observe(ts)
+    return o if isinstance(o, int) else jnp.asarray(o, jnp.int32)
+
+
+def _takes_stage(fn) -> bool:
+    """Whether ``fn`` (a task's ``observe``/``transition``, a learner's ``policy``) takes
+    the ``stage`` keyword: the kernel then tells it which step of the trial this is."""
+    try:
+        return "stage" in inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False
 
 
 def _freeze(keep, new, old):
@@ -212,61 +229,80 @@ class ChoiceWorld:
     """A choice task in the loop (simulation).
 
     ``x_t`` per trial: ``u`` ``[stages, 1 + n_draws]`` uniforms (the choice, then the
-    task's draws), ``z`` ``[stages, n_z]`` normals (random walks), ``phase`` (index)
-    and ``start`` (the trial opens its phase). At each step the task shows ``obs``;
-    the action is drawn from the learner's policy (a SARSA-type learner takes the
-    action drawn at the step before, and draws the next one *before* its update,
-    or after it when the episode ended); the task's ``transition`` gives the
-    outcome, ``done`` and ``feedback``; the phase may withhold feedback or
-    reinforcement and override parameters; a stop criterion (a streak of
-    ``until`` events over episodes) ends a phase early, after which the learner
-    and the task are frozen and the steps are recorded as not ``valid``.
+    task's draws), ``z`` ``[n_z]`` normals (random walks; drawn once per trial and
+    seen by every stage), ``phase`` (index) and ``start`` (the trial opens its
+    phase). At each step the task shows ``obs``; the action is drawn from the
+    learner's policy (a SARSA-type learner takes the action drawn at the step
+    before, and draws the next one *before* its update, or after it when the
+    episode ended); the task's ``transition`` gives the outcome, ``done`` and
+    ``feedback``; the phase may withhold feedback or reinforcement and override
+    parameters; a stop criterion (a streak of ``until`` events over episodes) ends
+    a phase early, after which the learner and the task are frozen and the steps
+    are recorded as not ``valid``.
+
+    When the trial is unrolled (at most four stages) each step knows its stage as a
+    plain int, and a task's ``observe``/``transition`` or a learner's ``policy`` that
+    take a ``stage`` keyword are told it, so they compute only that stage's case
+    (the two-step task: the transition or the reward; the hybrid learner: one
+    stage's policy). The stage after the last is the next trial's first.
     """
 
-    def __init__(self, task, phases, sarsa: bool, n_stages: int):
+    def __init__(self, task, phases, sarsa: bool, n_stages: int, learner=None):
         self.task, self.phases, self.sarsa, self.n_stages = task, phases, sarsa, n_stages
         self.n_draws = getattr(task, "n_draws", 1)
         self.unroll = True if n_stages <= 4 else 1
+        self.task_staged = _takes_stage(task.transition)
+        self.policy_staged = learner is not None and _takes_stage(learner.policy)
 
     def expand(self, x_t):
-        return {"u": x_t["u"], "z": x_t["z"], "stage": jnp.arange(self.n_stages)}
+        return {"u": x_t["u"], "stage": jnp.arange(self.n_stages)}
+
+    def policy(self, learner, p, state, obs, stage):
+        """The learner's log-probabilities at ``obs`` (told the stage where it can use it)."""
+        if self.policy_staged and isinstance(stage, int):
+            return learner.policy(p, state, obs, stage=stage)
+        return learner.policy(p, state, obs)
 
     def before(self, p, learner, state, w, x_s, x_t):
-        task, ph = self.task, x_t["phase"]
+        task, ph, stage = self.task, x_t["phase"], x_s["stage"]
+        known = isinstance(stage, int)
+        nxt = (stage + 1) % self.n_stages if known else None
         p_s = self.phases.params(p, ph)
         if self.phases.has_stop:  # a new phase starts afresh
-            new_phase = x_t["start"] & (x_s["stage"] == 0)
+            new_phase = x_t["start"] & (stage == 0)
             w = dict(w, stopped=w["stopped"] & ~new_phase, streak=jnp.where(new_phase, 0, w["streak"]),
                      hit=w["hit"] & ~new_phase)
         ts = w["task"]
-        obs = observe(task, ts)
+        obs = observe(task, ts, stage if known else None)
         u0 = x_s["u"][0]
-        action = w["next"] if self.sarsa else sample_action(learner.policy(p_s, state, obs), u0)
+        action = w["next"] if self.sarsa else sample_action(self.policy(learner, p_s, state, obs, stage), u0)
         u_task = x_s["u"][1] if self.n_draws == 1 else x_s["u"][1:]
-        ts2, outcome, info = task.transition(jnp, ts, action, u_task, x_s["z"],
-                                             reinforce=self.phases.reinforce[ph])
+        kw = {"stage": stage} if known and self.task_staged else {}
+        ts2, outcome, info = task.transition(jnp, ts, action, u_task, x_t.get("z"),
+                                             reinforce=self.phases.reinforce[ph], **kw)
         info = dict(info)
         done = jnp.asarray(info.pop("done", True))
         feedback = jnp.asarray(info.pop("feedback", True)) & self.phases.feedback[ph]
         if "p" in info:
             info["p_reward"] = info.pop("p")
-        next_obs = observe(task, ts2)
+        next_obs = observe(task, ts2, nxt)
         inputs = {"obs": obs, "action": action, "outcome": outcome, "feedback": feedback, "next_obs": next_obs,
                   "done": done}
         if self.sarsa:  # SARSA: the next action is chosen before the update (Sutton & Barto 2018, §6.4)
-            inputs["next_action"] = sample_action(learner.policy(p_s, state, next_obs), u0)
-        rec = {"cue": obs, "choice": action, "outcome": outcome, "feedback": feedback, "done": done, **info}
-        w = dict(w, task_next=ts2)
+            inputs["next_action"] = sample_action(self.policy(learner, p_s, state, next_obs, nxt), u0)
+        rec = {"cue": jnp.asarray(obs, jnp.int32), "choice": action, "outcome": outcome, "feedback": feedback,
+               "done": done, **info}
+        w = dict(w, task_next=ts2, next_stage=nxt)
         if self.phases.has_stop:
             w["event"] = self.phases.event(rec, ph)
         return p_s, inputs, w, rec
 
     def after(self, p, learner, old, new, w, inputs, out, x_s, x_t):
-        ts_new = w.pop("task_next")
+        ts_new, nxt = w.pop("task_next"), w.pop("next_stage")
         rec = {}
         if self.sarsa:
             # at an episode's end the next episode's first action comes from the updated values
-            post = sample_action(learner.policy(p, new, inputs["next_obs"]), x_s["u"][0])
+            post = sample_action(self.policy(learner, p, new, inputs["next_obs"], nxt), x_s["u"][0])
             w["next"] = jnp.where(inputs["done"], post, inputs["next_action"])
         if self.phases.has_stop:
             active = ~w["stopped"]

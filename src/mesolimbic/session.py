@@ -533,13 +533,14 @@ def _choice_runner(design: ChoiceDesign, model: Model, record_state: bool, preci
         k_task, k_u, k_z, k_0 = jax.random.split(key, 4)
         # every random number of the session in two vectorised draws (far cheaper than a key per trial)
         u = jax.random.uniform(k_u, (T, n_st * D)).reshape(T, n_st, D)  # choice, then the task's draws
-        z = jax.random.normal(k_z, (T, n_st * nz)).reshape(T, n_st, nz)  # random walks
+        z = jax.random.normal(k_z, (T, nz))  # random walks: once per trial, seen by every stage
         ls0 = _cast_state(model.init(p, spec), precision)
         w0 = choice_world_state(task, k_task, has_stop=phases.has_stop)
-        if sarsa:
+        world = ChoiceWorld(task, phases, sarsa, n_st, model)
+        if sarsa:  # a SARSA learner's first action, drawn before the first step
             p0 = phases.params(p, phase[0])
-            w0["next"] = sample_action(model.policy(p0, ls0, observe(task, w0["task"])), jax.random.uniform(k_0))
-        world = ChoiceWorld(task, phases, sarsa, n_st)
+            obs0 = observe(task, w0["task"], 0)
+            w0["next"] = sample_action(world.policy(model, p0, ls0, obs0, 0), jax.random.uniform(k_0))
         _, rec = scan_session(model, p, (ls0, w0), {"u": u, "z": z, "phase": phase, "start": start}, world,
                               record_state)
         return rec

@@ -111,8 +111,11 @@ class HybridTwoStep(ChoiceModel):
     def q_mb(self, state):
         return self.transition_model(state) @ state["q2"].max(1)
 
-    def policy(self, params, state, obs=0):
-        """Log-probabilities at the first stage (``obs`` 0) or in second-stage state ``obs - 1``."""
+    def policy(self, params, state, obs=0, stage: int | None = None):
+        """Log-probabilities at the first stage (``obs`` 0) or in second-stage state ``obs - 1``
+        (``stage``, a plain int, when the caller knows the stage: only its policy is computed)."""
+        if stage is not None:
+            return self._policy1(params, state) if stage == 0 else self._policy2(params, state, jnp.clip(obs - 1, 0, 1))
         if isinstance(obs, int):  # a known stage: compute only its policy
             return self._policy1(params, state) if obs == 0 else self._policy2(params, state, obs - 1)
         return jnp.where(obs == 0, self._policy1(params, state), self._policy2(params, state, jnp.clip(obs - 1, 0, 1)))

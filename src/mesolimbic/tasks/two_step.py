@@ -94,7 +94,7 @@ class TwoStep:
     option's drifting probability, and the trial (an episode) ends. Per-step
     information: ``common`` (the transition was common) and ``p_reward`` (the four
     options' reward probabilities before the trial). Draws: one uniform per step
-    (the transition, then the reward) and four normals (the random walk).
+    (the transition, then the reward) and four normals per trial (the random walk).
     """
 
     n_trials: int = 200
@@ -146,8 +146,13 @@ class TwoStep:
         return {"p": p, "t": xp.zeros((), xp.int32), "stage": xp.zeros((), xp.int32), "s2": xp.zeros((), xp.int32),
                 "common": xp.ones((), bool)}
 
-    def observe(self, state: dict):
-        """0 at the first stage, ``1 + s2`` in second-stage state ``s2``."""
+    def observe(self, state: dict, stage: int | None = None):
+        """0 at the first stage, ``1 + s2`` in second-stage state ``s2`` (``stage``: the
+        stage when the caller knows it, a plain int; then only that case is computed)."""
+        if stage == 0:
+            return 0
+        if stage == 1:
+            return 1 + state["s2"]
         return state["stage"] * (1 + state["s2"])
 
     def second_stage(self, xp, a1, u_trans):
@@ -155,21 +160,38 @@ class TwoStep:
         common = u_trans < self.common
         return xp.where(common, a1, 1 - a1), common
 
-    def transition(self, xp, state: dict, action, u, z=None, reinforce=True):
+    def transition(self, xp, state: dict, action, u, z=None, reinforce=True, stage: int | None = None):
         """One stage. First stage: ``u`` decides the transition (outcome 0, the episode
         goes on). Second stage: ``u`` decides the reward of option ``(s2, action)``, the
-        four probabilities take a random-walk step (``z``), and the episode ends."""
+        four probabilities take a random-walk step (``z``), and the episode ends.
+
+        ``stage`` (a plain int, when the caller knows which stage this is — the session
+        kernel does, it unrolls the two stages) computes only that stage; without it the
+        stage is read from ``state`` and both are computed and selected."""
+        if stage == 0:
+            return self._first(xp, state, action, u)
+        if stage == 1:
+            return self._second(xp, state, action, u, z, reinforce)
         first = state["stage"] == 0
-        s2_new, common_new = self.second_stage(xp, action, u)
+        a, r1, i1 = self._first(xp, state, action, u)
+        b, r2, i2 = self._second(xp, state, action, u, z, reinforce)
+        new = {k: xp.where(first, a[k], b[k]) for k in a}
+        return new, xp.where(first, r1, r2), {k: xp.where(first, i1[k], i2[k]) for k in i1}
+
+    def _first(self, xp, state, action, u):
+        s2, common = self.second_stage(xp, action, u)
+        new = {"p": state["p"], "t": state["t"], "stage": xp.ones_like(state["stage"]), "s2": s2, "common": common}
+        return new, xp.zeros((), xp.float32), {"common": common, "p": state["p"], "done": xp.zeros((), bool)}
+
+    def _second(self, xp, state, action, u, z, reinforce):
         p = state["p"]
         which = xp.arange(4) == 2 * state["s2"] + action  # a mask, not a gather: cheaper under vmap
         win = (u < xp.sum(xp.where(which, p, 0.0))) & reinforce
-        reward = xp.where(first, 0.0, win.astype(xp.float32)).astype(xp.float32)
+        reward = win.astype(xp.float32)
         lo, hi = self.bounds
         x = p + self.drift_sd * (xp.zeros(4, xp.float32) if z is None else z)
         x = xp.where(x > hi, 2 * hi - x, x)
         x = xp.clip(xp.where(x < lo, 2 * lo - x, x), lo, hi).astype(xp.float32)
-        new = {"p": xp.where(first, p, x), "t": state["t"] + (~first).astype(xp.int32),
-               "stage": 1 - state["stage"], "s2": xp.where(first, s2_new, state["s2"]),
-               "common": xp.where(first, common_new, state["common"])}
-        return new, reward, {"common": new["common"], "p": p, "done": ~first}
+        new = {"p": x, "t": state["t"] + 1, "stage": xp.zeros_like(state["stage"]), "s2": state["s2"],
+               "common": state["common"]}
+        return new, reward, {"common": state["common"], "p": p, "done": xp.ones((), bool)}
