@@ -281,29 +281,35 @@ class ChoiceWorld:
         ts2, outcome, info = task.transition(jnp, ts, action, u_task, x_t.get("z"),
                                              reinforce=self.phases.reinforce[ph], **kw)
         info = dict(info)
-        done = jnp.asarray(info.pop("done", True))
+        done = info.pop("done", True)  # a plain bool where the stage fixes it (the two-step task's stages)
+        static_done = done if isinstance(done, bool) else None
+        done = jnp.asarray(done)
         feedback = jnp.asarray(info.pop("feedback", True)) & self.phases.feedback[ph]
         if "p" in info:
             info["p_reward"] = info.pop("p")
         next_obs = observe(task, ts2, nxt)
         inputs = {"obs": obs, "action": action, "outcome": outcome, "feedback": feedback, "next_obs": next_obs,
                   "done": done}
-        if self.sarsa:  # SARSA: the next action is chosen before the update (Sutton & Barto 2018, §6.4)
+        if self.sarsa and static_done is True:  # the episode ends: the next episode's first action is drawn
+            inputs["next_action"] = jnp.zeros((), jnp.int32)  # after the update (below); unused by the update
+        elif self.sarsa:  # SARSA: the next action is chosen before the update (Sutton & Barto 2018, §6.4)
             inputs["next_action"] = sample_action(self.policy(learner, p_s, state, next_obs, nxt), u0)
         rec = {"cue": jnp.asarray(obs, jnp.int32), "choice": action, "outcome": outcome, "feedback": feedback,
                "done": done, **info}
-        w = dict(w, task_next=ts2, next_stage=nxt)
+        w = dict(w, task_next=ts2, next_stage=nxt, static_done=static_done)
         if self.phases.has_stop:
             w["event"] = self.phases.event(rec, ph)
         return p_s, inputs, w, rec
 
     def after(self, p, learner, old, new, w, inputs, out, x_s, x_t):
-        ts_new, nxt = w.pop("task_next"), w.pop("next_stage")
+        ts_new, nxt, static_done = w.pop("task_next"), w.pop("next_stage"), w.pop("static_done")
         rec = {}
-        if self.sarsa:
+        if self.sarsa and static_done is False:  # the episode goes on: the action drawn before the update
+            w["next"] = inputs["next_action"]
+        elif self.sarsa:
             # at an episode's end the next episode's first action comes from the updated values
             post = sample_action(self.policy(learner, p, new, inputs["next_obs"], nxt), x_s["u"][0])
-            w["next"] = jnp.where(inputs["done"], post, inputs["next_action"])
+            w["next"] = post if static_done is True else jnp.where(inputs["done"], post, inputs["next_action"])
         if self.phases.has_stop:
             active = ~w["stopped"]
             new = _freeze(active, new, old)

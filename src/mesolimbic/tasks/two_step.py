@@ -176,12 +176,13 @@ class TwoStep:
         a, r1, i1 = self._first(xp, state, action, u)
         b, r2, i2 = self._second(xp, state, action, u, z, reinforce)
         new = {k: xp.where(first, a[k], b[k]) for k in a}
-        return new, xp.where(first, r1, r2), {k: xp.where(first, i1[k], i2[k]) for k in i1}
+        return new, xp.where(first, r1, r2), {"common": xp.where(first, i1["common"], i2["common"]), "p": state["p"],
+                                              "done": ~first}
 
     def _first(self, xp, state, action, u):
         s2, common = self.second_stage(xp, action, u)
         new = {"p": state["p"], "t": state["t"], "stage": xp.ones_like(state["stage"]), "s2": s2, "common": common}
-        return new, xp.zeros((), xp.float32), {"common": common, "p": state["p"], "done": xp.zeros((), bool)}
+        return new, xp.zeros((), xp.float32), {"common": common, "p": state["p"], "done": False}
 
     def _second(self, xp, state, action, u, z, reinforce):
         p = state["p"]
@@ -194,4 +195,4 @@ class TwoStep:
         x = xp.clip(xp.where(x < lo, 2 * lo - x, x), lo, hi).astype(xp.float32)
         new = {"p": x, "t": state["t"] + 1, "stage": xp.zeros_like(state["stage"]), "s2": state["s2"],
                "common": state["common"]}
-        return new, reward, {"common": state["common"], "p": p, "done": xp.ones((), bool)}
+        return new, reward, {"common": state["common"], "p": p, "done": True}
