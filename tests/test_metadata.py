@@ -35,7 +35,8 @@ def cf_problems(ds, label: str = "") -> list[str]:
     return out
 
 
-@pytest.mark.parametrize("name", ["rw_acquisition_extinction", "kamin1969_blocking", "bradley_terry_recovery"])
+@pytest.mark.parametrize("name", ["rw_acquisition_extinction", "kamin1969_blocking", "bradley_terry_recovery",
+                                  "kim2020_ramps"])
 def test_small_experiments_have_cf_metadata(name, tmp_path):
     """In memory and as written to netCDF and read back (as the reproduce check reads them)."""
     import xarray as xr

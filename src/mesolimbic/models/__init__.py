@@ -11,6 +11,7 @@ from .hybrid import HybridTwoStep
 from .rw import RescorlaWagner
 from .successor import SuccessorTD
 from .td import TD
+from .track import TrackTD
 from .vta_gaba import GabaTD
 
-__all__ = ["ActorCritic", "AverageRewardSARSA", "BeliefTD", "ChoiceModel", "QLearning", "SARSA", "StimulusValueLearner", "Sticky", "DeltaRule", "DistributionalRPE", "GabaTD", "QuantileRPE", "FictitiousUpdate", "OpAL", "HijackedDeltaRule", "HybridTwoStep", "PavlovianBiasGoNoGo", "Model", "Output", "Param", "Spec", "RescorlaWagner", "SuccessorTD", "TD"]
+__all__ = ["ActorCritic", "AverageRewardSARSA", "BeliefTD", "ChoiceModel", "QLearning", "SARSA", "StimulusValueLearner", "Sticky", "DeltaRule", "DistributionalRPE", "GabaTD", "QuantileRPE", "FictitiousUpdate", "OpAL", "HijackedDeltaRule", "HybridTwoStep", "PavlovianBiasGoNoGo", "Model", "Output", "Param", "Spec", "RescorlaWagner", "SuccessorTD", "TD", "TrackTD"]
