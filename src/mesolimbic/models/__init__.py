@@ -1,5 +1,6 @@
 """Learners as pure ``init``/``step`` functions with declared parameters."""
 
+from .anccr import ANCCR, EventLog
 from .average_reward import AverageRewardSARSA
 from .belief import BeliefTD
 from .base import Model, Output, Param, Spec
@@ -13,4 +14,4 @@ from .successor import SuccessorTD
 from .td import TD
 from .vta_gaba import GabaTD
 
-__all__ = ["ActorCritic", "AverageRewardSARSA", "BeliefTD", "ChoiceModel", "QLearning", "SARSA", "StimulusValueLearner", "Sticky", "DeltaRule", "DistributionalRPE", "GabaTD", "QuantileRPE", "FictitiousUpdate", "OpAL", "HijackedDeltaRule", "HybridTwoStep", "PavlovianBiasGoNoGo", "Model", "Output", "Param", "Spec", "RescorlaWagner", "SuccessorTD", "TD"]
+__all__ = ["ANCCR", "ActorCritic", "EventLog", "AverageRewardSARSA", "BeliefTD", "ChoiceModel", "QLearning", "SARSA", "StimulusValueLearner", "Sticky", "DeltaRule", "DistributionalRPE", "GabaTD", "QuantileRPE", "FictitiousUpdate", "OpAL", "HijackedDeltaRule", "HybridTwoStep", "PavlovianBiasGoNoGo", "Model", "Output", "Param", "Spec", "RescorlaWagner", "SuccessorTD", "TD"]
