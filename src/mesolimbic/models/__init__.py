@@ -1,5 +1,6 @@
 """Learners as pure ``init``/``step`` functions with declared parameters."""
 
+from .anccr import ANCCR, EventLog
 from .average_reward import AverageRewardSARSA
 from .belief import BeliefTD
 from .base import Model, Output, Param, Spec
@@ -14,4 +15,4 @@ from .td import TD
 from .track import TrackTD
 from .vta_gaba import GabaTD
 
-__all__ = ["ActorCritic", "AverageRewardSARSA", "BeliefTD", "ChoiceModel", "QLearning", "SARSA", "StimulusValueLearner", "Sticky", "DeltaRule", "DistributionalRPE", "GabaTD", "QuantileRPE", "FictitiousUpdate", "OpAL", "HijackedDeltaRule", "HybridTwoStep", "PavlovianBiasGoNoGo", "Model", "Output", "Param", "Spec", "RescorlaWagner", "SuccessorTD", "TD", "TrackTD"]
+__all__ = ["ANCCR", "ActorCritic", "EventLog", "AverageRewardSARSA", "BeliefTD", "ChoiceModel", "QLearning", "SARSA", "StimulusValueLearner", "Sticky", "DeltaRule", "DistributionalRPE", "GabaTD", "QuantileRPE", "FictitiousUpdate", "OpAL", "HijackedDeltaRule", "HybridTwoStep", "PavlovianBiasGoNoGo", "Model", "Output", "Param", "Spec", "RescorlaWagner", "SuccessorTD", "TD", "TrackTD"]
