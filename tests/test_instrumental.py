@@ -159,7 +159,8 @@ def test_two_step_simulation_and_likelihood_agree():
     ds = simulate_choices(TwoStep(n_trials=60), HybridTwoStep(), {"w": 0.7}, n_agents=4, seed=3)
     ll = score(HybridTwoStep(), ds)
     np.testing.assert_allclose(ll.values, ds.log_prob.values, atol=1e-5)
-    common = ds.common.sel(stage=0).values
+    common = ds.common.values  # a quantity of the trial: recorded once, without a stage dimension
+    assert "stage" not in ds.common.dims and "stage" not in ds.q_mb.dims and "stage" not in ds.p_reward.dims
     assert 0.6 < common.mean() < 0.8
     state2 = ds.cue.sel(stage=1).values - 1
     np.testing.assert_array_equal(state2 == ds.choice.sel(stage=0).values, common)

@@ -238,7 +238,8 @@ class ChoiceWorld:
     ``feedback``; the phase may withhold feedback or reinforcement and override
     parameters; a stop criterion (a streak of ``until`` events over episodes) ends
     a phase early, after which the learner and the task are frozen and the steps
-    are recorded as not ``valid``.
+    are recorded as not ``valid``. Records declared with a ``stage`` (``per_trial``:
+    quantities of the trial) are kept from that stage only.
 
     When the trial is unrolled (at most four stages) each step knows its stage as a
     plain int, and a task's ``observe``/``transition`` or a learner's ``policy`` that
@@ -247,8 +248,9 @@ class ChoiceWorld:
     stage's policy). The stage after the last is the next trial's first.
     """
 
-    def __init__(self, task, phases, sarsa: bool, n_stages: int, learner=None):
+    def __init__(self, task, phases, sarsa: bool, n_stages: int, learner=None, per_trial: dict | None = None):
         self.task, self.phases, self.sarsa, self.n_stages = task, phases, sarsa, n_stages
+        self.per_trial = dict(per_trial or {})  # {record: the stage it is kept from} (Output.stage)
         self.n_draws = getattr(task, "n_draws", 1)
         self.unroll = True if n_stages <= 4 else 1
         self.task_staged = _takes_stage(task.transition)
@@ -326,7 +328,7 @@ class ChoiceWorld:
         return new, w, rec
 
     def summarise(self, recs, x_t, carry):
-        return recs
+        return {k: (v[self.per_trial[k]] if k in self.per_trial else v) for k, v in recs.items()}
 
 
 def choice_world_state(task, key_task, first_action=None, has_stop=False) -> dict:

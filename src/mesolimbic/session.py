@@ -536,7 +536,7 @@ def _choice_runner(design: ChoiceDesign, model: Model, record_state: bool, preci
         z = jax.random.normal(k_z, (T, nz))  # random walks: once per trial, seen by every stage
         ls0 = _cast_state(model.init(p, spec), precision)
         w0 = choice_world_state(task, k_task, has_stop=phases.has_stop)
-        world = ChoiceWorld(task, phases, sarsa, n_st, model)
+        world = ChoiceWorld(task, phases, sarsa, n_st, model, per_trial_records(task, model))
         if sarsa:  # a SARSA learner's first action, drawn before the first step
             p0 = phases.params(p, phase[0])
             obs0 = observe(task, w0["task"], 0)
@@ -554,6 +554,15 @@ CHOICE_VARS = {"cue": Output("cue / state shown (0-based index; 1-based in the h
                "outcome": Output("outcome delivered (reward minus costs; negative: punishment)", "a.u."),
                "feedback": Output("the outcome was shown"), "done": Output("the step ended an episode"),
                "valid": Output("the step was run (False after a phase's stop criterion was met)")}
+
+
+def per_trial_records(task, model) -> dict[str, int]:
+    """``{name: stage}`` of the outputs a multi-stage task or its learner declares with a
+    ``stage`` (:class:`~mesolimbic.models.base.Output`): recorded once per trial."""
+    if getattr(task, "n_stages", 1) == 1:
+        return {}
+    decl = {**getattr(task, "emits", {}), **model.outputs}
+    return {k: o.stage for k, o in decl.items() if getattr(o, "stage", None) is not None}
 
 
 def _choice_bytes(task, M, n_agents, parts, precision) -> int:
@@ -582,13 +591,15 @@ def _simulate_choices(sess: Session, P_np, n_agents, seed, parts, precision, age
     state = rec.pop("state", None)
     lead = ("param_set", "agent", "trial") + (("stage",) if n_st > 1 else ())
     decl = {**CHOICE_VARS, **getattr(task, "emits", {}), **model.outputs}
+    once = per_trial_records(task, model)
     variables: dict[str, tuple] = {}
     for k, v in rec.items():
         if n_st == 1:
             v = v[:, :, :, 0]
         if k in ("choice", "cue"):
             v = v.astype(np.int16)
-        dims = lead + _out_dims(decl, k, v.ndim - len(lead))
+        lead_k = lead[:3] if k in once else lead
+        dims = lead_k + _out_dims(decl, k, v.ndim - len(lead_k))
         variables[k] = (dims, v, _attrs_of(decl, k))
     if state is not None:
         _add_state(variables, state, ("param_set", "agent", "trial"), None, None)

@@ -274,7 +274,7 @@ def _two_step_figure(d, title) -> dict:
     for s, c in ((0, ORANGE), (1, PURPLE)):
         tr.append(g.trace(2, _line(trials, d.rpe.sel(stage=s).mean("agent").values, f"RPE, stage {s + 1}", c)))
     g.axis(2, "trial", "RPE")
-    pr = d.p_reward.isel(agent=0, stage=0).values
+    pr = d.p_reward.isel(agent=0).values
     for o in range(pr.shape[-1]):
         tr.append(g.trace(3, _line(trials, pr[:, o], f"P(reward), option {o + 1}", GREY,
                                    line={"color": [GREEN, GREY, ORANGE, PURPLE][o % 4], "width": 1},

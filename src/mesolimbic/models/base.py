@@ -82,12 +82,16 @@ class Spec:
 @dataclass(frozen=True)
 class Output:
     """A declared output of ``step``: meaning, units, the dimensions beyond the step
-    (e.g. ``("action",)``) and, for the circuit, the region it comes from."""
+    (e.g. ``("action",)``) and, for the circuit, the region it comes from. ``stage``:
+    in a task with several stages per trial, a quantity of the trial recorded at that
+    stage only, without a ``stage`` dimension (the hybrid learner's first-stage values,
+    the two-step task's transition and reward probabilities)."""
 
     long_name: str
     units: str = "1"
     dims: tuple[str, ...] = ()
     region: str = ""
+    stage: int | None = None
 
     def attrs(self) -> dict:
         a = {"long_name": self.long_name, "units": self.units}

@@ -65,8 +65,8 @@ class HybridTwoStep(ChoiceModel):
     n_actions_needed = 2
     outputs = {"rpe": Output("reward prediction error: delta_1 at the first stage, delta_2 at the second"),
                "log_prob": LOG_PROB, "p": P,
-               "q_mb": Output("model-based first-stage values before the trial", dims=("action",)),
-               "q_mf": Output("model-free first-stage values before the update", dims=("action",))}
+               "q_mb": Output("model-based first-stage values before the trial", dims=("action",), stage=0),
+               "q_mf": Output("model-free first-stage values before the trial", dims=("action",), stage=0)}
 
     def __init__(self, transition="learned", trace_after_update: bool = False, shared: bool = False) -> None:
         if transition != "learned":

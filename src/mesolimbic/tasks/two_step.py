@@ -63,7 +63,7 @@ def stays_of(ds) -> np.ndarray:
     """``[param_set, 4]`` stay probabilities (:func:`stay_probabilities`) of a two-step
     simulation (a Dataset with a ``stage`` dimension), pooled over its agents."""
     c1 = ds.choice.sel(stage=0).transpose("param_set", "agent", "trial").values
-    common = ds.common.sel(stage=0).transpose("param_set", "agent", "trial").values
+    common = ds.common.transpose("param_set", "agent", "trial").values  # a per-trial record
     reward = ds.outcome.sel(stage=1).transpose("param_set", "agent", "trial").values
     return np.stack([stay_probabilities(c1[i], common[i], reward[i])[0] for i in range(c1.shape[0])])
 
@@ -72,7 +72,7 @@ def stays_by_agent(ds) -> np.ndarray:
     """``[param_set, agent, 4]``: each agent's own stay probabilities (as
     :func:`stay_probabilities`, on that agent's trials; NaN where a condition never occurs)."""
     c = ds.choice.sel(stage=0).transpose("param_set", "agent", "trial").values
-    com = ds.common.sel(stage=0).transpose("param_set", "agent", "trial").values.astype(bool)
+    com = ds.common.transpose("param_set", "agent", "trial").values.astype(bool)
     r = ds.outcome.sel(stage=1).transpose("param_set", "agent", "trial").values > 0
     stay = (c[..., 1:] == c[..., :-1]).astype(float)
     out = []
@@ -111,9 +111,9 @@ class TwoStep:
     n_z = 4
     multi_step = True
     can_withhold = True  # extinction: no second-stage choice is rewarded
-    emits = {"common": Output("the first-stage transition was common"),
+    emits = {"common": Output("the first-stage transition was common", stage=0),
              "p_reward": Output("reward probability of each second-stage option before the trial",
-                                dims=("option",))}
+                                dims=("option",), stage=0)}
 
     def __post_init__(self) -> None:
         check_count("n_trials", self.n_trials, 1)
