@@ -67,3 +67,98 @@ def test_jeong2022_checks_as_pinned(seed):
     result = run(n_agents=20, seed=seed)
     for c in result.checks:
         assert c.passed == (not c.expected_failure), c.line()
+
+
+def _literal(kind, time, mag, T, n, beta, alpha=0.02, alpha_r=0.2, k=1.0, w=0.5, theta=0.6, minrate=1e-3, dt=0.2):
+    """A slow, literal NumPy transcription of the loop of ``calculateANCCR.m`` (namboodirilab/ANCCR,
+    ``functions/``), one event at a time and one sampling time at a time; without the omission state, the
+    optogenetic override and the jitter, which the model leaves out too. ``T`` one value per event."""
+    N = len(kind)
+    T = np.broadcast_to(np.asarray(T, float), (N,))
+    gamma = np.exp(-1.0 / T)
+    samplingtime = np.arange(int(np.floor(time[-1] / dt + 1e-9)) + 1) * dt  # 0:samplinginterval:eventlog(end,2)
+    E, Delta, Ei, Mi, numevents = (np.zeros(n) for _ in range(5))
+    M, R, A = np.zeros((n, n)), np.zeros((n, n)), np.zeros((n, n))
+    Imct = np.asarray(beta, float) > theta
+    nextt = 0
+    DA, NCs = np.zeros(N), np.zeros((N, n, n))
+    for jt in range(N):
+        je = kind[jt]
+        numevents[je] += 1
+        if jt > 0:
+            Delta = Delta * gamma[jt] ** (time[jt] - time[jt - 1])
+            E = E * gamma[jt] ** (time[jt] - time[jt - 1])
+        Delta[je] = 1.0
+        E[je] += 1.0
+        M[:, je] += alpha * (E - M[:, je]) * Imct[je]
+        PRC = M - Mi[:, None]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            SRC = PRC * Mi[None, :] / Mi[:, None]
+        SRC[Mi / T[jt] < minrate, :] = 0.0
+        unseen = numevents == 0
+        PRC[unseen, :] = 0.0
+        PRC[:, unseen] = 0.0
+        SRC[unseen, :] = 0.0
+        SRC[:, unseen] = 0.0
+        R[:, unseen] = 0.0
+        R[unseen, :] = 0.0
+        NC = w * SRC + (1 - w) * PRC
+        Iedge = NC[:, je] > theta
+        Iedge[je] = False
+        R[je, je] = mag[jt]
+        A[je, :] = 0.0  # the new event's row starts from zero; the others keep their last values
+        for ke in range(n):
+            Ike = NC[:, ke] > theta
+            Ike[ke] = False
+            A[ke, :] = NC[ke, :] * R[ke, :] - np.sum(A * Delta[:, None] * Ike[:, None], axis=0)
+        DA[jt] = np.sum(A[je, :] * Imct)
+        Imct[je] = Imct[je] or (DA[jt] + beta[je] > theta)
+        if DA[jt] >= 0:
+            R[:, je] += alpha_r * (mag[jt] - R[:, je])
+        elif Iedge.any():
+            share = Delta[Iedge] / numevents[Iedge]
+            R[Iedge, je] -= alpha_r * R[Iedge, je] * share / share.sum()
+        NCs[jt] = NC
+        if jt < N - 1:  # the baseline: sampled trace Ei and its running average Mi
+            sub = samplingtime[(samplingtime >= time[jt]) & (samplingtime < time[jt + 1])]
+            Ei = Ei * gamma[jt] ** dt
+            if sub.size:
+                for jjt in range(nextt, jt + 1):
+                    Ei[kind[jjt]] += gamma[jt] ** (sub[0] - time[jjt])
+                nextt = jt + 1
+            Mi = Mi + k * alpha * (Ei - Mi)
+            for _ in range(1, sub.size):
+                Ei = Ei * gamma[jt] ** dt
+                Mi = Mi + k * alpha * (Ei - Mi)
+    return DA, NCs, Mi, R
+
+
+def _random_log(rng, n_events, n_types, close=0.1):
+    """A random event log: mostly exponential gaps (mean 4 s), some shorter than a sampling period."""
+    gaps = np.where(rng.random(n_events) < close, rng.uniform(0.01, 0.19, n_events), rng.exponential(4.0, n_events))
+    time = np.cumsum(gaps) + 0.37
+    kind = rng.integers(0, n_types, n_events)
+    kind[::3] = 0  # a cue that is often followed by the reward type below
+    kind[1::3] = n_types - 1
+    mag = np.where(kind == n_types - 1, 1.0, 0.0)
+    return kind, time, mag
+
+
+@pytest.mark.parametrize("varying_T", [False, True])
+def test_matches_a_literal_transcription_of_the_reference_loop(varying_T):
+    rng = np.random.default_rng(3)
+    n, n_events = 3, 600
+    kind, time, mag = _random_log(rng, n_events, n)
+    T = np.full(n_events, 12.0)
+    if varying_T:  # the reference's vector T: a new value from a phase boundary on
+        T[n_events // 2:] = 5.0
+    beta = np.array([0.0, 0.0, 1.0])
+    model = ANCCR(n, beta=beta)
+    params = model.params(T=T if varying_T else 12.0, alpha=0.05)
+    out = model.run(params, EventLog(kind[None], time[None], mag[None], np.ones((1, n_events), bool)))
+    da, nc, mbar, R = _literal(kind, time, mag, T, n, beta, alpha=0.05)
+    np.testing.assert_allclose(out["da"][0], da, atol=1e-5)
+    np.testing.assert_allclose(out["nc"][0], nc, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(out["Mbar"][0], mbar, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(out["R"][0], R, atol=1e-5)
+    assert np.abs(da).max() > 0.05 and (nc > 0.6).any()  # the log exercises contingencies and dopamine

@@ -81,11 +81,16 @@ class ANCCR:
        \mathrm{DA} &= \textstyle\sum_l \mathrm{ANCCR}_{jl}\, I_l
             && \text{the dopamine response to the event}
 
-    :math:`\bar M_i` is the baseline trace, a running average of :math:`E_i`
-    sampled every ``sampling_period`` seconds whatever happens,
-    :math:`\bar M_i \leftarrow \bar M_i + k\alpha(E_i(s) - \bar M_i)`; here the
-    updates between two events are summed in closed form (a geometric series),
-    which equals sampling the trace step by step. :math:`\Delta_i` is
+    :math:`\bar M_i` is the baseline trace, a running average of a sampled copy
+    of :math:`E_i` taken every ``sampling_period`` seconds whatever happens,
+    :math:`\bar M_i \leftarrow \bar M_i + k\alpha(E_i(s) - \bar M_i)`. As in the
+    reference loop, the baseline is also updated once after an event that no
+    sampling time separates from the next one (with the sampled trace decayed by
+    one more sampling period); the updates between two events are summed in
+    closed form (a geometric series), equal to the reference's loop (checked
+    against a literal transcription to 1e-5 in ``tests/test_anccr.py``).
+    ``T`` may be one value per event, as in the reference (the update at event
+    ``jt``, and the sampling after it, use ``T(jt)``). :math:`\Delta_i` is
     :math:`\gamma^{\text{time since the last } i}` (1 at an event of type i, not
     cumulative), so the subtraction removes the part of an outcome's causal
     signal already carried by a recent cause. :math:`\mathrm{SRC}_{ij}` is 0 while
@@ -142,9 +147,15 @@ class ANCCR:
             raise ValueError(f"ANCCR: beta must have one entry per event type ({self.n_types}), got shape "
                              f"{self.beta.shape}")
 
-    def params(self, T: float, **overrides) -> dict:
-        """The default parameters with the time constant ``T`` (seconds) and any overrides."""
-        p = dict(self.defaults, T=float(T), **overrides)
+    def params(self, T, **overrides) -> dict:
+        """The default parameters with the time constant ``T`` (seconds) and any overrides.
+
+        ``T`` is a number, or an array of one value per event (``[event]`` or
+        ``[agent, event]``, broadcast to the log's shape): as in the reference,
+        where a vector ``T`` gives the calculation at event ``jt`` (and the
+        baseline sampling after it) the value ``T(jt)``."""
+        T = np.asarray(T, float)
+        p = dict(self.defaults, T=float(T) if T.ndim == 0 else T, **overrides)
         unknown = set(p) - set(self.defaults) - {"T"}
         if unknown:
             raise ValueError(f"ANCCR: unknown parameters {sorted(unknown)}")
@@ -152,31 +163,31 @@ class ANCCR:
         for name in ("alpha", "alpha_r", "w"):
             check_range(name, p[name], 0.0, 1.0)
         check_range("sampling_period", p["sampling_period"], 0.0, np.inf, low_open=True)
+        check_range("k * alpha", p["k"] * p["alpha"], 0.0, 1.0, high_open=True)  # the baseline's rate
         return p
 
     def init(self, params) -> dict:
-        n, dtype = self.n_types, params["T"].dtype
+        n, dtype = self.n_types, params["alpha"].dtype
         z, zz = jnp.zeros(n, dtype), jnp.zeros((n, n), dtype)
-        return {"E": z, "delta": z, "Mbar": z, "M": zz, "R": zz, "anccr": zz, "count": z,
-                "mct": jnp.asarray(self.beta) > params["threshold"], "t": jnp.zeros((), dtype),
-                "next_sample": jnp.zeros((), dtype)}
+        return {"E": z, "delta": z, "Mbar": z, "Ei": z, "pending": z, "M": zz, "R": zz, "anccr": zz, "count": z,
+                "mct": jnp.asarray(self.beta) > params["threshold"]}
 
-    def _event(self, p, s, kind, t, mag):
-        """Update at one event; returns the new state and the outputs at it."""
+    def _event(self, p, s, kind, T, gap, mag):
+        """Update at one event (``gap`` seconds after the previous one); returns the new state and the outputs."""
         n = self.n_types
-        gamma = jnp.exp(-1.0 / p["T"])
         beta, theta = jnp.asarray(self.beta), p["threshold"]
-        decay = gamma ** (t - s["t"])
+        decay = jnp.exp(-gap / T)  # gamma(jt) ** (t(jt) - t(jt-1)), gamma = exp(-1/T)
         onehot = jax.nn.one_hot(kind, n)
         count = s["count"] + onehot
         seen = count > 0
         delta = jnp.where(onehot > 0, 1.0, s["delta"] * decay)
         E = s["E"] * decay + onehot
+        pending = s["pending"] * decay + onehot  # the events since the last baseline sample, as a trace
         mct_j = s["mct"][kind]
         M = s["M"].at[:, kind].add(p["alpha"] * (E - s["M"][:, kind]) * mct_j)
         Mbar = s["Mbar"]
         prc = M - Mbar[:, None]
-        ok = (Mbar / p["T"] >= p["minimum_rate"]) & (Mbar > 0)
+        ok = (Mbar / T >= p["minimum_rate"]) & (Mbar > 0)
         src = jnp.where(ok[:, None], prc * Mbar[None, :] / jnp.where(ok, Mbar, 1.0)[:, None], 0.0)
         both = seen[:, None] & seen[None, :]
         prc, src = jnp.where(both, prc, 0.0), jnp.where(both, src, 0.0)
@@ -198,47 +209,79 @@ class ANCCR:
         col_up = R[:, kind] + p["alpha_r"] * (mag - R[:, kind])
         col_down = R[:, kind] - p["alpha_r"] * R[:, kind] * share
         R = R.at[:, kind].set(jnp.where(da >= 0, col_up, col_down))
-        s = dict(s, E=E, delta=delta, M=M, R=R, anccr=anccr, count=count, mct=mct, t=t)
+        s = dict(s, E=E, delta=delta, pending=pending, M=M, R=R, anccr=anccr, count=count, mct=mct)
         return s, {"da": da, "nc": nc, "prc": prc, "src": src}
 
-    def _baseline(self, p, s, t_next):
-        """Baseline updates at the sampling times in [last sample due, t_next), in closed form."""
+    def _baseline(self, p, s, T, n_samples, first_offset, has_next):
+        """The baseline updates between this event and the next, as the reference's loop makes them.
+
+        The reference keeps a sampled trace ``Ei``. After every event but the
+        last it decays ``Ei`` by ``gamma**dt`` and updates the baseline once,
+        *whether or not* a sampling time falls before the next event; if some
+        do (``n_samples`` of them, the first ``first_offset`` s after the event),
+        the events since the last sample are added to ``Ei`` at the first, and
+        each further sample decays ``Ei`` by ``gamma**dt`` and updates the
+        baseline again. ``M <- M + k*alpha*(Ei - M)`` over ``n`` updates with
+        ``Ei`` falling geometrically is summed in closed form here.
+        """
         dt, a = p["sampling_period"], p["k"] * p["alpha"]
-        gamma = jnp.exp(-1.0 / p["T"])
-        # the first sampling time not yet used, at or after the current event (samples before the first event
-        # see a zero trace and a zero baseline: nothing to do)
-        first = jnp.maximum(s["next_sample"], jnp.ceil(s["t"] / dt - 1e-6) * dt)
-        n_s = jnp.maximum(jnp.ceil((t_next - first) / dt - 1e-9), 0.0)
-        e1 = s["E"] * gamma ** (first - s["t"])  # the trace at the first sampling time
-        g, q = gamma ** dt, 1.0 - a
-        # sum_{m=1..n} q^(n-m) g^(m-1), with its limit n q^(n-1) when q == g
-        close = jnp.abs(q - g) < 1e-9
-        geo = jnp.where(close, n_s * q ** jnp.maximum(n_s - 1, 0.0), (q ** n_s - g ** n_s) / jnp.where(close, 1.0,
-                                                                                                        q - g))
-        Mbar = q ** n_s * s["Mbar"] + a * e1 * geo
-        return dict(s, Mbar=Mbar, next_sample=first + n_s * dt)
+        sampled = n_samples >= 1
+        e1 = s["Ei"] * jnp.exp(-dt / T) + jnp.where(sampled, jnp.exp(-first_offset / T), 0.0) * s["pending"]
+        n_up = jnp.where(has_next, jnp.maximum(n_samples, 1.0), 0.0)
+        # sum_{m=1..n} q^(n-m) g^(m-1) = q^(n-1) (r^n - 1) / (r - 1), r = g / q, written with expm1 (stable as r -> 1)
+        log_q, log_r = jnp.log1p(-a), -dt / T - jnp.log1p(-a)
+        small = jnp.abs(log_r) < 1e-12
+        ratio = jnp.where(small, n_up, jnp.expm1(n_up * log_r) / jnp.where(small, 1.0, jnp.expm1(log_r)))
+        geo = jnp.exp((n_up - 1.0) * log_q) * ratio
+        Mbar = jnp.exp(n_up * log_q) * s["Mbar"] + a * e1 * geo
+        Ei = jnp.where(n_up > 0, e1 * jnp.exp(-(n_up - 1.0) * dt / T), s["Ei"])
+        pending = jnp.where(sampled & has_next, 0.0, s["pending"])
+        return dict(s, Mbar=Mbar, Ei=Ei, pending=pending)
+
+    @staticmethod
+    def _sampling(time: np.ndarray, valid: np.ndarray, dt: float):
+        """For every event: the number of sampling times ``0, dt, 2 dt, ...`` (up to the agent's last event) in
+        [this event, the next), the first one's offset after the event, and whether a next event exists."""
+        n_s = np.zeros(time.shape)
+        first = np.zeros(time.shape)
+        has_next = np.zeros(time.shape, bool)
+        for a in range(time.shape[0]):
+            t = time[a, valid[a]]
+            if t.size == 0:
+                continue
+            grid = np.arange(int(np.floor(t[-1] / dt + 1e-9)) + 1) * dt  # the reference's 0:dt:t(end)
+            lo = np.searchsorted(grid, t, side="left")  # index of the first sampling time >= t
+            m = t.size
+            n_s[a, :m - 1] = lo[1:] - lo[:-1]
+            first[a, :m - 1] = np.where(lo[:-1] < grid.size, grid[np.minimum(lo[:-1], grid.size - 1)], t[:-1]) \
+                - t[:-1]
+            has_next[a, :m - 1] = True
+        return n_s, first, has_next
 
     def run(self, params: dict, log: EventLog) -> dict[str, np.ndarray]:
         """Run every agent over its events. Returns ``da`` [agent, event] (the
         dopamine response at each event; NaN at padding), ``nc``, ``prc`` and
         ``src`` [agent, event, i, j] and the final ``R``, ``M`` and ``Mbar``."""
         if getattr(self, "_compiled", None) is None:
-            self._compiled = jax.jit(jax.vmap(self._agent, in_axes=(None, 0, 0, 0, 0, 0)))
-        p = {k: jnp.asarray(v, jnp.float32) for k, v in params.items()}
+            self._compiled = jax.jit(jax.vmap(self._agent, in_axes=(None,) + (0,) * 8))
         time = np.asarray(log.time, np.float64)
-        nxt = np.concatenate([time[:, 1:], time[:, -1:]], axis=1)
-        out = self._compiled(p, jnp.asarray(log.kind, jnp.int32), jnp.asarray(time, jnp.float32),
-                             jnp.asarray(log.magnitude, jnp.float32), jnp.asarray(log.valid), jnp.asarray(nxt,
-                                                                                                   jnp.float32))
+        T = np.broadcast_to(np.asarray(params["T"], np.float64), time.shape)
+        # times are differenced here, in double precision, so that long sessions lose nothing in float32
+        gap = np.concatenate([np.zeros((time.shape[0], 1)), np.diff(time, axis=1)], axis=1)
+        n_s, first, has_next = self._sampling(time, np.asarray(log.valid, bool), float(params["sampling_period"]))
+        p = {k: jnp.asarray(v, jnp.float32) for k, v in params.items() if k != "T"}
+        f32 = lambda x: jnp.asarray(x, jnp.float32)  # noqa: E731
+        out = self._compiled(p, jnp.asarray(log.kind, jnp.int32), f32(T), f32(gap), f32(log.magnitude),
+                             jnp.asarray(log.valid), f32(n_s), f32(first), jnp.asarray(has_next))
         return {k: np.asarray(v) for k, v in out.items()}
 
-    def _agent(self, p, kind, time, mag, valid, nxt):
+    def _agent(self, p, kind, T, gap, mag, valid, n_s, first, has_next):
         def body(s, ev):
-            kd, t, m, ok, tn = ev
-            s1, out = self._event(p, s, kd, t, m)
-            s1 = self._baseline(p, s1, tn)
+            kd, tc, g, m, ok, ns, fo, hn = ev
+            s1, out = self._event(p, s, kd, tc, g, m)
+            s1 = self._baseline(p, s1, tc, ns, fo, hn)
             s = jax.tree.map(lambda new, old: jnp.where(ok, new, old), s1, s)
             return s, dict(out, da=jnp.where(ok, out["da"], jnp.nan))
 
-        s, outs = jax.lax.scan(body, self.init(p), (kind, time, mag, valid, nxt))
+        s, outs = jax.lax.scan(body, self.init(p), (kind, T, gap, mag, valid, n_s, first, has_next))
         return dict(outs, R=s["R"], M=s["M"], Mbar=s["Mbar"])
