@@ -6,7 +6,12 @@ normal speed with learning on; then probe trials with learning off, each
 condition repeated 100 times (the position noise drawn afresh): the normal run;
 teleports of 10 positions forward from positions 5, 15 or 25 (landing on 16, 26
 or 36); a pause of 1 s (10 steps) at position 30; double speed (two positions
-per step) from position 10 to the goal.
+per step) from position 10 to the goal. Equal-length jumps from several places
+along the track follow Kim et al.'s teleport design as Jeong et al. (2022)
+rebuilt it for their own simulations (jumps of 1 s from 1, 3 or 5 s after the
+first cue, in 3 % of trials; speed x2 or x0.5 in 20 %; namboodirilab/ANCCR,
+simulation/figS13); slowed running and the mixing of probes into training are
+not modelled here.
 
 Models: :class:`mesolimbic.models.TrackTD` (TD(0), alpha 0.1, gamma 0.95 per
 step, a value table over the *estimated* position). "TD, position uncertainty":
