@@ -286,7 +286,8 @@ FAMILIES = {
     "circuit": "the VTA–NAc–amygdala–PFC circuit, its manipulations and its planner",
     "distributional": "a population of RPE channels with diverse asymmetries or discounts",
     "RLHF / PPO": "Bradley–Terry reward models, best-of-n, PPO and the over-optimisation monitor",
-    "alternative signals": "accounts that compete with the RPE: dopamine as reward itself, as value, as salience",
+    "alternative signals": "accounts that compete with the RPE: dopamine as reward itself, as value, as salience, as "
+                           "a retrospective causal contingency (ANCCR)",
 }
 
 
@@ -296,7 +297,7 @@ def model_family(model: str) -> str:
     rules = (
         ("RLHF / PPO", ("ppo", "bradley", "best-of-n", "reward model", "rlhf", "grpo", "rloo", "language model")),
         ("distributional", ("distributional", "population", "quantile", "expectile")),
-        ("alternative signals", ("dopamine = reward", "dopamine = value", "salience |")),
+        ("alternative signals", ("dopamine = reward", "dopamine = value", "salience |", "anccr")),
         ("circuit", ("circuit", "redish", "vta", "nac", "amygdala")),
         ("hybrid MB/MF", ("hybrid", "model-based", "model-free")),
         ("Rescorla–Wagner", ("rescorla", "rw")),
