@@ -27,3 +27,11 @@ def test_readme_python_blocks_run(tmp_path, monkeypatch):
     if ran_rlhf:
         assert namespace["ds"].rpe.dims == ("iteration", "rollout", "token")
     assert (tmp_path / "sim.tsv").exists()
+
+
+def test_readme_counts_the_experiments_it_runs():
+    """The Quick start says how many experiments `mesolimbic reproduce` runs: the registry's count."""
+    from mesolimbic.experiments import registry
+
+    said = re.search(r"runs all (\d+) of them", README.read_text())
+    assert said and int(said.group(1)) == len(registry.names())
