@@ -281,12 +281,12 @@ class ChoiceWorld:
         u_task = x_s["u"][1] if self.n_draws == 1 else x_s["u"][1:]
         kw = {"stage": stage} if known and self.task_staged else {}
         ts2, outcome, info = task.transition(jnp, ts, action, u_task, x_t.get("z"),
-                                             reinforce=self.phases.reinforce[ph], **kw)
+                                             reinforce=self.phases.flag("reinforce", ph), **kw)
         info = dict(info)
         done = info.pop("done", True)  # a plain bool where the stage fixes it (the two-step task's stages)
         static_done = done if isinstance(done, bool) else None
         done = jnp.asarray(done)
-        feedback = jnp.asarray(info.pop("feedback", True)) & self.phases.feedback[ph]
+        feedback = jnp.asarray(info.pop("feedback", True)) & self.phases.flag("feedback", ph)
         if "p" in info:
             info["p_reward"] = info.pop("p")
         next_obs = observe(task, ts2, nxt)

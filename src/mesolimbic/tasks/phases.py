@@ -169,6 +169,7 @@ class CompiledPhases:
         ph = design.phases
         self.feedback = jnp.asarray([p.feedback for p in ph])
         self.reinforce = jnp.asarray([p.reinforce for p in ph])
+        self._flags = {"feedback": [bool(p.feedback) for p in ph], "reinforce": [bool(p.reinforce) for p in ph]}
         self.has_stop = any(p.until is not None for p in ph)
         self.limit = jnp.asarray([p.until.n if p.until else np.iinfo(np.int32).max for p in ph], jnp.int32)
         self._events = [(i, p.until.event) for i, p in enumerate(ph) if p.until is not None]
@@ -176,6 +177,14 @@ class CompiledPhases:
         self._override = {k: (jnp.asarray([k in p.overrides for p in ph]),
                               jnp.asarray([float(p.overrides.get(k, math.nan)) for p in ph], jnp.float32))
                           for k in names}
+
+    def flag(self, name: str, phase):
+        """``feedback`` or ``reinforce`` in ``phase``: a plain bool when every phase has the same
+        value (the common single-phase session: no per-step gather), else an array lookup."""
+        values = self._flags[name]
+        if all(v == values[0] for v in values):
+            return values[0]
+        return getattr(self, name)[phase]
 
     def params(self, p: dict, phase) -> dict:
         if not self._override:
