@@ -62,6 +62,36 @@ def test_unequal_trial_counts_are_padded_and_masked():
     assert counts.min() < counts.max() and not d.mask.all()
 
 
+def test_padding_only_at_the_end_and_scoring_needs_no_freezing():
+    """Property: ChoiceData pads only after a sequence's last real trial (a gap is refused), so
+    the likelihood runs the learner without freezing its state on padding; the outputs of the
+    real trials equal those of the frozen replay for every model on unequal-length data."""
+    import dataclasses
+
+    import jax
+    import jax.numpy as jnp
+
+    from mesolimbic.fitting.likelihood import data_arrays, spec, trial_outputs
+    from mesolimbic.session import replay_choices
+
+    d = load_choices(path("pst"), "pst")
+    gap = d.mask.copy()
+    gap[0, 1] = False
+    with pytest.raises(ValueError, match="padding must come after the last real trial"):
+        dataclasses.replace(d, mask=gap)
+    for name in ("pst_gainloss_Q", "pst_opal"):
+        m = get_model(name)
+        p = {k.name: np.full(d.n_subjects, (k.low + k.high) / 2 if np.isfinite(k.high) else 1.0, np.float32)
+             for k in m.free}
+        got = trial_outputs(m, p, d, keep=("log_prob", "rpe"))
+        inputs = data_arrays(m, d)
+        frozen = jax.vmap(lambda pp, x, mk: replay_choices(m.learner, {**pp}, x, mk, spec(d), keep=("log_prob", "rpe")))(
+            {k: jnp.asarray(v) for k, v in p.items()}, inputs, jnp.asarray(d.mask))
+        for k in ("log_prob", "rpe"):
+            np.testing.assert_allclose(np.asarray(got[k])[d.mask], np.asarray(frozen[k])[..., 0][d.mask], rtol=1e-6,
+                                       err_msg=f"{name} {k}")
+
+
 def _table():
     return pd.DataFrame({"subjID": [1, 1, 1, 2, 2], "trial": [1, 2, 3, 1, 2], "choice": [1, 2, 1, 2, 2],
                          "outcome": [1, -1, 1, 1, -1]})

@@ -258,13 +258,19 @@ def step_inputs(ds: xr.Dataset, lead: tuple[str, ...], n_st: int) -> dict[str, n
 
 
 def replay_choices(learner, p, xs: dict, mask, spec: Spec, keep: tuple[str, ...] | None = None,
-                   phase=None, phases=None):
+                   phase=None, phases=None, trailing_padding: bool = False):
     """The learner's outputs on observed steps ``xs`` (``{input: [trials, stages]}``),
     state frozen where ``mask`` ``[trials]`` is False, with the parameter values of each
     trial's ``phase`` (``phases``: :class:`~mesolimbic.tasks.phases.CompiledPhases`):
-    ``{output: [trials, stages, ...]}``."""
+    ``{output: [trials, stages, ...]}``.
+
+    ``trailing_padding``: the caller promises that masked trials only come after the last
+    real one (fitting data: :class:`~mesolimbic.fitting.ChoiceData` pads at the end), so
+    no real trial follows a masked one and the state need not be frozen: the outputs of
+    the real trials are the same, for fewer operations per step (the padded trials'
+    outputs are then not meaningful; callers mask them)."""
     n_st = xs["action"].shape[1]
-    x = {**xs, "mask": mask}
+    x = dict(xs) if trailing_padding else {**xs, "mask": mask}
     if phases is not None:
         x["phase"] = phase
     _, rec = scan_session(learner, p, (learner.init(p, spec), {}), x,

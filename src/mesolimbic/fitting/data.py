@@ -69,6 +69,17 @@ class ChoiceData:
     dropped: dict = field(default_factory=dict)
     table: pd.DataFrame | None = field(default=None, repr=False)
 
+    def __post_init__(self) -> None:
+        # padding only at the end of a sequence: the likelihood relies on it (no real trial
+        # follows a padded one, so the learner's state is never frozen mid-sequence)
+        m = self.mask
+        if isinstance(m, np.ndarray) and m.ndim == 2 and m.size:
+            gap = m[:, 1:] & ~m[:, :-1]
+            if gap.any():
+                s, t = np.argwhere(gap)[0]
+                raise ValueError(f"mask: sequence {s} has a real trial ({t + 2}) after a padded one; padding "
+                                 f"must come after the last real trial of each sequence")
+
     @property
     def n_subjects(self) -> int:
         return len(self.subjects)

@@ -46,7 +46,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .._seed import check_seed, jax_key, seed_attr
+from .._memory import check_memory
+from .._seed import check_seed, jax_key, numpy_rng, seed_attr
 from .._validate import check_choice, check_count, check_range
 from .data import ChoiceData
 from .likelihood import data_arrays, per_subject, phi_approx, subject_loglik, trial_outputs
@@ -111,7 +112,7 @@ def numpyro_model(data: ChoiceData, model: FitModel | str, parameterisation: str
 def fit_hierarchical(data: ChoiceData, model: FitModel | str, *, parameterisation: str = "hbayesdm",
                      sampler: str = "chees", chains: int | None = None, warmup: int | None = None,
                      draws: int = 3000, target_accept: float | None = None, target_ess: float = 12_000.0,
-                     max_draws: int = 4_000, superchain_size: int = 4, init: dict | None = None, seed: int = 0,
+                     max_draws: int = 4_000, superchain_size: int = 4, init: dict | str | None = None, seed: int = 0,
                      ppc_draws: int = 200, per_trial: bool = False, names: str = "mesolimbic",
                      progress=False, chain_method: str = "auto"):
     """Hierarchical Bayesian fit of ``model`` to ``data``; returns ``arviz.InferenceData`` (see the
@@ -128,7 +129,11 @@ def fit_hierarchical(data: ChoiceData, model: FitModel | str, *, parameterisatio
     natural scale instead of the warm start.
 
     ``sampler="nuts"``: NumPyro's NUTS with hBayesDM's defaults: ``chains`` 4, ``warmup`` 1,000
-    and ``draws`` 3,000 each, ``target_accept`` 0.95. ``chain_method``: ``"vectorized"`` (all
+    and ``draws`` 3,000 each, ``target_accept`` 0.95, and chains started near an approximate
+    posterior as hBayesDM's default ``inits="vb"`` does: at the empirical-Bayes warm start, each
+    with its own jitter of the Laplace scale, which is also the initial diagonal metric (``init``
+    a dict: that point instead; ``init="random"``: NumPyro's uniform(-2, 2) on the unconstrained
+    scale, Stan's ``init="random"``). ``chain_method``: ``"vectorized"`` (all
     chains in one batched computation), ``"parallel"`` (one JAX device per chain) or
     ``"auto"`` (parallel when JAX has a device per chain: on CPU, set
     ``XLA_FLAGS=--xla_force_host_platform_device_count=4`` before JAX is first imported, or
@@ -162,6 +167,10 @@ def fit_hierarchical(data: ChoiceData, model: FitModel | str, *, parameterisatio
     check_choice("chain_method", chain_method, ("auto", "vectorized", "parallel"))
     seed = check_seed("seed", seed)
     check_choice("names", names, ("mesolimbic", "hbayesdm"))
+    if isinstance(init, str) and (init != "random" or not nuts):
+        choices = "None (the warm start), a dict {'mu_pr', 'sigma', 'x_pr'}" + (" or 'random'" if nuts else "")
+        why = " ('random' is for sampler='nuts')" if init == "random" else ""
+        raise ValueError(f"init must be {choices}; got {init!r}{why}")
     N, P = data.n_subjects, len(model.param_names)
     inputs = data_arrays(model, data)
     hier = parameterisation == "hbayesdm"
@@ -169,7 +178,8 @@ def fit_hierarchical(data: ChoiceData, model: FitModel | str, *, parameterisatio
     npmodel = numpyro_model(data, model, parameterisation)
     attrs = {"sampler": sampler, "chains": chains, "warmup": warmup, "target_accept": target_accept}
     if nuts:
-        s, stats = _run_nuts(npmodel, chains, warmup, draws, target_accept, seed, progress, chain_method)
+        start = None if isinstance(init, str) and init == "random" else starting_point(data, model, hier, seed, init)
+        s, stats = _run_nuts(npmodel, chains, warmup, draws, target_accept, seed, progress, chain_method, start)
         attrs["draws"] = draws
     else:
         from .samplers import ChEESSettings
@@ -184,12 +194,19 @@ def fit_hierarchical(data: ChoiceData, model: FitModel | str, *, parameterisatio
     zeros = jnp.zeros((chains * draws, P))
     params = jax.jit(jax.vmap(lambda x, m, sg: _params(model, data, x, m if hier else None, sg)))(
         flat["x_pr"], flat.get("mu_pr", zeros), flat.get("sigma", zeros))
-    # one pass over the draws: the per-trial log-likelihood, summed per subject
-    trial_fn = jax.jit(lambda p: subject_loglik(model, p, data, inputs, per_trial=True))
+    # one pass over the draws: the log-likelihood per subject, or per trial when asked for (kept
+    # only then: at 1,000 subjects x 200 trials x 16,000 draws the per-trial array is 12.8 GB)
     S, T = data.mask.shape
     batch = int(np.clip(4_000_000 // (S * T), 1, chains * draws))  # ~16 MB of log-likelihood per batch
-    lt = jax.lax.map(trial_fn, params, batch_size=batch)  # [draws, S, T]
-    ll = per_subject(lt.sum(-1), data)  # [draws, subject]
+    if per_trial:
+        check_memory(2 * 4 * chains * draws * S * T, f"the per-trial log-likelihood of {chains * draws} draws x "
+                     f"{S} sequences x {T} trials (per_trial=True; leave it off for per-subject sums)")
+        trial_fn = jax.jit(lambda p: subject_loglik(model, p, data, inputs, per_trial=True))
+        lt = jax.lax.map(trial_fn, params, batch_size=batch)  # [draws, S, T]
+        ll = per_subject(lt.sum(-1), data)  # [draws, subject]
+    else:
+        subject_fn = jax.jit(lambda p: subject_loglik(model, p, data, inputs))
+        ll = jax.lax.map(subject_fn, params, batch_size=batch)  # [draws, subject]
     var = label_map(model, names)  # the posterior's names for the parameters
     labels = [var[k] for k in model.param_names]
     posterior = {var[k]: np.asarray(v).reshape(chains, draws, N) for k, v in params.items()}
@@ -263,7 +280,12 @@ def _check_finite_start(model, data, inputs, hier: bool) -> None:
                          f"their outcomes (e.g. huge values), or fit with --method mle to fit the others")
 
 
-def _run_nuts(npmodel, chains, warmup, draws, target_accept, seed, progress, chain_method):
+def _run_nuts(npmodel, chains, warmup, draws, target_accept, seed, progress, chain_method, start=None):
+    """NumPyro's NUTS. ``start`` ``(q0, scale, unravel)`` (:func:`starting_point`): each chain
+    starts at ``q0`` plus its own N(0, scale^2) jitter (dispersed starts, for R-hat), with
+    ``scale^2`` as the initial diagonal inverse metric, so the first adaptation window (75
+    iterations before the metric is first estimated) does not run at the identity metric;
+    None: NumPyro's default, uniform(-2, 2) on the unconstrained scale."""
     import time
 
     from numpyro.infer import MCMC, NUTS
@@ -271,21 +293,29 @@ def _run_nuts(npmodel, chains, warmup, draws, target_accept, seed, progress, cha
     if chain_method == "auto":
         chain_method = "parallel" if chains > 1 and jax.local_device_count() >= chains else "vectorized"
     fields = ("diverging", "num_steps", "energy")
+    kw: dict = {}
+    init_params = None
+    if start is not None:
+        q0, scale, unravel = start
+        jitter = numpy_rng(seed, 7).standard_normal((chains, q0.size))
+        q = (q0 + scale * jitter).astype(np.float32)
+        init_params = jax.vmap(unravel)(jnp.asarray(q)) if chains > 1 else unravel(jnp.asarray(q[0]))
+        kw["inverse_mass_matrix"] = jnp.asarray(scale, jnp.float32) ** 2
     if not callable(progress):
-        mcmc = MCMC(NUTS(npmodel, target_accept_prob=target_accept), num_warmup=warmup, num_samples=draws,
+        mcmc = MCMC(NUTS(npmodel, target_accept_prob=target_accept, **kw), num_warmup=warmup, num_samples=draws,
                     num_chains=chains, chain_method=chain_method, progress_bar=bool(progress))
-        mcmc.run(jax_key(seed), extra_fields=fields)
+        mcmc.run(jax_key(seed), extra_fields=fields, init_params=init_params)
         s = mcmc.get_samples(group_by_chain=True)
         extra = mcmc.get_extra_fields(group_by_chain=True)
     else:
         # in chunks, reporting after each: warm-up, then the draws from where the last chunk ended
         # (each chunk has its own random key, so the draws differ from an unchunked run's)
         chunk = max(1, min(draws, 250))
-        mcmc = MCMC(NUTS(npmodel, target_accept_prob=target_accept), num_warmup=warmup, num_samples=chunk,
+        mcmc = MCMC(NUTS(npmodel, target_accept_prob=target_accept, **kw), num_warmup=warmup, num_samples=chunk,
                     num_chains=chains, chain_method=chain_method, progress_bar=False)
         key = jax_key(seed)
         t0 = time.perf_counter()
-        mcmc.warmup(jax.random.fold_in(key, 0), extra_fields=fields, collect_warmup=True)
+        mcmc.warmup(jax.random.fold_in(key, 0), extra_fields=fields, collect_warmup=True, init_params=init_params)
         wdiv = np.asarray(mcmc.get_extra_fields(group_by_chain=True)["diverging"]).reshape(chains, -1).sum(1)
         el = time.perf_counter() - t0
         progress({"phase": "warmup", "done": warmup, "total": warmup, "divergences": wdiv, "min_ess": None,
@@ -383,14 +413,16 @@ def _flat_potential(model, parameterisation, data, npmodel):
     return _POTENTIALS[key]
 
 
-def _run_chees(npmodel, model, data, inputs, hier, settings, seed, init, progress=None):
+def starting_point(data: ChoiceData, model: FitModel, hier: bool, seed: int = 0, init: dict | None = None):
+    """Where both samplers start, on NumPyro's unconstrained scale (``log sigma`` for
+    ``sigma``): ``(q0, scale, unravel)``, flat vectors in NumPyro's order of the latent sites
+    and the function back to ``{"mu_pr", "sigma", "x_pr"}``. ``init`` None: the empirical-Bayes
+    warm start (:func:`warm_start`: our counterpart of hBayesDM's default ``inits="vb"``) and its
+    scale; a dict: that point on the natural scale, with scale 0.5."""
     from jax.flatten_util import ravel_pytree
     from numpyro.distributions import constraints
     from numpyro.distributions.transforms import biject_to
 
-    from .samplers import chees_hmc, enable_compilation_cache
-
-    enable_compilation_cache()
     names = ("mu_pr", "sigma", "x_pr") if hier else ("x_pr",)
     N, P = data.n_subjects, len(model.param_names)
     if init is None:
@@ -410,8 +442,23 @@ def _run_chees(npmodel, model, data, inputs, hier, settings, seed, init, progres
     shapes = {"mu_pr": (P,), "sigma": (P,), "x_pr": (N, P)}
     start = {k: np.broadcast_to(np.asarray(start[k], np.float32), shapes[k]) for k in names}
     unc = {k: (np.asarray(to_sigma.inv(jnp.asarray(v))) if k == "sigma" else v) for k, v in start.items()}
-    q0, _ = ravel_pytree({k: jnp.asarray(v, jnp.float32) for k, v in unc.items()})
+    q0, unravel = ravel_pytree({k: jnp.asarray(v, jnp.float32) for k, v in unc.items()})
     s0, _ = ravel_pytree({k: jnp.asarray(np.broadcast_to(scale[k], shapes[k]), jnp.float32) for k in names})
+    return np.asarray(q0), np.asarray(s0), unravel
+
+
+def _run_chees(npmodel, model, data, inputs, hier, settings, seed, init, progress=None):
+    from numpyro.distributions import constraints
+    from numpyro.distributions.transforms import biject_to
+
+    from .samplers import chees_hmc, enable_compilation_cache
+
+    enable_compilation_cache()
+    names = ("mu_pr", "sigma", "x_pr") if hier else ("x_pr",)
+    N, P = data.n_subjects, len(model.param_names)
+    shapes = {"mu_pr": (P,), "sigma": (P,), "x_pr": (N, P)}
+    to_sigma = biject_to(constraints.positive)
+    q0, s0, _ = starting_point(data, model, hier, seed, init)
     potential, unravel = _flat_potential(model, "hbayesdm" if hier else "independent", data, npmodel)
     aux = (inputs, jnp.asarray(data.mask))
     n_mon = 2 * P
@@ -419,7 +466,7 @@ def _run_chees(npmodel, model, data, inputs, hier, settings, seed, init, progres
     def monitor(x):  # group means and log-SDs (mu_pr, sigma come first in the flat vector)
         return x[..., :n_mon] if hier else x
 
-    res = chees_hmc(potential, np.asarray(q0), np.asarray(s0), settings, seed=seed, monitor=monitor, aux=aux,
+    res = chees_hmc(potential, q0, s0, settings, seed=seed, monitor=monitor, aux=aux,
                     progress=progress)
     C, n, _ = res.draws.shape
     u = jax.vmap(unravel)(jnp.asarray(res.draws.reshape(C * n, -1)))

@@ -73,8 +73,8 @@ def data_arrays(model: FitModel, data: ChoiceData) -> dict:
 def _runner(model: FitModel, spec: Spec, keep: tuple | None):
     learner = model.learner
 
-    def seq(p, inputs, mask):
-        return replay_choices(learner, p, inputs, mask, spec, keep=keep)
+    def seq(p, inputs, mask):  # ChoiceData pads only at the end of a sequence: no state to freeze
+        return replay_choices(learner, p, inputs, mask, spec, keep=keep, trailing_padding=True)
 
     return jax.vmap(seq)
 
