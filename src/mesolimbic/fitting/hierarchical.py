@@ -178,7 +178,7 @@ def fit_hierarchical(data: ChoiceData, model: FitModel | str, *, parameterisatio
     npmodel = numpyro_model(data, model, parameterisation)
     attrs = {"sampler": sampler, "chains": chains, "warmup": warmup, "target_accept": target_accept}
     if nuts:
-        start = None if isinstance(init, str) and init == "random" else starting_point(data, model, hier, seed, init)
+        start = None if isinstance(init, str) else starting_point(data, model, hier, seed, init)  # str: 'random'
         s, stats = _run_nuts(npmodel, chains, warmup, draws, target_accept, seed, progress, chain_method, start)
         attrs["draws"] = draws
     else:
