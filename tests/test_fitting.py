@@ -455,23 +455,74 @@ def test_sampler_matches_quadrature_of_the_exact_posterior(sampler):
         idata = fit_hierarchical(d, "bandit2arm_delta", parameterisation="independent", target_ess=4000,
                                  seed=1, ppc_draws=20)
         assert float(az.ess(idata, var_names=["x_pr"]).x_pr.min()) >= 4000
+    exact = _exact_posterior_means(d)
+    for s in range(3):
+        for name in ("alpha", "beta"):
+            draws = idata.posterior[name].isel(subject=s)
+            mcse = float(az.mcse(draws.to_dataset(name="v")).v)
+            assert float(draws.mean()) == pytest.approx(exact[s][name], abs=4 * mcse + 1e-3), (s, name)
+
+
+def _exact_posterior_means(d):
+    """Per subject, the exact posterior means of alpha and beta of bandit2arm_delta with
+    x_pr ~ N(0, 1) (no group level): a 2-D quadrature with an independent NumPy likelihood."""
     x = np.linspace(-5, 5, 201)
     X1, X2 = np.meshgrid(x, x, indexing="ij")
     A, tau = phi_approx(X1), 5 * phi_approx(X2)
-    for s in range(3):
+    out = []
+    for s in range(d.n_subjects):
         ev = np.zeros((2,) + A.shape)
         ll = np.zeros(A.shape)
-        for c, o in zip(d.choice[s], d.outcome[s]):
+        for c, o in zip(d.choice[s][d.mask[s]], d.outcome[s][d.mask[s]]):
             z = tau * (ev[1] - ev[0])
             ll += -np.logaddexp(0, -z) if c == 1 else -np.logaddexp(0, z)
             ev[c] += A * (o - ev[c])
         w = np.exp(ll - ll.max() - 0.5 * (X1 ** 2 + X2 ** 2))
         w /= w.sum()
-        for name, grid in (("alpha", A), ("beta", tau)):
-            draws = idata.posterior[name].isel(subject=s)
-            exact = float((w * grid).sum())
-            mcse = float(az.mcse(draws.to_dataset(name="v")).v)
-            assert float(draws.mean()) == pytest.approx(exact, abs=4 * mcse + 1e-3), (s, name)
+        out.append({"alpha": float((w * A).sum()), "beta": float((w * tau).sum())})
+    return out
+
+
+def test_nuts_chains_grouped_over_two_devices_sample_the_exact_posterior(tmp_path):
+    """4 NUTS chains on 2 CPU devices run as 2 vectorised chains per device (the layout the CLI
+    picks on a 2-core machine): each chain still samples the posterior (quadrature means within
+    Monte Carlo error), and a split that cannot be even is refused."""
+    import os
+    import subprocess
+    import sys
+
+    raw = pd.read_csv(path("bandit2arm"), sep="\t")
+    keep = raw[raw.subjID.isin(raw.subjID.unique()[:2])]
+    keep.to_csv(tmp_path / "d.txt", sep="\t", index=False)
+    script = tmp_path / "grouped.py"
+    script.write_text(
+        "import sys, json, arviz as az\n"
+        "from mesolimbic.fitting import load_choices, fit_hierarchical\n"
+        "d = load_choices(sys.argv[1], 'bandit2arm')\n"
+        "try:\n"
+        "    fit_hierarchical(d, 'bandit2arm_delta', sampler='nuts', chains=3, chain_method='grouped')\n"
+        "except ValueError as e:\n"
+        "    print('refused:', e, file=sys.stderr)\n"
+        "i = fit_hierarchical(d, 'bandit2arm_delta', parameterisation='independent', sampler='nuts', chains=4,\n"
+        "                     warmup=400, draws=2000, seed=3, ppc_draws=10, chain_method='grouped')\n"
+        "out = [{k: [float(i.posterior[k].isel(subject=s).mean()), float(az.mcse(i.posterior[k].isel(subject=s)\n"
+        "        .to_dataset(name='v')).v)] for k in ('alpha', 'beta')} for s in range(2)]\n"
+        "print(json.dumps({'chains': i.posterior.sizes['chain'], 'post': out}))\n")
+    env = {**os.environ, "XLA_FLAGS": "--xla_force_host_platform_device_count=2",
+           "PYTHONPATH": os.pathsep.join([str(Path(__file__).parent.parent / "src"), os.environ.get("PYTHONPATH", "")])}
+    r = subprocess.run([sys.executable, str(script), str(tmp_path / "d.txt")], env=env, capture_output=True,
+                       text=True, timeout=600)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "refused: chain_method='grouped' splits the chains evenly" in r.stderr
+    import json
+
+    res = json.loads(r.stdout.strip().splitlines()[-1])
+    assert res["chains"] == 4
+    exact = _exact_posterior_means(load_choices(tmp_path / "d.txt", "bandit2arm"))
+    for s in range(2):
+        for name in ("alpha", "beta"):
+            mean, mcse = res["post"][s][name]
+            assert mean == pytest.approx(exact[s][name], abs=4 * mcse + 1e-3), (s, name)
 
 
 def test_hbayesdm_parameterisation_groups_and_warnings():

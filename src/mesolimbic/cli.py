@@ -314,8 +314,12 @@ def fit(
         if method == "hierarchical":
             import numpyro
 
-            # NUTS: one CPU device per chain; ChEES: its chains split over the CPU cores
-            numpyro.set_host_device_count(max(chains or 4, 1) if sampler == "nuts" else max(os.cpu_count() or 1, 1))
+            # NUTS: one CPU device per chain, or, with more chains than cores, the chains split evenly over
+            # the cores and vectorised on each (chain_method "grouped"); ChEES: its chains split over the cores
+            cores = max(os.cpu_count() or 1, 1)
+            n_chains = max(chains or 4, 1)
+            grouped = sampler == "nuts" and 1 < cores < n_chains and n_chains % cores == 0
+            numpyro.set_host_device_count(cores if sampler != "nuts" or grouped else n_chains)
         from .fitting import fit_approx, fit_hierarchical, fit_mle, get_model, load_choices
         from .fitting.diagnostics_io import FIT_FILES, fit_output_names, write_fit
 
