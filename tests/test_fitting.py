@@ -413,16 +413,20 @@ def test_mle_standard_errors_closed_form_and_numerical_hessian():
 
 @pytest.mark.slow
 def test_model_recovery_tells_two_different_models_apart():
-    """Delta rule vs one-step actor-critic on the bandit: each generating model's subjects
-    are mostly best fitted (BIC) by it. Rows are the generating models and sum to 1."""
+    """Delta rule vs one-step actor-critic on the stationary 0.7/0.3 bandit: each generating
+    model's subjects are mostly best fitted (BIC) by it. Rows are the generating models and sum
+    to 1. With 500 trials the diagonal is 1.0 and 0.65 / 0.75 / 0.6 (seeds 0-2); with 200 trials
+    the actor-critic's subjects are recovered only 0.4-0.55 of the time (the delta rule, with one
+    parameter fewer, wins BIC) — the test used 200 trials and passed at 0.8 while all simulated
+    subjects shared one random stream (fixed 2 Dec 2026)."""
     from mesolimbic.fitting import model_recovery
 
     names = ["bandit2arm_delta", "bandit2arm_actor_critic"]
-    conf = model_recovery(names, n_subjects=20, n_trials=200, seed=0)
+    conf = model_recovery(names, n_subjects=20, n_trials=500, seed=0)
     assert list(conf.index) == names and list(conf.columns) == names
     np.testing.assert_allclose(conf.sum(1), 1.0)
     M = conf.to_numpy()
-    assert np.all(np.diag(M) >= 0.7), conf  # 1.0 and 0.8 with this seed
+    assert np.all(np.diag(M) > 0.5), conf
     assert np.all(np.diag(M) > M.sum(0) - np.diag(M)) and np.all(np.diag(M) > M.sum(1) - np.diag(M))
     with pytest.raises(ValueError, match="models of one task"):
         model_recovery(["bandit2arm_delta", "prl_rp"], n_subjects=2)
@@ -853,3 +857,46 @@ def test_hbayesdm_joint_density_equals_the_stan_model_by_hand():
     ours = [float(log_density(npm, (), {}, {"mu_pr": m, "sigma": s, "x_pr": x})[0]) for m, s, x in points]
     ref = [by_hand(*p) for p in points]
     np.testing.assert_allclose(np.diff(ours), np.diff(ref), rtol=1e-4, atol=1e-2)
+
+
+def test_simulated_subjects_are_independent_and_their_choices_calibrated():
+    """Subjects of a simulated data set draw their own random numbers: with identical parameters
+    their choices and outcomes differ, and a block of a larger set (``first_subject``) draws other
+    numbers than the first block. Pooled over subjects, the choice frequency matches the recorded
+    choice probability and each arm pays at its own rate whatever that probability (with the
+    simulator's common random numbers, which all subjects used to share, choice-1 frequency was
+    0.63 where p was 0.53 and arm 0 paid 0.88 where it pays 0.7)."""
+    from mesolimbic.fitting import simulate_dataset
+    from mesolimbic.fitting.recovery import _task
+    from mesolimbic.instrumental import simulate_choices
+
+    same = {"alpha": np.full(6, 0.3), "beta": np.full(6, 2.0)}
+    d = simulate_dataset("bandit2arm_delta", same, n_trials=100, seed=4)
+    assert len({d.choice[i].tobytes() for i in range(6)}) == 6
+    assert len({d.outcome[i].tobytes() for i in range(6)}) == 6
+    later = simulate_dataset("bandit2arm_delta", same, n_trials=100, seed=4, first_subject=6)
+    assert not np.array_equal(d.choice, later.choice)
+    assert later.subjects[0] == 7
+
+    n = 400
+    rng = np.random.default_rng(0)
+    m = get_model("bandit2arm_delta")
+    ds = simulate_choices(_task(m, 200), m.learner, {"alpha": rng.uniform(0.05, 0.95, n),
+                                                     "beta": rng.uniform(0.5, 4.5, n)},
+                          seed=1, streams="independent")
+    assert ds.attrs["streams"] == "independent"
+    p1 = ds["p"].values[..., 1].ravel()
+    c, o = ds["choice"].values.ravel(), ds["outcome"].values.ravel()
+    bins = np.digitize(p1, np.linspace(0, 1, 11)) - 1
+    for b in range(10):
+        s = bins == b
+        if s.sum() < 2000:
+            continue
+        se = np.sqrt(p1[s].mean() * (1 - p1[s].mean()) / s.sum())
+        assert abs(c[s].mean() - p1[s].mean()) < 4 * se + 1e-3, b
+        for arm, rate in ((0, 0.7), (1, 0.3)):
+            k = s & (c == arm)
+            if k.sum() > 500:
+                assert abs((o[k] > 0).mean() - rate) < 4 * np.sqrt(rate * (1 - rate) / k.sum()), (b, arm)
+    with pytest.raises(ValueError, match="streams must be one of"):
+        simulate_choices(_task(m, 20), m.learner, {"alpha": [0.3], "beta": [2.0]}, streams="own")

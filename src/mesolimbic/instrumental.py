@@ -35,12 +35,16 @@ __all__ = ["simulate_choices", "score", "log_likelihood", "to_dataframe", "two_s
 
 def simulate_choices(task, model: ChoiceModel, params: Mapping[str, Any] | None = None, *, n_agents: int = 1,
                      seed: int = 0, record=None, precision: str = "float32", client=None, store=None,
-                     shard: Mapping[str, int] | None = None, progress: bool = False) -> xr.Dataset:
+                     shard: Mapping[str, int] | None = None, progress: bool = False,
+                     streams: str = "common") -> xr.Dataset:
     """Simulate ``n_agents`` subjects per parameter set choosing in ``task`` (a choice
     task, or a :class:`~mesolimbic.tasks.phases.ChoiceDesign` of one in phases).
 
     Parameters sweep as in :func:`mesolimbic.simulate` (a ``param_set`` dimension,
-    always present). Agent *i* gets the same random stream in every parameter set.
+    always present). Agent *i* gets the same random stream in every parameter set
+    (common random numbers); ``streams="independent"`` gives every parameter set its own
+    streams instead — for a data set whose parameter sets are different subjects, which
+    must not share one reward sequence and one set of choice draws.
     Returns a Dataset over ``param_set`` x ``agent`` x ``trial`` (x ``stage`` for
     multi-stage tasks such as the two-step task; x ``action``): ``cue`` (the task's
     observation), ``choice`` (0-based), ``outcome``, ``feedback``, ``done`` (the step
@@ -63,9 +67,14 @@ def simulate_choices(task, model: ChoiceModel, params: Mapping[str, Any] | None 
     if client is not None or store is not None or shard is not None:
         from .sweeps import simulate_sharded
 
+        if streams != "common":
+            raise ValueError("streams='independent' runs in this process; a sharded run (client, store or shard) "
+                             "keeps common random numbers across parameter sets")
+
         return simulate_sharded(task, model, params, n_agents=n_agents, seed=seed, record=record,
                                 precision=precision, client=client, store=store, shard=shard, progress=progress)
-    return Session(task, model).simulate(params, n_agents=n_agents, seed=seed, record=record, precision=precision)
+    return Session(task, model).simulate(params, n_agents=n_agents, seed=seed, record=record, precision=precision,
+                                         streams=streams)
 
 
 def score(model: ChoiceModel, data: xr.Dataset, params: Mapping[str, Any] | None = None, task=None) -> xr.DataArray:

@@ -156,16 +156,27 @@ class Session:
     # ------------------------------------------------------------------ simulate
     def simulate(self, params: Mapping[str, Any] | None = None, *, n_agents: int = 1, seed: int = 0,
                  record=None, engine: str = "auto", precision: str = "float32",
-                 agents: tuple[int, int] | None = None) -> xr.Dataset:
+                 agents: tuple[int, int] | None = None, streams: str = "common") -> xr.Dataset:
         """Simulate ``n_agents`` agents per parameter set (see :func:`mesolimbic.simulate`).
 
         ``agents=(start, stop)`` simulates only agents ``start .. stop - 1`` of the
         ``n_agents``, with the random draws they get in the full run (so the block is
         that slice of the full result; the ``agent`` coordinate keeps the full run's
-        numbers). Sharded runs (:mod:`mesolimbic.sweeps`) use it."""
+        numbers). Sharded runs (:mod:`mesolimbic.sweeps`) use it.
+
+        ``streams``: ``"common"`` (default) gives agent *i* the same random numbers in every
+        parameter set (common random numbers: differences across a sweep come from the
+        parameters alone); ``"independent"`` (choice tasks) gives every parameter set its own
+        streams — what a data set of different *subjects* needs (one parameter set per
+        subject), whose group-level statistics would otherwise all share one reward sequence
+        and one set of choice draws."""
         n_agents = check_count("n_agents", n_agents, 1)
         seed = check_seed("seed", seed)
         check_choice("engine", engine, ("auto", "step", "affine"))
+        check_choice("streams", streams, ("common", "independent"))
+        if streams == "independent" and self.pavlovian:
+            raise ValueError("streams='independent' is for choice tasks; a Pavlovian design's parameter sets share "
+                             "its trial order by construction")
         agents = check_block("agents", agents, n_agents)
         P_np, M, _ = param_sets(self.learner, params)
         with precision_context(precision):
@@ -176,7 +187,7 @@ class Session:
             if engine == "affine":
                 raise ValueError(f"engine 'affine' runs linear Pavlovian learners; {self.learner.name!r} on a "
                                  f"choice task runs on the step engine")
-            return _simulate_choices(self, P_np, n_agents, seed, parts, precision, agents)
+            return _simulate_choices(self, P_np, n_agents, seed, parts, precision, agents, streams)
 
     def result_bytes(self, n_param_sets: int, n_agents: int, record=None, precision: str = "float32") -> int:
         """About how many bytes the recorded values of ``n_param_sets`` x ``n_agents`` take (the
@@ -527,7 +538,8 @@ def _add_state(variables, state, lead, cue_names, feature_dim):
 
 # ----------------------------------------------------------------------------- choice tasks
 @functools.lru_cache(maxsize=32)
-def _choice_runner(design: ChoiceDesign, model: Model, record_state: bool, precision: str):
+def _choice_runner(design: ChoiceDesign, model: Model, record_state: bool, precision: str,
+                   independent: bool = False):
     task = design.task
     T, n_st = task.n_trials, getattr(task, "n_stages", 1)
     D, nz = 1 + getattr(task, "n_draws", 1), getattr(task, "n_z", 0)
@@ -552,7 +564,8 @@ def _choice_runner(design: ChoiceDesign, model: Model, record_state: bool, preci
         return rec
 
     over_agents = jax.vmap(session, in_axes=(None, 0, None, None))
-    return jax.jit(jax.vmap(over_agents, in_axes=(0, None, None, None)))
+    # common random numbers: one key per agent, shared by the parameter sets; else a key per both
+    return jax.jit(jax.vmap(over_agents, in_axes=(0, 0 if independent else None, None, None)))
 
 
 CHOICE_VARS = {"cue": Output("cue / state shown (0-based index; 1-based in the hBayesDM TSV tables)"),
@@ -577,7 +590,8 @@ def _choice_bytes(task, M, n_agents, parts, precision) -> int:
     return M * n_agents * T * n_st * per_step * (8 if precision == "float64" else 4)
 
 
-def _simulate_choices(sess: Session, P_np, n_agents, seed, parts, precision, agents=None) -> xr.Dataset:
+def _simulate_choices(sess: Session, P_np, n_agents, seed, parts, precision, agents=None,
+                      streams: str = "common") -> xr.Dataset:
     design, model = sess.design, sess.learner
     task = design.task
     T, n_st = task.n_trials, getattr(task, "n_stages", 1)
@@ -587,12 +601,17 @@ def _simulate_choices(sess: Session, P_np, n_agents, seed, parts, precision, age
                       _choice_bytes(task, M, a1 - a0, parts, precision))
     fdt = _float(precision)
     P = {k: jnp.asarray(v, fdt) for k, v in P_np.items()}
-    keys = jax.random.split(jax_key(seed), n_agents)  # one key per agent: a block takes its slice
-    if agents is not None:
-        keys = keys[a0:a1]
+    independent = streams == "independent"
+    if independent:  # a key per parameter set and agent (a block of agents takes its slice)
+        keys = jax.random.split(jax_key(seed, 1), M * n_agents).reshape(M, n_agents, -1)
+        keys = keys[:, a0:a1] if agents is not None else keys
+    else:
+        keys = jax.random.split(jax_key(seed), n_agents)  # one key per agent: a block takes its slice
+        if agents is not None:
+            keys = keys[a0:a1]
     phase = jnp.asarray(design.trial_phase())
     start = jnp.asarray(design.phase_start())
-    rec = _choice_runner(design, model, "state" in parts, precision)(P, keys, phase, start)
+    rec = _choice_runner(design, model, "state" in parts, precision, independent)(P, keys, phase, start)
     rec = jax.tree_util.tree_map(np.asarray, rec)
     state = rec.pop("state", None)
     lead = ("param_set", "agent", "trial") + (("stage",) if n_st > 1 else ())
@@ -622,7 +641,7 @@ def _simulate_choices(sess: Session, P_np, n_agents, seed, parts, precision, age
         coords["agent"] = np.arange(a0, a1)
     spec = {k: v for k, v in vars(task).items()}
     return result_dataset(variables, coords, model=model, params=P_np, seed=seed, n_agents=n_agents,
-                          task=task.name, task_class=task_class_name(task),
+                          task=task.name, task_class=task_class_name(task), streams=streams,
                           task_spec=json.dumps(spec, default=json_default),
                           phases=json.dumps([p.to_dict() for p in design.phases]), precision=precision,
                           record=list(parts), agent_block=None if agents is None else [a0, a1])

@@ -50,7 +50,8 @@ class ChoiceData:
     """Padded ``[sequence, trial]`` arrays of one task's data, with a mask.
 
     ``choice`` (0-based action), ``outcome``, ``cue`` (0-based state/cue; 0 when
-    the task has one), ``mask`` (True on real trials), ``subject`` (the subject
+    the task has one), ``mask`` (True on real trials; padding only after a sequence's
+    last real trial, which the likelihood relies on and construction checks), ``subject`` (the subject
     index of each sequence), ``subjects`` (the IDs, in order of first
     appearance), ``n_trials`` per sequence; two-step data also carry ``state2``
     and ``choice2``. ``dropped``: rows removed per subject by ``drop_nan``.
