@@ -143,7 +143,7 @@ def fit_hierarchical(data: ChoiceData, model: FitModel | str, *, parameterisatio
     imported: ``XLA_FLAGS=--xla_force_host_platform_device_count=2``, or
     ``numpyro.set_host_device_count(2)`` at the top of a script (the CLI does this).
 
-    ``progress``: ``True`` shows NumPyro's progress bar (NUTS); a callable receives a dict
+    ``progress``: ``True`` shows NumPyro's progress bar (NUTS, but for the grouped layout); a callable receives a dict
     after each warm-up window and sampling block (``phase``, ``done``/``total``, per-chain
     ``divergences``, ``min_ess``, ``elapsed_s``, ``eta_s``; see
     :func:`~mesolimbic.fitting.samplers.chees_hmc`) — NUTS then runs its draws in chunks of 250.
